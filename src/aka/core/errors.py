@@ -1,0 +1,127 @@
+"""Domain errors with stable codes.
+
+Every face (native problem+json, each vendor dialect) maps these codes to its own
+envelope in exactly one function, so the code, not the message, is the contract.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorKind(StrEnum):
+    """The broad class of an error; HTTP faces map it to a status code."""
+
+    INVALID = "invalid"  # 422: the input breaks a documented rule
+    NOT_FOUND = "not_found"  # 404
+    CONFLICT = "conflict"  # 409: the graph's current state forbids it
+    UNAUTHENTICATED = "unauthenticated"  # 401
+    FORBIDDEN = "forbidden"  # 403
+    TOO_LARGE = "too_large"  # 413
+    RATE_LIMITED = "rate_limited"  # 429
+
+
+class Code(StrEnum):
+    """Stable error codes. Adding one is fine; renaming one breaks clients."""
+
+    # invalid input
+    INVALID_INPUT = "invalid_input"
+    NAMESPACE_INVALID = "namespace_invalid"
+    VALUE_INVALID = "value_invalid"
+    VALUE_BLOCKED = "value_blocked"
+    EMAIL_INVALID = "email_invalid"
+    EXTERNAL_ID_INVALID = "external_id_invalid"
+    ATTRIBUTES_INVALID = "attributes_invalid"
+    SETTINGS_INVALID = "settings_invalid"
+    TOO_MANY_OPERATIONS = "too_many_operations"
+    # not found
+    PROFILE_NOT_FOUND = "profile_not_found"
+    IDENTIFIER_NOT_FOUND = "identifier_not_found"
+    MERGE_NOT_FOUND = "merge_not_found"
+    KEY_NOT_FOUND = "key_not_found"
+    WORKSPACE_NOT_FOUND = "workspace_not_found"
+    MEMBERSHIP_NOT_FOUND = "membership_not_found"
+    ROUTE_NOT_FOUND = "route_not_found"
+    # conflicts
+    IDENTIFIER_CONFLICT = "identifier_conflict"
+    EXTERNAL_ID_CONFLICT = "external_id_conflict"
+    MERGE_SAME_PROFILE = "merge_same_profile"
+    MERGE_BOTH_IDENTIFIED = "merge_both_identified"
+    MERGE_ALREADY_UNDONE = "merge_already_undone"
+    MERGE_NOT_UNDOABLE = "merge_not_undoable"
+    NAMESPACE_LIMIT = "namespace_limit"
+    ALREADY_IDENTIFIED = "already_identified"
+    WORKSPACE_EXISTS = "workspace_exists"
+    GROUP_CYCLE = "group_cycle"
+    # auth and transport
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    BODY_TOO_LARGE = "body_too_large"
+    RATE_LIMITED = "rate_limited"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+
+
+_KIND_OF: dict[Code, ErrorKind] = {
+    Code.INVALID_INPUT: ErrorKind.INVALID,
+    Code.NAMESPACE_INVALID: ErrorKind.INVALID,
+    Code.VALUE_INVALID: ErrorKind.INVALID,
+    Code.VALUE_BLOCKED: ErrorKind.INVALID,
+    Code.EMAIL_INVALID: ErrorKind.INVALID,
+    Code.EXTERNAL_ID_INVALID: ErrorKind.INVALID,
+    Code.ATTRIBUTES_INVALID: ErrorKind.INVALID,
+    Code.SETTINGS_INVALID: ErrorKind.INVALID,
+    Code.TOO_MANY_OPERATIONS: ErrorKind.TOO_LARGE,
+    Code.PROFILE_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.IDENTIFIER_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.MERGE_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.KEY_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.WORKSPACE_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.MEMBERSHIP_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.ROUTE_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.IDENTIFIER_CONFLICT: ErrorKind.CONFLICT,
+    Code.EXTERNAL_ID_CONFLICT: ErrorKind.CONFLICT,
+    Code.MERGE_SAME_PROFILE: ErrorKind.CONFLICT,
+    Code.MERGE_BOTH_IDENTIFIED: ErrorKind.CONFLICT,
+    Code.MERGE_ALREADY_UNDONE: ErrorKind.CONFLICT,
+    Code.MERGE_NOT_UNDOABLE: ErrorKind.CONFLICT,
+    Code.NAMESPACE_LIMIT: ErrorKind.CONFLICT,
+    Code.ALREADY_IDENTIFIED: ErrorKind.CONFLICT,
+    Code.WORKSPACE_EXISTS: ErrorKind.CONFLICT,
+    Code.GROUP_CYCLE: ErrorKind.CONFLICT,
+    Code.UNAUTHENTICATED: ErrorKind.UNAUTHENTICATED,
+    Code.FORBIDDEN: ErrorKind.FORBIDDEN,
+    Code.BODY_TOO_LARGE: ErrorKind.TOO_LARGE,
+    Code.RATE_LIMITED: ErrorKind.RATE_LIMITED,
+    Code.METHOD_NOT_ALLOWED: ErrorKind.INVALID,
+}
+
+
+class AkaError(Exception):
+    """A refusal with a stable code, a human sentence, the offending field and details."""
+
+    def __init__(
+        self,
+        code: Code,
+        message: str,
+        *,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+    @property
+    def kind(self) -> ErrorKind:
+        return _KIND_OF[self.code]
+
+    def at(self, prefix: str) -> AkaError:
+        """The same error with its field path placed under `prefix` (for nested bodies)."""
+        field = f"{prefix}.{self.field}" if self.field else prefix
+        return AkaError(self.code, self.message, field=field, details=self.details)
+
+    def __repr__(self) -> str:
+        return f"AkaError({self.code.value!r}, {self.message!r}, field={self.field!r})"

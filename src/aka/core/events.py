@@ -1,0 +1,78 @@
+"""The event vocabulary. Each change to the graph is exactly one of these.
+
+An event's payload holds everything needed to redo the change on an empty graph
+(invariant 4), so `GraphState.apply` and every store's writer are two readings of
+the same record. Payloads are plain JSON: identifier keys travel as `[namespace, value]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aka.core.model import IdentifierKey, JSONMap
+
+PROFILE_CREATED: Final = "profile.created"  # {external_id, attributes}
+PROFILE_UPDATED: Final = "profile.updated"  # {attributes}: the whole new map
+PROFILE_IDENTIFIED: Final = "profile.identified"  # {external_id}
+PROFILE_MERGED: Final = "profile.merged"  # built by graph.plan_merge: what moved, for undo
+PROFILE_UNMERGED: Final = "profile.unmerged"  # {merge_seq, keep, merge, ...what was restored}
+PROFILE_DELETED: Final = "profile.deleted"  # {tombstones, identifiers, memberships}
+IDENTIFIER_LINKED: Final = "identifier.linked"  # {namespace, value, kind, primary, attributes}
+IDENTIFIER_CHANGED: Final = "identifier.changed"  # {namespace, value, kind?, primary?, ...}
+IDENTIFIER_RENAMED: Final = "identifier.renamed"  # {namespace, value, new_value}
+IDENTIFIER_UNLINKED: Final = "identifier.unlinked"  # {namespace, value}
+MEMBERSHIP_ADDED: Final = "membership.added"  # {group_id, member_id}
+MEMBERSHIP_REMOVED: Final = "membership.removed"  # {group_id, member_id}
+
+ALL_TYPES: Final = (
+    PROFILE_CREATED,
+    PROFILE_UPDATED,
+    PROFILE_IDENTIFIED,
+    PROFILE_MERGED,
+    PROFILE_UNMERGED,
+    PROFILE_DELETED,
+    IDENTIFIER_LINKED,
+    IDENTIFIER_CHANGED,
+    IDENTIFIER_RENAMED,
+    IDENTIFIER_UNLINKED,
+    MEMBERSHIP_ADDED,
+    MEMBERSHIP_REMOVED,
+)
+
+REDACTED_PREFIX: Final = "\x1fredacted:"  # \x1f: no real value may hold a control char
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An event before the store gives it a sequence number and a time."""
+
+    type: str
+    profile_id: str | None
+    payload: JSONMap
+    actor: str | None = None  # the API key id (or "cli") that asked for the change
+
+
+def key_json(key: IdentifierKey) -> list[str]:
+    return [key.namespace, key.value]
+
+
+def key_from_json(raw: Any) -> IdentifierKey:
+    namespace, value = raw
+    return IdentifierKey(str(namespace), str(value))
+
+
+def keys_json(keys: list[IdentifierKey] | tuple[IdentifierKey, ...]) -> list[list[str]]:
+    return [key_json(k) for k in keys]
+
+
+def keys_from_json(raw: Any) -> list[IdentifierKey]:
+    return [key_from_json(item) for item in raw]
+
+
+def edges_json(edges: list[tuple[str, str]]) -> list[list[str]]:
+    return [[group, member] for group, member in edges]
+
+
+def edges_from_json(raw: Any) -> list[tuple[str, str]]:
+    return [(str(group), str(member)) for group, member in raw]

@@ -1,0 +1,146 @@
+"""Validation and normalisation of what callers name things by.
+
+Everything that enters the graph passes through here first, so two spellings of one
+identifier can never become two identifiers, and a value that would glue strangers
+together (`null`, `0`, ...) never becomes one.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from aka.core.errors import AkaError, Code
+from aka.core.model import IdentifierKey
+from aka.core.settings import Normalization, WorkspaceSettings
+
+NAMESPACE_MAX_CHARS = 255
+VALUE_MAX_BYTES = 1024
+EXTERNAL_ID_MAX_BYTES = 1024
+EMAIL_LOCAL_MAX = 64
+EMAIL_DOMAIN_MAX = 253
+
+
+def _has_control(text: str) -> bool:
+    # Cc are C0/C1 controls (NUL, newline, ESC...); Cs are lone surrogates, which
+    # cannot be stored as UTF-8 at all.
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def clean_text(raw: object, field: str, *, code: Code, max_bytes: int) -> str:
+    """A non-empty NFC string of at most `max_bytes` UTF-8 bytes with no control chars."""
+    if not isinstance(raw, str):
+        raise AkaError(code, f"{field} must be a string", field=field)
+    text = unicodedata.normalize("NFC", raw)
+    if _has_control(text):
+        raise AkaError(code, f"{field} must not contain control characters", field=field)
+    size = len(text.encode("utf-8"))
+    if size == 0:
+        raise AkaError(code, f"{field} must not be empty", field=field)
+    if size > max_bytes:
+        raise AkaError(
+            code,
+            f"{field} is {size} bytes long; the limit is {max_bytes} bytes",
+            field=field,
+            details={"limit": max_bytes, "actual": size},
+        )
+    return text
+
+
+def namespace(raw: object, field: str = "namespace") -> str:
+    """A namespace: 1-255 characters, NFC, no control characters."""
+    if not isinstance(raw, str):
+        raise AkaError(Code.NAMESPACE_INVALID, f"{field} must be a string", field=field)
+    text = unicodedata.normalize("NFC", raw)
+    if _has_control(text):
+        raise AkaError(
+            Code.NAMESPACE_INVALID, f"{field} must not contain control characters", field=field
+        )
+    if not 1 <= len(text) <= NAMESPACE_MAX_CHARS:
+        raise AkaError(
+            Code.NAMESPACE_INVALID,
+            f"{field} must be 1 to {NAMESPACE_MAX_CHARS} characters long; it is {len(text)}",
+            field=field,
+            details={"limit": NAMESPACE_MAX_CHARS, "actual": len(text)},
+        )
+    return text
+
+
+def external_id(raw: object, field: str = "external_id") -> str:
+    """An external id: 1-1024 bytes, NFC, no control characters, not a blocked value."""
+    text = clean_text(raw, field, code=Code.EXTERNAL_ID_INVALID, max_bytes=EXTERNAL_ID_MAX_BYTES)
+    if text.strip().casefold() in {"", "null", "undefined", "none"}:
+        raise AkaError(
+            Code.VALUE_BLOCKED,
+            f"{field} {text!r} is a placeholder, not an id; it would join strangers",
+            field=field,
+        )
+    return text
+
+
+def email(raw: str, field: str = "value") -> str:
+    """`Local@Domain.Example` -> `local@domain.example`, with the domain in IDNA form."""
+    address = raw.strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        raise AkaError(Code.EMAIL_INVALID, f"{field} {raw!r} is not an email address", field=field)
+    if len(local) > EMAIL_LOCAL_MAX or any(ch.isspace() for ch in address):
+        raise AkaError(Code.EMAIL_INVALID, f"{field} {raw!r} is not an email address", field=field)
+    try:
+        ascii_domain = domain.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        raise AkaError(
+            Code.EMAIL_INVALID, f"{field} {raw!r} has an invalid domain", field=field
+        ) from None
+    labels = ascii_domain.split(".")
+    if (
+        len(ascii_domain) > EMAIL_DOMAIN_MAX
+        or len(labels) < 2  # noqa: PLR2004 - a mail domain has at least two labels
+        or not all(labels)
+        or any(label.startswith("-") or label.endswith("-") for label in labels)
+    ):
+        raise AkaError(Code.EMAIL_INVALID, f"{field} {raw!r} has an invalid domain", field=field)
+    return f"{local}@{ascii_domain}".lower()
+
+
+def identifier_key(
+    raw_namespace: object,
+    raw_value: object,
+    settings: WorkspaceSettings,
+    *,
+    field: str = "",
+) -> IdentifierKey:
+    """The normalised key of an identifier, or an error naming the field and the limit."""
+    prefix = f"{field}." if field else ""
+    ns = namespace(raw_namespace, f"{prefix}namespace")
+    value_field = f"{prefix}value"
+    value = clean_text(raw_value, value_field, code=Code.VALUE_INVALID, max_bytes=VALUE_MAX_BYTES)
+    rule = settings.rule_for(ns)
+    if value.strip().casefold() in settings.blocked_for(ns):
+        raise AkaError(
+            Code.VALUE_BLOCKED,
+            f"{value_field} {value!r} is blocked in namespace {ns!r}: such values join strangers",
+            field=value_field,
+        )
+    if rule.normalization is Normalization.EMAIL:
+        value = email(value, value_field)
+    return IdentifierKey(ns, value)
+
+
+def lookup_key(
+    raw_namespace: object, raw_value: object, settings: WorkspaceSettings, *, field: str = ""
+) -> IdentifierKey:
+    """Like `identifier_key` but for reads: blocked values are simply never found.
+
+    A read must not fail for a value that could never have been written; it answers
+    "not found", so callers can probe without special-casing.
+    """
+    prefix = f"{field}." if field else ""
+    ns = namespace(raw_namespace, f"{prefix}namespace")
+    value_field = f"{prefix}value"
+    value = clean_text(raw_value, value_field, code=Code.VALUE_INVALID, max_bytes=VALUE_MAX_BYTES)
+    if settings.rule_for(ns).normalization is Normalization.EMAIL:
+        try:
+            value = email(value, value_field)
+        except AkaError:
+            pass  # not an address: it cannot match anything stored, so it is just not found
+    return IdentifierKey(ns, value)

@@ -1,0 +1,177 @@
+"""The store port. The docstrings are the contract every backend must keep.
+
+`tests/storage/test_store_contract.py` runs the same tests against each implementation
+(memory, SQLite, PostgreSQL). Services talk only to these protocols; only `storage/`
+builds SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from aka.core.events import Change
+from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
+from aka.core.settings import WorkspaceSettings
+from aka.core.state import GraphState
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceRecord:
+    id: str
+    settings: WorkspaceSettings
+    created_at: datetime
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """An API key as stored: never the secret, only its SHA-256 hash."""
+
+    id: str
+    workspace_id: str
+    name: str
+    prefix: str  # the first characters of the secret, shown to help people tell keys apart
+    secret_hash: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None = None
+    extra: dict[str, Any] | None = None  # dialect credentials (e.g. Mimecast app id)
+
+
+def event_subjects(change: Change) -> tuple[str | None, str | None, int | None]:
+    """(profile_id, other_profile_id, ref_seq) as stored and indexed for one event.
+
+    `other_profile_id` lets history find a merge from either side; `ref_seq` links an
+    unmerge to the merge it undid.
+    """
+    payload = change.payload
+    other = payload.get("merge") or payload.get("member_id")
+    ref = payload.get("merge_seq")
+    return change.profile_id, other, int(ref) if ref is not None else None
+
+
+class Transaction(Protocol):
+    """One unit of work inside one workspace. Nothing is visible to others until the
+    boundary that opened it commits; an exception rolls everything back."""
+
+    workspace_id: str
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested unit: if the block raises, its changes (events included) are undone
+        and the exception propagates; the transaction itself goes on. Batches use it so
+        one failing operation leaves the others standing."""
+
+    # --- profiles ----------------------------------------------------------------
+    def profile(self, profile_id: str) -> Profile | None:
+        """The profile with this id, live or tombstone, or None."""
+
+    def profile_by_external_id(self, external_id: str) -> Profile | None:
+        """The profile (live or tombstone) holding this external id, or None."""
+
+    def tombstones_of(self, profile_id: str) -> list[str]:
+        """Ids of the tombstones that forward to this profile, sorted."""
+
+    def lock_profiles(self, profile_ids: Sequence[str]) -> None:
+        """Hold these profiles against concurrent writers until the end of the
+        transaction, taking the locks in id order (no deadlocks). A no-op where the
+        backend already serialises writers."""
+
+    # --- identifiers -------------------------------------------------------------
+    def identifier(self, key: IdentifierKey) -> Identifier | None:
+        """The identifier with this normalised key, or None."""
+
+    def identifiers_of(self, profile_id: str) -> list[Identifier]:
+        """Every identifier the profile holds, sorted by (namespace, value)."""
+
+    def identifiers_of_many(self, profile_ids: Collection[str]) -> list[Identifier]:
+        """Every identifier held by any of these profiles, sorted by (namespace, value)."""
+
+    def count_in_namespace(self, profile_id: str, namespace: str) -> int:
+        """How many identifiers of this namespace the profile holds."""
+
+    # --- memberships -------------------------------------------------------------
+    def memberships_touching(self, profile_id: str) -> list[Membership]:
+        """Every edge where the profile is the group or the member, sorted."""
+
+    def groups_of(self, member_ids: Collection[str]) -> list[Membership]:
+        """Every edge whose member is one of these profiles, sorted."""
+
+    # --- the event log -----------------------------------------------------------
+    def append(self, change: Change) -> Event:
+        """Record `change` as the workspace's next event (seq = last + 1, at = now, UTC,
+        actor = change.actor)
+        and apply its effect to the stored graph exactly as `GraphState.apply` does,
+        in this transaction. Returns the event as stored."""
+
+    def event(self, seq: int) -> Event | None:
+        """The event with this sequence number, or None."""
+
+    def events(self, after: int, limit: int) -> list[Event]:
+        """Up to `limit` events with seq > after, in seq order (the change feed)."""
+
+    def events_about(self, profile_ids: Collection[str]) -> list[Event]:
+        """Events whose profile or other profile is one of these ids, in seq order."""
+
+    def unmerge_of(self, merge_seq: int) -> int | None:
+        """The seq of the event that undid this merge, or None."""
+
+    def rewrite_payload(self, seq: int, payload: dict[str, Any]) -> None:
+        """Replace one event's payload (only for redaction after a delete)."""
+
+    def all_events(self) -> Iterator[Event]:
+        """Every event of the workspace in seq order (for replay checks)."""
+
+    def graph(self) -> GraphState:
+        """The whole stored graph of the workspace, for invariant checks."""
+
+    # --- settings ----------------------------------------------------------------
+    def settings(self) -> WorkspaceSettings:
+        """The workspace's settings (defaults where never set)."""
+
+    def save_settings(self, settings: WorkspaceSettings) -> None:
+        """Store new settings for the workspace."""
+
+
+class Store(Protocol):
+    """A backend: opens transactions and keeps workspaces and keys."""
+
+    def transaction(
+        self, workspace_id: str, *, write: bool = True
+    ) -> AbstractContextManager[Transaction]:
+        """A unit of work in one workspace. `write=True` serialises against other
+        writers of the workspace; reads never block. Raises AkaError
+        WORKSPACE_NOT_FOUND for an unknown workspace."""
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (idempotent)."""
+
+    def readiness(self) -> str | None:
+        """None when the database answers and the schema is current; else why not."""
+
+    def create_workspace(self, workspace_id: str, settings: WorkspaceSettings) -> WorkspaceRecord:
+        """Create a workspace; AkaError WORKSPACE_EXISTS when the id is taken."""
+
+    def workspace(self, workspace_id: str) -> WorkspaceRecord | None:
+        """The workspace, or None."""
+
+    def workspaces(self) -> list[WorkspaceRecord]:
+        """Every workspace, sorted by id."""
+
+    def create_key(self, key: KeyRecord) -> None:
+        """Store a new key record (its hash must be unique)."""
+
+    def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
+        """The key (revoked or not) whose secret hashes to this, or None."""
+
+    def keys(self, workspace_id: str) -> list[KeyRecord]:
+        """The workspace's keys, revoked ones included, oldest first."""
+
+    def revoke_key(self, workspace_id: str, key_id: str) -> bool:
+        """Mark the key revoked now; False when the workspace has no such key."""
+
+    def close(self) -> None:
+        """Release connections."""

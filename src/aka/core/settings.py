@@ -1,0 +1,157 @@
+"""Workspace settings: the policies that decide what the graph may do.
+
+Defaults are the safe ones: merges across identified profiles are refused, a profile
+holds at most 100 identifiers per namespace, and the values that glue strangers
+together (`null`, `0`, `unknown`, ...) are refused as identifiers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from aka.core.errors import AkaError, Code
+
+
+class MergePolicy(StrEnum):
+    REFUSE = "refuse"  # a link onto another profile's identifier is a 409 naming the owner
+    AUTO = "auto"  # ...unless at most one of the two profiles is identified: then merge
+
+
+class Normalization(StrEnum):
+    EXACT = "exact"
+    EMAIL = "email"
+
+
+DEFAULT_BLOCKED_VALUES: tuple[str, ...] = (
+    "",
+    "null",
+    "undefined",
+    "none",
+    "0",
+    "-1",
+    "unknown",
+)
+DEFAULT_MAX_PER_PROFILE = 100
+MAX_PER_PROFILE_CEILING = 1_000_000
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceRule:
+    normalization: Normalization = Normalization.EXACT
+    max_per_profile: int = DEFAULT_MAX_PER_PROFILE
+    # None: the workspace's list applies. A tuple replaces it for this namespace.
+    blocked_values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSettings:
+    merge_policy: MergePolicy = MergePolicy.REFUSE
+    namespaces: dict[str, NamespaceRule] = field(
+        default_factory=lambda: {"email": NamespaceRule(normalization=Normalization.EMAIL)}
+    )
+    blocked_values: tuple[str, ...] = DEFAULT_BLOCKED_VALUES
+    internal_domains: tuple[str, ...] = ()
+
+    def rule_for(self, namespace: str) -> NamespaceRule:
+        return self.namespaces.get(namespace) or NamespaceRule()
+
+    def blocked_for(self, namespace: str) -> frozenset[str]:
+        rule = self.rule_for(namespace)
+        values = self.blocked_values if rule.blocked_values is None else rule.blocked_values
+        return frozenset(v.strip().casefold() for v in values)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "merge_policy": self.merge_policy.value,
+            "namespaces": {
+                name: {
+                    "normalization": rule.normalization.value,
+                    "max_per_profile": rule.max_per_profile,
+                    "blocked_values": None
+                    if rule.blocked_values is None
+                    else list(rule.blocked_values),
+                }
+                for name, rule in sorted(self.namespaces.items())
+            },
+            "blocked_values": list(self.blocked_values),
+            "internal_domains": list(self.internal_domains),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorkspaceSettings:
+        """Settings from stored or submitted JSON; missing keys keep their defaults."""
+        return cls().updated(data)
+
+    def updated(self, patch: dict[str, Any]) -> WorkspaceSettings:
+        """These settings with `patch` applied (a JSON merge patch over `to_json()`)."""
+        unknown = set(patch) - {"merge_policy", "namespaces", "blocked_values", "internal_domains"}
+        if unknown:
+            name = sorted(unknown)[0]
+            raise AkaError(Code.SETTINGS_INVALID, f"unknown setting {name!r}", field=name)
+        result = self
+        if "merge_policy" in patch:
+            result = replace(result, merge_policy=_enum(MergePolicy, patch["merge_policy"], "merge_policy"))
+        if "blocked_values" in patch:
+            result = replace(result, blocked_values=_strings(patch["blocked_values"], "blocked_values"))
+        if "internal_domains" in patch:
+            domains = _strings(patch["internal_domains"], "internal_domains")
+            result = replace(result, internal_domains=tuple(d.strip().lower() for d in domains))
+        if "namespaces" in patch:
+            result = replace(result, namespaces=_namespaces(result.namespaces, patch["namespaces"]))
+        return result
+
+
+def _namespaces(current: dict[str, NamespaceRule], patch: Any) -> dict[str, NamespaceRule]:
+    if not isinstance(patch, dict):
+        raise AkaError(Code.SETTINGS_INVALID, "namespaces must be an object", field="namespaces")
+    merged = dict(current)
+    for name, rule_patch in patch.items():
+        where = f"namespaces.{name}"
+        if rule_patch is None:  # JSON merge patch: null removes the rule
+            merged.pop(name, None)
+            continue
+        if not isinstance(rule_patch, dict):
+            raise AkaError(Code.SETTINGS_INVALID, "a namespace rule must be an object", field=where)
+        unknown = set(rule_patch) - {"normalization", "max_per_profile", "blocked_values"}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise AkaError(Code.SETTINGS_INVALID, f"unknown rule setting {key!r}", field=f"{where}.{key}")
+        rule = merged.get(name) or NamespaceRule()
+        if "normalization" in rule_patch:
+            norm = _enum(Normalization, rule_patch["normalization"], f"{where}.normalization")
+            rule = replace(rule, normalization=norm)
+        if "max_per_profile" in rule_patch:
+            limit = rule_patch["max_per_profile"]
+            if not isinstance(limit, int) or isinstance(limit, bool) or not (
+                1 <= limit <= MAX_PER_PROFILE_CEILING
+            ):
+                raise AkaError(
+                    Code.SETTINGS_INVALID,
+                    f"max_per_profile must be a whole number from 1 to {MAX_PER_PROFILE_CEILING}",
+                    field=f"{where}.max_per_profile",
+                )
+            rule = replace(rule, max_per_profile=limit)
+        if "blocked_values" in rule_patch:
+            raw = rule_patch["blocked_values"]
+            blocked = None if raw is None else _strings(raw, f"{where}.blocked_values")
+            rule = replace(rule, blocked_values=blocked)
+        merged[name] = rule
+    return merged
+
+
+def _enum(enum: type[E], value: Any, where: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in enum)
+        raise AkaError(Code.SETTINGS_INVALID, f"must be one of {allowed}", field=where) from None
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AkaError(Code.SETTINGS_INVALID, "must be a list of strings", field=where)
+    return tuple(value)

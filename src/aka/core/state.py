@@ -1,0 +1,343 @@
+"""An in-memory identity graph that changes only by applying events.
+
+Three readers share it: the memory store (tests), `aka check` (replaying the log from
+empty must rebuild exactly the stored graph, invariant 4), and anyone reasoning about
+what an event means. The SQL stores write the same effects with SQL; the replay check
+is what keeps the two readings equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from aka.core import events as ev
+from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
+
+
+class ReplayError(Exception):
+    """An event that cannot apply to the state it meets: the log and the graph disagree."""
+
+
+def is_redacted(value: str | None) -> bool:
+    return value is not None and value.startswith(ev.REDACTED_PREFIX)
+
+
+@dataclass
+class GraphState:
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    identifiers: dict[IdentifierKey, Identifier] = field(default_factory=dict)
+    memberships: dict[tuple[str, str], int] = field(default_factory=dict)
+    undone: dict[int, int] = field(default_factory=dict)  # merge seq -> unmerge seq
+
+    # --- reading -------------------------------------------------------------------
+    def identifiers_of(self, profile_id: str) -> list[Identifier]:
+        return sorted(
+            (i for i in self.identifiers.values() if i.profile_id == profile_id),
+            key=lambda i: (i.namespace, i.value),
+        )
+
+    def tombstones_of(self, profile_id: str) -> list[str]:
+        return sorted(p.id for p in self.profiles.values() if p.merged_into == profile_id)
+
+    def edges_touching(self, profile_id: str) -> list[Membership]:
+        return sorted(
+            Membership(g, m, seq)
+            for (g, m), seq in self.memberships.items()
+            if profile_id in (g, m)
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """A canonical, comparable picture of the graph (what invariant 4 compares)."""
+        return {
+            "profiles": {
+                p.id: (p.external_id, _canon(p.attributes), p.merged_into, p.created_at)
+                for p in self.profiles.values()
+            },
+            "identifiers": {
+                (k.namespace, k.value): (
+                    i.profile_id,
+                    i.kind.value,
+                    i.primary,
+                    i.disabled,
+                    _canon(i.attributes),
+                    i.created_at,
+                )
+                for k, i in self.identifiers.items()
+            },
+            "memberships": sorted(self.memberships),
+            "undone": dict(self.undone),
+        }
+
+    # --- changing ------------------------------------------------------------------
+    def apply_all(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def apply(self, event: Event) -> None:
+        handler = _HANDLERS.get(event.type)
+        if handler is None:
+            raise ReplayError(f"event {event.seq}: unknown type {event.type!r}")
+        handler(self, event)
+
+    # helpers used by the handlers
+    def _profile(self, profile_id: str | None, event: Event) -> Profile:
+        if profile_id is None or profile_id not in self.profiles:
+            raise ReplayError(f"event {event.seq} ({event.type}): no profile {profile_id!r}")
+        return self.profiles[profile_id]
+
+    def _claim_external_id(self, external_id: str | None, owner: str, event: Event) -> None:
+        """External ids are unique among all profile rows (tombstones keep theirs)."""
+        if external_id is None:
+            return
+        for other in self.profiles.values():
+            if other.external_id == external_id and other.id != owner:
+                raise ReplayError(
+                    f"event {event.seq}: external_id {external_id!r} is held by {other.id}"
+                )
+
+    def _touch(self, profile_id: str, at: datetime) -> None:
+        profile = self.profiles.get(profile_id)
+        if profile is not None:
+            self.profiles[profile_id] = replace(profile, updated_at=at)
+
+    def _identifier(self, key: IdentifierKey, event: Event) -> Identifier | None:
+        found = self.identifiers.get(key)
+        if found is None and not is_redacted(key.value):
+            raise ReplayError(f"event {event.seq} ({event.type}): no identifier {key}")
+        # A redacted key may be absent: redaction rewrote only the deleted profile's
+        # events, so a move recorded there can name a value another event never created.
+        return found
+
+    def _demote_primaries(self, profile_id: str, namespace: str, keep: IdentifierKey, seq: int) -> None:
+        for key, ident in list(self.identifiers.items()):
+            if (
+                ident.profile_id == profile_id
+                and ident.namespace == namespace
+                and ident.primary
+                and key != keep
+            ):
+                self.identifiers[key] = replace(ident, primary=False, seq=seq)
+
+
+def _canon(value: Any) -> Any:
+    """Dicts compared by content regardless of key order (JSON round trips reorder)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _canon(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_canon(v) for v in value)
+    return value
+
+
+def _key(payload: dict[str, Any], name: str = "value") -> IdentifierKey:
+    return IdentifierKey(payload["namespace"], payload[name])
+
+
+# --- one handler per event type ----------------------------------------------------
+
+
+def _profile_created(state: GraphState, e: Event) -> None:
+    assert e.profile_id is not None
+    if e.profile_id in state.profiles:
+        raise ReplayError(f"event {e.seq}: profile {e.profile_id} already exists")
+    state._claim_external_id(e.payload.get("external_id"), e.profile_id, e)
+    state.profiles[e.profile_id] = Profile(
+        id=e.profile_id,
+        external_id=e.payload.get("external_id"),
+        attributes=dict(e.payload.get("attributes") or {}),
+        created_at=e.at,
+        updated_at=e.at,
+    )
+
+
+def _profile_updated(state: GraphState, e: Event) -> None:
+    profile = state._profile(e.profile_id, e)
+    state.profiles[profile.id] = replace(
+        profile, attributes=dict(e.payload["attributes"]), updated_at=e.at
+    )
+
+
+def _profile_identified(state: GraphState, e: Event) -> None:
+    profile = state._profile(e.profile_id, e)
+    state._claim_external_id(e.payload["external_id"], profile.id, e)
+    state.profiles[profile.id] = replace(
+        profile, external_id=e.payload["external_id"], updated_at=e.at
+    )
+
+
+def _identifier_linked(state: GraphState, e: Event) -> None:
+    assert e.profile_id is not None
+    key = _key(e.payload)
+    if key in state.identifiers:
+        raise ReplayError(f"event {e.seq}: identifier {key} already exists")
+    state._profile(e.profile_id, e)
+    primary = bool(e.payload.get("primary", False))
+    state.identifiers[key] = Identifier(
+        namespace=key.namespace,
+        value=key.value,
+        profile_id=e.profile_id,
+        kind=Kind(e.payload.get("kind", Kind.USER.value)),
+        primary=primary,
+        disabled=False,
+        attributes=dict(e.payload.get("attributes") or {}),
+        created_at=e.at,
+        seq=e.seq,
+    )
+    if primary:
+        state._demote_primaries(e.profile_id, key.namespace, key, e.seq)
+    state._touch(e.profile_id, e.at)
+
+
+def _identifier_changed(state: GraphState, e: Event) -> None:
+    key = _key(e.payload)
+    ident = state._identifier(key, e)
+    if ident is None:
+        return
+    changes: dict[str, Any] = {"seq": e.seq}
+    if "kind" in e.payload:
+        changes["kind"] = Kind(e.payload["kind"])
+    for name in ("primary", "disabled"):
+        if name in e.payload:
+            changes[name] = bool(e.payload[name])
+    if "attributes" in e.payload:
+        changes["attributes"] = dict(e.payload["attributes"])
+    state.identifiers[key] = replace(ident, **changes)
+    if changes.get("primary"):
+        state._demote_primaries(ident.profile_id, key.namespace, key, e.seq)
+    state._touch(ident.profile_id, e.at)
+
+
+def _identifier_renamed(state: GraphState, e: Event) -> None:
+    key = _key(e.payload)
+    ident = state._identifier(key, e)
+    if ident is None:
+        return
+    new_key = _key(e.payload, "new_value")
+    if new_key in state.identifiers:
+        raise ReplayError(f"event {e.seq}: rename target {new_key} already exists")
+    del state.identifiers[key]
+    state.identifiers[new_key] = replace(ident, value=new_key.value, seq=e.seq)
+    state._touch(ident.profile_id, e.at)
+
+
+def _identifier_unlinked(state: GraphState, e: Event) -> None:
+    key = _key(e.payload)
+    ident = state._identifier(key, e)
+    if ident is None:
+        return
+    del state.identifiers[key]
+    state._touch(ident.profile_id, e.at)
+
+
+def _membership_added(state: GraphState, e: Event) -> None:
+    edge = (e.payload["group_id"], e.payload["member_id"])
+    state._profile(edge[0], e)
+    state._profile(edge[1], e)
+    state.memberships[edge] = e.seq
+
+
+def _membership_removed(state: GraphState, e: Event) -> None:
+    state.memberships.pop((e.payload["group_id"], e.payload["member_id"]), None)
+
+
+def _profile_merged(state: GraphState, e: Event) -> None:
+    keep_id, merge_id = e.payload["keep"], e.payload["merge"]
+    keep, merge = state._profile(keep_id, e), state._profile(merge_id, e)
+    for key in ev.keys_from_json(e.payload["identifiers"]):
+        ident = state._identifier(key, e)
+        if ident is not None:
+            state.identifiers[key] = replace(ident, profile_id=keep_id, seq=e.seq)
+    for key in ev.keys_from_json(e.payload.get("demoted", [])):
+        ident = state.identifiers.get(key)
+        if ident is not None:
+            state.identifiers[key] = replace(ident, primary=False, seq=e.seq)
+    for group, member, inserted in e.payload.get("memberships", []):
+        state.memberships.pop((group, member), None)
+        if inserted:
+            state.memberships[_rewrite((group, member), merge_id, keep_id)] = e.seq
+    for tombstone in e.payload.get("tombstones", []):
+        state.profiles[tombstone] = replace(state._profile(tombstone, e), merged_into=keep_id)
+    moved_external = e.payload.get("external_id_moved")
+    added = e.payload.get("attributes_added") or {}
+    state.profiles[keep_id] = replace(
+        keep,
+        attributes={**keep.attributes, **added},
+        external_id=moved_external if moved_external is not None else keep.external_id,
+        updated_at=e.at,
+    )
+    state.profiles[merge_id] = replace(
+        merge,
+        merged_into=keep_id,
+        external_id=None if moved_external is not None else merge.external_id,
+        updated_at=e.at,
+    )
+
+
+def _rewrite(edge: tuple[str, str], old: str, new: str) -> tuple[str, str]:
+    group, member = edge
+    return (new if group == old else group, new if member == old else member)
+
+
+def _profile_unmerged(state: GraphState, e: Event) -> None:
+    keep_id, merge_id = e.payload["keep"], e.payload["merge"]
+    keep, merge = state._profile(keep_id, e), state._profile(merge_id, e)
+    for key in ev.keys_from_json(e.payload["identifiers"]):
+        ident = state._identifier(key, e)
+        if ident is not None:
+            state.identifiers[key] = replace(ident, profile_id=merge_id, seq=e.seq)
+    for key in ev.keys_from_json(e.payload.get("promoted", [])):
+        ident = state.identifiers.get(key)
+        if ident is not None:
+            state.identifiers[key] = replace(ident, primary=True, seq=e.seq)
+    for group, member in e.payload.get("memberships_removed", []):
+        state.memberships.pop((group, member), None)
+    for group, member in e.payload.get("memberships_restored", []):
+        state.memberships[(group, member)] = e.seq
+    for tombstone in e.payload.get("tombstones", []):
+        state.profiles[tombstone] = replace(state._profile(tombstone, e), merged_into=merge_id)
+    moved_external = e.payload.get("external_id_moved")
+    removed = set(e.payload.get("attributes_removed") or [])
+    state.profiles[keep_id] = replace(
+        keep,
+        attributes={k: v for k, v in keep.attributes.items() if k not in removed},
+        external_id=None if moved_external is not None else keep.external_id,
+        updated_at=e.at,
+    )
+    state.profiles[merge_id] = replace(
+        merge,
+        merged_into=None,
+        external_id=moved_external if moved_external is not None else merge.external_id,
+        updated_at=e.at,
+    )
+    state.undone[int(e.payload["merge_seq"])] = e.seq
+
+
+def _profile_deleted(state: GraphState, e: Event) -> None:
+    profile = state._profile(e.profile_id, e)
+    gone = {profile.id, *state.tombstones_of(profile.id)}
+    for key, ident in list(state.identifiers.items()):
+        if ident.profile_id in gone:
+            del state.identifiers[key]
+    for edge in list(state.memberships):
+        if edge[0] in gone or edge[1] in gone:
+            del state.memberships[edge]
+    for profile_id in gone:
+        del state.profiles[profile_id]
+
+
+_HANDLERS = {
+    ev.PROFILE_CREATED: _profile_created,
+    ev.PROFILE_UPDATED: _profile_updated,
+    ev.PROFILE_IDENTIFIED: _profile_identified,
+    ev.PROFILE_MERGED: _profile_merged,
+    ev.PROFILE_UNMERGED: _profile_unmerged,
+    ev.PROFILE_DELETED: _profile_deleted,
+    ev.IDENTIFIER_LINKED: _identifier_linked,
+    ev.IDENTIFIER_CHANGED: _identifier_changed,
+    ev.IDENTIFIER_RENAMED: _identifier_renamed,
+    ev.IDENTIFIER_UNLINKED: _identifier_unlinked,
+    ev.MEMBERSHIP_ADDED: _membership_added,
+    ev.MEMBERSHIP_REMOVED: _membership_removed,
+}

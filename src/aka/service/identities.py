@@ -1,0 +1,336 @@
+"""Use cases that create and change profiles and identifiers.
+
+Each function is one unit of work inside a transaction the caller opened; it appends
+events (which change the graph) and never commits: the request or command boundary does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import uuid_utils
+
+from aka.core import events as ev
+from aka.core import normalize
+from aka.core.errors import AkaError, Code
+from aka.core.events import Change
+from aka.core.model import Identifier, IdentifierKey, Kind, Profile, ResolvedProfile
+from aka.core.ports import Transaction
+from aka.core.settings import MergePolicy
+from aka.service import refs
+from aka.service.attributes import check_attributes
+from aka.service.merges import merge
+from aka.service.refs import ProfileRef
+
+
+@dataclass(frozen=True, slots=True)
+class NewIdentifier:
+    """An identifier as a caller submits it, before validation."""
+
+    namespace: Any
+    value: Any
+    kind: Kind = Kind.USER
+    primary: bool = False
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class LinkOutcome(StrEnum):
+    LINKED = "linked"  # new on this profile
+    EXISTING = "existing"  # was already on this profile: nothing changed
+    MERGED = "merged"  # owned by another profile, which the `auto` policy merged
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    outcome: LinkOutcome
+    profile: ResolvedProfile
+    identifier: Identifier
+    merge_id: int | None = None
+
+
+def new_profile_id() -> str:
+    return str(uuid_utils.uuid7())
+
+
+def create_profile(
+    tx: Transaction,
+    *,
+    external_id: Any = None,
+    attributes: Any = None,
+    identifiers: list[NewIdentifier] | None = None,
+    actor: str | None = None,
+) -> ResolvedProfile:
+    """A new profile, optionally identified and holding identifiers from the start.
+
+    Everything is checked before anything is written, so a refused identifier leaves
+    no half-made profile behind.
+    """
+    ext = normalize.external_id(external_id) if external_id is not None else None
+    attrs = check_attributes(attributes or {}, "attributes")
+    settings = tx.settings()
+    if ext is not None and (holder := tx.profile_by_external_id(ext)) is not None:
+        owner = refs.forward(tx, holder)
+        raise _external_id_taken(ext, owner.id if owner else holder.id)
+    keys: list[IdentifierKey] = []
+    for n, item in enumerate(identifiers or []):
+        where = f"identifiers[{n}]"
+        key = normalize.identifier_key(item.namespace, item.value, settings, field=where)
+        if key in keys:
+            raise AkaError(Code.INVALID_INPUT, f"{where} repeats {key}", field=where)
+        if (owner_ident := tx.identifier(key)) is not None:
+            raise _identifier_taken(key, owner_ident.profile_id, where)
+        keys.append(key)
+        check_attributes(item.attributes, f"{where}.attributes")
+    _check_namespace_counts(keys, settings_limit=settings.rule_for, counts={})
+    profile_id = new_profile_id()
+    tx.append(Change(ev.PROFILE_CREATED, profile_id, {"external_id": ext, "attributes": attrs}, actor))
+    for key, item in zip(keys, identifiers or [], strict=True):
+        tx.append(_link_change(profile_id, key, item, actor))
+    return _resolved(tx, profile_id)
+
+
+def link(
+    tx: Transaction,
+    target: ProfileRef | None,
+    item: NewIdentifier,
+    *,
+    actor: str | None = None,
+    field_prefix: str = "",
+) -> LinkResult:
+    """Attach an identifier to a profile (a new anonymous one when `target` is None).
+
+    Already there: EXISTING. Owned by another profile: refused (409 naming the owner)
+    under the `refuse` policy; under `auto`, merged when at most one side is identified.
+    """
+    settings = tx.settings()
+    key = normalize.identifier_key(item.namespace, item.value, settings, field=field_prefix)
+    check_attributes(item.attributes, _join(field_prefix, "attributes"))
+    existing = tx.identifier(key)
+    if target is None:
+        if existing is not None:
+            raise _identifier_taken(key, existing.profile_id, field_prefix or "value")
+        created = create_profile(tx, identifiers=[item], actor=actor)
+        return LinkResult(LinkOutcome.LINKED, created, _ident(tx, key))
+    profile = refs.require(tx, target, "profile")
+    if existing is not None and existing.profile_id == profile.id:
+        return LinkResult(LinkOutcome.EXISTING, refs.resolved(tx, profile), existing)
+    if existing is not None:
+        owner = tx.profile(existing.profile_id)
+        assert owner is not None  # invariant 1: every identifier has a live owner
+        auto = settings.merge_policy is MergePolicy.AUTO
+        if not auto or (owner.identified and profile.identified):
+            raise _identifier_taken(key, owner.id, field_prefix or "value")
+        keep, gone = (owner, profile) if owner.identified else (profile, owner)
+        merged = merge(tx, ProfileRef.by_id(keep.id), ProfileRef.by_id(gone.id), actor=actor)
+        return LinkResult(LinkOutcome.MERGED, merged.profile, _ident(tx, key), merged.merge_id)
+    limit = settings.rule_for(key.namespace).max_per_profile
+    if tx.count_in_namespace(profile.id, key.namespace) >= limit:
+        raise AkaError(
+            Code.NAMESPACE_LIMIT,
+            f"profile {profile.id} already holds {limit} identifiers in namespace "
+            f"{key.namespace!r}, the limit",
+            field=_join(field_prefix, "namespace"),
+            details={"namespace": key.namespace, "limit": limit},
+        )
+    tx.append(_link_change(profile.id, key, item, actor))
+    return LinkResult(LinkOutcome.LINKED, _resolved(tx, profile.id), _ident(tx, key))
+
+
+def unlink(tx: Transaction, namespace: Any, value: Any, *, actor: str | None = None) -> Identifier:
+    """Remove an identifier from its profile; the profile itself stays."""
+    key = normalize.lookup_key(namespace, value, tx.settings())
+    existing = tx.identifier(key)
+    if existing is None:
+        raise AkaError(Code.IDENTIFIER_NOT_FOUND, f"no identifier {key}", field="value")
+    tx.append(
+        Change(
+            ev.IDENTIFIER_UNLINKED,
+            existing.profile_id,
+            {"namespace": key.namespace, "value": key.value},
+            actor,
+        )
+    )
+    return existing
+
+
+def rename(
+    tx: Transaction, namespace: Any, value: Any, new_value: Any, *, actor: str | None = None
+) -> Identifier:
+    """Give an identifier a new value in the same namespace, keeping its profile."""
+    settings = tx.settings()
+    key = normalize.lookup_key(namespace, value, settings)
+    existing = tx.identifier(key)
+    if existing is None:
+        raise AkaError(Code.IDENTIFIER_NOT_FOUND, f"no identifier {key}", field="value")
+    new_key = normalize.identifier_key(key.namespace, new_value, settings)
+    if new_key == key:
+        return existing
+    if (holder := tx.identifier(new_key)) is not None:
+        raise _identifier_taken(new_key, holder.profile_id, "new_value")
+    tx.append(
+        Change(
+            ev.IDENTIFIER_RENAMED,
+            existing.profile_id,
+            {"namespace": key.namespace, "value": key.value, "new_value": new_key.value},
+            actor,
+        )
+    )
+    return _ident(tx, new_key)
+
+
+def identify(
+    tx: Transaction, target: ProfileRef, external_id: Any, *, actor: str | None = None
+) -> ResolvedProfile:
+    """Give a profile its external id. If another profile already has that id, the
+    (anonymous) profile is merged into it and the survivor is returned."""
+    ext = normalize.external_id(external_id)
+    profile = refs.require(tx, target, "profile")
+    holder = tx.profile_by_external_id(ext)
+    owner = refs.forward(tx, holder)
+    if owner is not None and owner.id == profile.id:
+        return refs.resolved(tx, profile)
+    if profile.identified:
+        raise AkaError(
+            Code.ALREADY_IDENTIFIED,
+            f"profile {profile.id} is already identified as {profile.external_id!r}",
+            field="external_id",
+            details={"profile_id": profile.id},
+        )
+    if owner is None:
+        tx.append(Change(ev.PROFILE_IDENTIFIED, profile.id, {"external_id": ext}, actor))
+        return _resolved(tx, profile.id)
+    return merge(tx, ProfileRef.by_id(owner.id), ProfileRef.by_id(profile.id), actor=actor).profile
+
+
+def update_attributes(
+    tx: Transaction, target: ProfileRef, patch: Any, *, actor: str | None = None
+) -> ResolvedProfile:
+    """Apply a JSON merge patch to the profile's attributes (null removes a key)."""
+    profile = refs.require(tx, target, "profile")
+    if not isinstance(patch, dict):
+        raise AkaError(Code.ATTRIBUTES_INVALID, "attributes must be an object", field="attributes")
+    merged = {**profile.attributes}
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    merged = check_attributes(merged, "attributes")
+    if merged != profile.attributes:
+        tx.append(Change(ev.PROFILE_UPDATED, profile.id, {"attributes": merged}, actor))
+    return _resolved(tx, profile.id)
+
+
+def update_identifier(
+    tx: Transaction,
+    namespace: Any,
+    value: Any,
+    *,
+    kind: Kind | None = None,
+    primary: bool | None = None,
+    disabled: bool | None = None,
+    attributes: dict[str, Any] | None = None,
+    actor: str | None = None,
+) -> Identifier:
+    """Change an identifier's kind, primary flag, disabled flag or attributes."""
+    key = normalize.lookup_key(namespace, value, tx.settings())
+    existing = tx.identifier(key)
+    if existing is None:
+        raise AkaError(Code.IDENTIFIER_NOT_FOUND, f"no identifier {key}", field="value")
+    changes: dict[str, Any] = {}
+    if kind is not None and kind != existing.kind:
+        changes["kind"] = kind.value
+    if primary is not None and primary != existing.primary:
+        changes["primary"] = primary
+    if disabled is not None and disabled != existing.disabled:
+        changes["disabled"] = disabled
+    if attributes is not None:
+        attrs = check_attributes(attributes, "attributes")
+        if attrs != existing.attributes:
+            changes["attributes"] = attrs
+    if changes:
+        payload = {"namespace": key.namespace, "value": key.value, **changes}
+        tx.append(Change(ev.IDENTIFIER_CHANGED, existing.profile_id, payload, actor))
+    return _ident(tx, key)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _link_change(profile_id: str, key: IdentifierKey, item: NewIdentifier, actor: str | None) -> Change:
+    return Change(
+        ev.IDENTIFIER_LINKED,
+        profile_id,
+        {
+            "namespace": key.namespace,
+            "value": key.value,
+            "kind": Kind(item.kind).value,
+            "primary": bool(item.primary),
+            "attributes": dict(item.attributes),
+        },
+        actor,
+    )
+
+
+def _check_namespace_counts(keys: list[IdentifierKey], *, settings_limit: Any, counts: dict[str, int]) -> None:
+    for key in keys:
+        counts[key.namespace] = counts.get(key.namespace, 0) + 1
+        limit = settings_limit(key.namespace).max_per_profile
+        if counts[key.namespace] > limit:
+            raise AkaError(
+                Code.NAMESPACE_LIMIT,
+                f"a profile may hold at most {limit} identifiers in namespace {key.namespace!r}",
+                field="identifiers",
+                details={"namespace": key.namespace, "limit": limit},
+            )
+
+
+def _resolved(tx: Transaction, profile_id: str) -> ResolvedProfile:
+    profile = tx.profile(profile_id)
+    assert profile is not None
+    return refs.resolved(tx, profile)
+
+
+def _ident(tx: Transaction, key: IdentifierKey) -> Identifier:
+    found = tx.identifier(key)
+    assert found is not None
+    return found
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _identifier_taken(key: IdentifierKey, owner_id: str, field: str) -> AkaError:
+    return AkaError(
+        Code.IDENTIFIER_CONFLICT,
+        f"identifier {key} already belongs to profile {owner_id}",
+        field=field,
+        details={"owner": owner_id, "namespace": key.namespace, "value": key.value},
+    )
+
+
+def _external_id_taken(external_id: str, owner_id: str) -> AkaError:
+    return AkaError(
+        Code.EXTERNAL_ID_CONFLICT,
+        f"external_id {external_id!r} already belongs to profile {owner_id}",
+        field="external_id",
+        details={"owner": owner_id},
+    )
+
+
+__all__ = [
+    "LinkOutcome",
+    "LinkResult",
+    "NewIdentifier",
+    "Profile",
+    "create_profile",
+    "identify",
+    "link",
+    "rename",
+    "unlink",
+    "update_attributes",
+    "update_identifier",
+]

@@ -1,0 +1,116 @@
+"""Read-only use cases: resolve, history, explain, expand, the change feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aka.core import events as ev
+from aka.core import graph
+from aka.core.errors import AkaError, Code
+from aka.core.model import Event, Expansion, IdentifierKey, Membership, ResolvedProfile
+from aka.core.ports import Transaction
+from aka.service import refs
+from aka.service.refs import ProfileRef
+
+EVENTS_PAGE_MAX = 1000
+
+
+def get(tx: Transaction, ref: ProfileRef, field: str = "profile") -> ResolvedProfile:
+    """The live profile a reference points at (forwarding from merged ids)."""
+    return refs.resolved(tx, refs.require(tx, ref, field))
+
+
+def history(tx: Transaction, ref: ProfileRef) -> list[Event]:
+    """Every event about the profile and the profiles merged into it, oldest first."""
+    profile = refs.require(tx, ref)
+    return tx.events_about([profile.id, *tx.tombstones_of(profile.id)])
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    same: bool
+    profile_a: ResolvedProfile
+    profile_b: ResolvedProfile
+    events: list[Event]
+
+
+def explain(tx: Transaction, a: ProfileRef, b: ProfileRef) -> Explanation:
+    """Are a and b one person, and which events made them so?
+
+    When they are the same profile, the answer lists the events that brought either
+    reference onto it: its links, renames, identification and the merges that moved it.
+    """
+    pa, pb = get(tx, a, "a"), get(tx, b, "b")
+    if pa.profile.id != pb.profile.id:
+        return Explanation(False, pa, pb, [])
+    keys = {k for k in (_key_of(tx, a), _key_of(tx, b)) if k is not None}
+    externals = {x for x in (a.external_id, b.external_id) if x is not None}
+    profile_ids = {a.profile_id, b.profile_id} - {None}
+    chain = [
+        e
+        for e in history(tx, ProfileRef.by_id(pa.profile.id))
+        if _explains(e, keys, externals, profile_ids)
+    ]
+    return Explanation(True, pa, pb, chain)
+
+
+def _key_of(tx: Transaction, ref: ProfileRef) -> IdentifierKey | None:
+    if ref.namespace is None or ref.value is None:
+        return None
+    from aka.core import normalize  # noqa: PLC0415 - only identifier refs need it
+
+    return normalize.lookup_key(ref.namespace, ref.value, tx.settings())
+
+
+def _explains(
+    e: Event, keys: set[IdentifierKey], externals: set[str], profile_ids: set[str | None]
+) -> bool:
+    p = e.payload
+    if e.type in (ev.PROFILE_MERGED, ev.PROFILE_UNMERGED):
+        moved = set(ev.keys_from_json(p.get("identifiers", [])))
+        return bool(moved & keys) or bool({p["keep"], p["merge"]} & profile_ids) or (
+            p.get("external_id_moved") in externals
+        )
+    if e.type in (ev.PROFILE_CREATED, ev.PROFILE_IDENTIFIED):
+        return p.get("external_id") in externals or e.profile_id in profile_ids
+    if "namespace" in p:
+        names = {IdentifierKey(p["namespace"], p["value"])}
+        if "new_value" in p:
+            names.add(IdentifierKey(p["namespace"], p["new_value"]))
+        return bool(names & keys)
+    return False
+
+
+def expand(tx: Transaction, ref: ProfileRef, *, max_depth: int = graph.EXPAND_MAX_DEPTH) -> Expansion:
+    """The profile's identifiers plus every group above it, transitively.
+
+    Disabled identifiers are left out: a disabled identity grants nothing.
+    """
+    profile = refs.require(tx, ref)
+
+    def parents(ids: set[str]) -> list[Membership]:
+        return tx.groups_of(ids)
+
+    group_ids, limited = graph.walk_groups(profile.id, parents, max_depth=max_depth)
+    own = _enabled(refs.resolved(tx, profile))
+    groups = []
+    for group_id in group_ids:
+        group = tx.profile(group_id)
+        if group is not None:
+            groups.append(_enabled(refs.resolved(tx, group)))
+    return Expansion(own, tuple(groups), limited)
+
+
+def _enabled(resolved: ResolvedProfile) -> ResolvedProfile:
+    return ResolvedProfile(resolved.profile, tuple(i for i in resolved.identifiers if not i.disabled))
+
+
+def events_page(tx: Transaction, after: int, limit: int) -> list[Event]:
+    """The change feed: up to `limit` events after the cursor `after`, oldest first."""
+    if after < 0:
+        raise AkaError(Code.INVALID_INPUT, "after must be 0 or more", field="after")
+    if not 1 <= limit <= EVENTS_PAGE_MAX:
+        raise AkaError(
+            Code.INVALID_INPUT, f"limit must be from 1 to {EVENTS_PAGE_MAX}", field="limit"
+        )
+    return tx.events(after, limit)

@@ -1,0 +1,83 @@
+"""Profile references: the three ways a caller can point at a profile.
+
+`{"profile_id"}`, `{"external_id"}` or `{"namespace", "value"}`; an old (merged)
+profile id or an external id kept by a tombstone forwards to the survivor in one hop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aka.core import normalize
+from aka.core.errors import AkaError, Code
+from aka.core.model import Profile, ResolvedProfile
+from aka.core.ports import Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRef:
+    profile_id: str | None = None
+    external_id: str | None = None
+    namespace: str | None = None
+    value: str | None = None
+
+    @classmethod
+    def by_id(cls, profile_id: str) -> ProfileRef:
+        return cls(profile_id=profile_id)
+
+    def describe(self) -> str:
+        if self.profile_id is not None:
+            return f"profile {self.profile_id}"
+        if self.external_id is not None:
+            return f"external_id {self.external_id!r}"
+        return f"identifier {self.namespace}:{self.value}"
+
+
+def forward(tx: Transaction, profile: Profile | None) -> Profile | None:
+    """The live profile behind `profile` (itself when live, its survivor when a tombstone)."""
+    if profile is None or profile.merged_into is None:
+        return profile
+    return tx.profile(profile.merged_into)
+
+
+def find(tx: Transaction, ref: ProfileRef, field: str = "profile") -> Profile | None:
+    """The live profile `ref` points at, or None. Malformed refs raise AkaError."""
+    forms = sum(
+        x is not None for x in (ref.profile_id, ref.external_id, ref.namespace or ref.value)
+    )
+    if forms != 1:
+        raise AkaError(
+            Code.INVALID_INPUT,
+            f"{field} must have exactly one of profile_id, external_id or namespace+value",
+            field=field,
+        )
+    if ref.profile_id is not None:
+        return forward(tx, tx.profile(ref.profile_id))
+    if ref.external_id is not None:
+        return forward(tx, tx.profile_by_external_id(ref.external_id))
+    if ref.namespace is None or ref.value is None:
+        missing = "namespace" if ref.namespace is None else "value"
+        raise AkaError(
+            Code.INVALID_INPUT,
+            f"{field}.{missing} is required with an identifier reference",
+            field=f"{field}.{missing}",
+        )
+    key = normalize.lookup_key(ref.namespace, ref.value, tx.settings(), field=field)
+    identifier = tx.identifier(key)
+    return tx.profile(identifier.profile_id) if identifier else None
+
+
+def require(tx: Transaction, ref: ProfileRef, field: str = "profile") -> Profile:
+    """Like `find` but a missing profile is a PROFILE_NOT_FOUND naming the field."""
+    profile = find(tx, ref, field)
+    if profile is None:
+        raise AkaError(
+            Code.PROFILE_NOT_FOUND,
+            f"no profile found for {ref.describe()}",
+            field=field,
+        )
+    return profile
+
+
+def resolved(tx: Transaction, profile: Profile) -> ResolvedProfile:
+    return ResolvedProfile(profile, tuple(tx.identifiers_of(profile.id)))

@@ -1,0 +1,27 @@
+"""Store implementations: SQLite (default), the memory twin, and later PostgreSQL."""
+
+from __future__ import annotations
+
+from aka.core.ports import Store
+
+
+def open_store(url: str) -> Store:
+    """The store for a database URL; it is not migrated here (`Store.migrate()` does).
+
+    `sqlite:///path` (or `sqlite+pysqlite:///path`) opens a SQLite file; `memory://`
+    an empty in-memory twin. Any other scheme is a ValueError naming it.
+    """
+    scheme = url.partition("://")[0].lower() if "://" in url else url.partition(":")[0]
+    # Imported lazily: a memory-only test run never loads SQLAlchemy, and a backend's
+    # optional driver is only needed by those who use it.
+    if url == "memory://":
+        from aka.storage.memory import MemoryStore  # noqa: PLC0415
+
+        return MemoryStore()
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        from aka.storage.sqlite import SqliteStore  # noqa: PLC0415
+
+        return SqliteStore(url)
+    raise ValueError(
+        f"unsupported database URL scheme {scheme!r}: use sqlite:///path/to/aka.db or memory://"
+    )

@@ -1,0 +1,227 @@
+"""The memory twin of the SQL stores: the same contract, kept in dicts, for fast tests.
+
+Each workspace's graph is a `GraphState` that changes only through `apply`, so this
+store is the reference reading of every event. A transaction works on a deep copy and
+swaps it in on commit, which gives all-or-nothing without any undo bookkeeping.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from aka.core.errors import AkaError, Code
+from aka.core.events import Change
+from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
+from aka.core.ports import KeyRecord, WorkspaceRecord, event_subjects
+from aka.core.settings import WorkspaceSettings
+from aka.core.state import GraphState
+
+
+@dataclass
+class _Workspace:
+    record: WorkspaceRecord
+    graph: GraphState = field(default_factory=GraphState)
+    events: list[Event] = field(default_factory=list)
+
+
+class MemoryTransaction:
+    def __init__(self, workspace: _Workspace) -> None:
+        self.workspace_id = workspace.record.id
+        self._ws = workspace
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        saved = (copy.deepcopy(self._ws.graph), list(self._ws.events), self._ws.record)
+        try:
+            yield
+        except BaseException:
+            self._ws.graph, self._ws.events, self._ws.record = saved
+            raise
+
+    # profiles
+    def profile(self, profile_id: str) -> Profile | None:
+        return self._ws.graph.profiles.get(profile_id)
+
+    def profile_by_external_id(self, external_id: str) -> Profile | None:
+        for profile in self._ws.graph.profiles.values():
+            if profile.external_id == external_id:
+                return profile
+        return None
+
+    def tombstones_of(self, profile_id: str) -> list[str]:
+        return self._ws.graph.tombstones_of(profile_id)
+
+    def lock_profiles(self, profile_ids: Sequence[str]) -> None:
+        """Writers are serialised by the store lock already."""
+
+    # identifiers
+    def identifier(self, key: IdentifierKey) -> Identifier | None:
+        return self._ws.graph.identifiers.get(key)
+
+    def identifiers_of(self, profile_id: str) -> list[Identifier]:
+        return self._ws.graph.identifiers_of(profile_id)
+
+    def identifiers_of_many(self, profile_ids: Collection[str]) -> list[Identifier]:
+        wanted = set(profile_ids)
+        return sorted(
+            (i for i in self._ws.graph.identifiers.values() if i.profile_id in wanted),
+            key=lambda i: (i.namespace, i.value),
+        )
+
+    def count_in_namespace(self, profile_id: str, namespace: str) -> int:
+        return sum(
+            1
+            for i in self._ws.graph.identifiers.values()
+            if i.profile_id == profile_id and i.namespace == namespace
+        )
+
+    # memberships
+    def memberships_touching(self, profile_id: str) -> list[Membership]:
+        return self._ws.graph.edges_touching(profile_id)
+
+    def groups_of(self, member_ids: Collection[str]) -> list[Membership]:
+        wanted = set(member_ids)
+        return sorted(
+            Membership(g, m, seq)
+            for (g, m), seq in self._ws.graph.memberships.items()
+            if m in wanted
+        )
+
+    # event log
+    def append(self, change: Change) -> Event:
+        seq = self._ws.record.last_seq + 1
+        event = Event(
+            seq=seq,
+            type=change.type,
+            profile_id=change.profile_id,
+            at=datetime.now(UTC),
+            actor=change.actor,
+            payload=copy.deepcopy(change.payload),
+        )
+        # Apply on a copy first: a refused event must leave no trace and no seq gap,
+        # as the SQL stores' savepointed append does.
+        graph = copy.deepcopy(self._ws.graph)
+        graph.apply(event)
+        self._ws.graph = graph
+        self._ws.record = replace(self._ws.record, last_seq=seq)
+        self._ws.events.append(event)
+        return event
+
+    def event(self, seq: int) -> Event | None:
+        if 1 <= seq <= len(self._ws.events):
+            return self._ws.events[seq - 1]
+        return None
+
+    def events(self, after: int, limit: int) -> list[Event]:
+        return self._ws.events[max(after, 0) : max(after, 0) + limit]
+
+    def events_about(self, profile_ids: Collection[str]) -> list[Event]:
+        wanted = set(profile_ids)
+        found = []
+        for event in self._ws.events:
+            profile_id, other, _ = event_subjects(Change(event.type, event.profile_id, event.payload))
+            if profile_id in wanted or other in wanted:
+                found.append(event)
+        return found
+
+    def unmerge_of(self, merge_seq: int) -> int | None:
+        return self._ws.graph.undone.get(merge_seq)
+
+    def rewrite_payload(self, seq: int, payload: dict[str, Any]) -> None:
+        event = self._ws.events[seq - 1]
+        self._ws.events[seq - 1] = replace(event, payload=copy.deepcopy(payload))
+
+    def all_events(self) -> Iterator[Event]:
+        return iter(list(self._ws.events))
+
+    def graph(self) -> GraphState:
+        return copy.deepcopy(self._ws.graph)
+
+    # settings
+    def settings(self) -> WorkspaceSettings:
+        return self._ws.record.settings
+
+    def save_settings(self, settings: WorkspaceSettings) -> None:
+        self._ws.record = replace(self._ws.record, settings=settings)
+
+
+class MemoryStore:
+    """Everything in process memory; gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._workspaces: dict[str, _Workspace] = {}
+        self._keys: dict[str, KeyRecord] = {}
+        # One lock for writers and readers: a transaction mutates a private copy, but
+        # the swap and the copy must not interleave with another writer's swap.
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[MemoryTransaction]:
+        with self._lock:
+            current = self._workspaces.get(workspace_id)
+            if current is None:
+                raise AkaError(
+                    Code.WORKSPACE_NOT_FOUND,
+                    f"workspace {workspace_id!r} does not exist",
+                    field="workspace",
+                )
+            working = copy.deepcopy(current)
+            yield MemoryTransaction(working)
+            if write:
+                self._workspaces[workspace_id] = working
+
+    def migrate(self) -> None:
+        """Nothing to migrate in memory."""
+
+    def readiness(self) -> str | None:
+        return None
+
+    def create_workspace(self, workspace_id: str, settings: WorkspaceSettings) -> WorkspaceRecord:
+        with self._lock:
+            if workspace_id in self._workspaces:
+                raise AkaError(
+                    Code.WORKSPACE_EXISTS,
+                    f"workspace {workspace_id!r} already exists",
+                    field="id",
+                )
+            record = WorkspaceRecord(workspace_id, settings, datetime.now(UTC), 0)
+            self._workspaces[workspace_id] = _Workspace(record)
+            return record
+
+    def workspace(self, workspace_id: str) -> WorkspaceRecord | None:
+        found = self._workspaces.get(workspace_id)
+        return found.record if found else None
+
+    def workspaces(self) -> list[WorkspaceRecord]:
+        return [w.record for _, w in sorted(self._workspaces.items())]
+
+    def create_key(self, key: KeyRecord) -> None:
+        with self._lock:
+            if any(k.secret_hash == key.secret_hash for k in self._keys.values()):
+                raise ValueError("a key with this hash already exists")
+            self._keys[key.id] = key
+
+    def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
+        return next((k for k in self._keys.values() if k.secret_hash == secret_hash), None)
+
+    def keys(self, workspace_id: str) -> list[KeyRecord]:
+        found = [k for k in self._keys.values() if k.workspace_id == workspace_id]
+        return sorted(found, key=lambda k: (k.created_at, k.id))
+
+    def revoke_key(self, workspace_id: str, key_id: str) -> bool:
+        with self._lock:
+            key = self._keys.get(key_id)
+            if key is None or key.workspace_id != workspace_id:
+                return False
+            if key.revoked_at is None:
+                self._keys[key_id] = replace(key, revoked_at=datetime.now(UTC))
+            return True
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,1 @@
+"""Alembic environment for aka's schema; run it through `aka.storage.migrate`."""

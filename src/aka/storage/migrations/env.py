@@ -1,0 +1,27 @@
+"""Alembic's entry point, driven only by `aka.storage.migrate` (no alembic.ini).
+
+The caller hands over a connection already inside its transaction, so the whole
+upgrade commits or rolls back as one (SQLite runs DDL transactionally too), and two
+processes migrating at once are serialised by the database, not by luck.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from aka.storage.tables import metadata
+
+connection = context.config.attributes.get("connection")
+if not isinstance(connection, Connection):
+    raise RuntimeError("run migrations through aka.storage.migrate, which passes a connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    # SQLite cannot ALTER most constraints; batch mode rebuilds the table instead.
+    render_as_batch=True,
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,327 @@
+"""The read side of a SQL transaction, and row <-> model conversion.
+
+Everything here is portable SQLAlchemy Core, shared by the SQLite store and the future
+PostgreSQL one. Results that the port promises "sorted" by text are sorted in Python:
+SQLite compares bytes, while PostgreSQL sorts by the column's collation, and the memory
+twin sorts by code point; sorting here keeps every backend's answer identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from aka.core import events as ev
+from aka.core.errors import AkaError, Code
+from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
+from aka.core.ports import KeyRecord, WorkspaceRecord
+from aka.core.settings import WorkspaceSettings
+from aka.core.state import GraphState
+from aka.storage.tables import events, identifiers, memberships, profiles, workspaces
+
+# Execution option read by a backend's "begin" hook: True asks for a transaction that
+# holds the write lock from its first statement (SQLite `BEGIN IMMEDIATE`).
+WRITE_OPTION: Final = "aka_write"
+
+# Keeps `IN (...)` lists under SQLite's bound-parameter limit and PostgreSQL plans small.
+CHUNK: Final = 500
+_FEED_PAGE: Final = 1000
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- rows -> model --------------------------------------------------------------------
+
+
+def to_profile(row: Row[Any]) -> Profile:
+    return Profile(
+        id=row.id,
+        external_id=row.external_id,
+        attributes=dict(row.attributes),
+        merged_into=row.merged_into,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def to_identifier(row: Row[Any]) -> Identifier:
+    return Identifier(
+        namespace=row.namespace,
+        value=row.value,
+        profile_id=row.profile_id,
+        kind=Kind(row.kind),
+        primary=bool(row.is_primary),
+        disabled=bool(row.disabled),
+        attributes=dict(row.attributes),
+        created_at=row.created_at,
+        seq=int(row.seq),
+    )
+
+
+def to_event(row: Row[Any]) -> Event:
+    return Event(
+        seq=int(row.seq),
+        type=row.type,
+        profile_id=row.profile_id,
+        at=row.at,
+        actor=row.actor,
+        payload=dict(row.payload),
+    )
+
+
+def to_workspace(row: Row[Any]) -> WorkspaceRecord:
+    return WorkspaceRecord(
+        id=row.id,
+        settings=WorkspaceSettings.from_json(row.settings or {}),
+        created_at=row.created_at,
+        last_seq=int(row.last_seq),
+    )
+
+
+def to_key(row: Row[Any]) -> KeyRecord:
+    return KeyRecord(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        name=row.name,
+        prefix=row.prefix,
+        secret_hash=row.secret_hash,
+        scopes=tuple(row.scopes),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        extra=None if row.extra is None else dict(row.extra),
+    )
+
+
+def key_row(key: KeyRecord) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "workspace_id": key.workspace_id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "secret_hash": key.secret_hash,
+        "scopes": list(key.scopes),
+        "extra": key.extra,
+        "created_at": key.created_at,
+        "revoked_at": key.revoked_at,
+    }
+
+
+def _memberships_sorted(rows: Iterable[Row[Any]]) -> list[Membership]:
+    return sorted(Membership(r.group_id, r.member_id, int(r.seq)) for r in rows)
+
+
+def _identifiers_sorted(rows: Iterable[Row[Any]]) -> list[Identifier]:
+    return sorted((to_identifier(r) for r in rows), key=lambda i: (i.namespace, i.value))
+
+
+# --- the read half of a transaction ---------------------------------------------------
+
+
+class SqlReader:
+    """Every read a `Transaction` offers, over one open connection in one workspace."""
+
+    def __init__(self, conn: Connection, workspace_id: str, *, write: bool) -> None:
+        self.workspace_id = workspace_id
+        self._conn = conn
+        self._write = write
+
+    # -- profiles
+    def profile(self, profile_id: str) -> Profile | None:
+        row = self._conn.execute(
+            sa.select(profiles).where(
+                profiles.c.workspace_id == self.workspace_id, profiles.c.id == profile_id
+            )
+        ).one_or_none()
+        return None if row is None else to_profile(row)
+
+    def profile_by_external_id(self, external_id: str) -> Profile | None:
+        row = self._conn.execute(
+            sa.select(profiles).where(
+                profiles.c.workspace_id == self.workspace_id,
+                profiles.c.external_id == external_id,
+            )
+        ).one_or_none()
+        return None if row is None else to_profile(row)
+
+    def tombstones_of(self, profile_id: str) -> list[str]:
+        rows = self._conn.execute(
+            sa.select(profiles.c.id).where(
+                profiles.c.workspace_id == self.workspace_id,
+                profiles.c.merged_into == profile_id,
+            )
+        )
+        return sorted(r.id for r in rows)
+
+    # -- identifiers
+    def identifier(self, key: IdentifierKey) -> Identifier | None:
+        row = self._conn.execute(
+            sa.select(identifiers).where(
+                identifiers.c.workspace_id == self.workspace_id,
+                identifiers.c.namespace == key.namespace,
+                identifiers.c.value == key.value,
+            )
+        ).one_or_none()
+        return None if row is None else to_identifier(row)
+
+    def identifiers_of(self, profile_id: str) -> list[Identifier]:
+        return self.identifiers_of_many([profile_id])
+
+    def identifiers_of_many(self, profile_ids: Collection[str]) -> list[Identifier]:
+        rows: list[Row[Any]] = []
+        for part in chunks(sorted(set(profile_ids))):
+            rows.extend(
+                self._conn.execute(
+                    sa.select(identifiers).where(
+                        identifiers.c.workspace_id == self.workspace_id,
+                        identifiers.c.profile_id.in_(part),
+                    )
+                )
+            )
+        return _identifiers_sorted(rows)
+
+    def count_in_namespace(self, profile_id: str, namespace: str) -> int:
+        count = self._conn.execute(
+            sa.select(sa.func.count()).where(
+                identifiers.c.workspace_id == self.workspace_id,
+                identifiers.c.profile_id == profile_id,
+                identifiers.c.namespace == namespace,
+            )
+        ).scalar_one()
+        return int(count)
+
+    def existing_keys(self, keys: Collection[IdentifierKey]) -> set[IdentifierKey]:
+        """Which of these keys are stored (one query per chunk, not per key)."""
+        found: set[IdentifierKey] = set()
+        for part in chunks(sorted(set(keys))):
+            rows = self._conn.execute(
+                sa.select(identifiers.c.namespace, identifiers.c.value).where(
+                    identifiers.c.workspace_id == self.workspace_id,
+                    sa.tuple_(identifiers.c.namespace, identifiers.c.value).in_(
+                        [(k.namespace, k.value) for k in part]
+                    ),
+                )
+            )
+            found.update(IdentifierKey(r.namespace, r.value) for r in rows)
+        return found
+
+    # -- memberships
+    def memberships_touching(self, profile_id: str) -> list[Membership]:
+        rows = self._conn.execute(
+            sa.select(memberships).where(
+                memberships.c.workspace_id == self.workspace_id,
+                sa.or_(memberships.c.group_id == profile_id, memberships.c.member_id == profile_id),
+            )
+        )
+        return _memberships_sorted(rows)
+
+    def groups_of(self, member_ids: Collection[str]) -> list[Membership]:
+        rows: list[Row[Any]] = []
+        for part in chunks(sorted(set(member_ids))):
+            rows.extend(
+                self._conn.execute(
+                    sa.select(memberships).where(
+                        memberships.c.workspace_id == self.workspace_id,
+                        memberships.c.member_id.in_(part),
+                    )
+                )
+            )
+        return _memberships_sorted(rows)
+
+    # -- the event log
+    def event(self, seq: int) -> Event | None:
+        row = self._conn.execute(
+            sa.select(events).where(events.c.workspace_id == self.workspace_id, events.c.seq == seq)
+        ).one_or_none()
+        return None if row is None else to_event(row)
+
+    def events(self, after: int, limit: int) -> list[Event]:
+        rows = self._conn.execute(
+            sa.select(events)
+            .where(events.c.workspace_id == self.workspace_id, events.c.seq > after)
+            .order_by(events.c.seq)
+            .limit(limit)
+        )
+        return [to_event(r) for r in rows]
+
+    def events_about(self, profile_ids: Collection[str]) -> list[Event]:
+        found: dict[int, Event] = {}
+        for part in chunks(sorted(set(profile_ids))):
+            rows = self._conn.execute(
+                sa.select(events).where(
+                    events.c.workspace_id == self.workspace_id,
+                    sa.or_(events.c.profile_id.in_(part), events.c.other_profile_id.in_(part)),
+                )
+            )
+            found.update((int(r.seq), to_event(r)) for r in rows)
+        return [found[seq] for seq in sorted(found)]
+
+    def unmerge_of(self, merge_seq: int) -> int | None:
+        # The latest one, as replay would leave it in `GraphState.undone`.
+        seq = self._conn.execute(
+            sa.select(sa.func.max(events.c.seq)).where(
+                events.c.workspace_id == self.workspace_id,
+                events.c.ref_seq == merge_seq,
+                events.c.type == ev.PROFILE_UNMERGED,
+            )
+        ).scalar_one_or_none()
+        return None if seq is None else int(seq)
+
+    def all_events(self) -> Iterator[Event]:
+        # Paged, so replaying a long log never holds it all in memory at once.
+        after = 0
+        while True:
+            page = self.events(after, _FEED_PAGE)
+            yield from page
+            if len(page) < _FEED_PAGE:
+                return
+            after = page[-1].seq
+
+    def graph(self) -> GraphState:
+        ws = self.workspace_id
+        state = GraphState()
+        for row in self._conn.execute(sa.select(profiles).where(profiles.c.workspace_id == ws)):
+            state.profiles[row.id] = to_profile(row)
+        for row in self._conn.execute(
+            sa.select(identifiers).where(identifiers.c.workspace_id == ws)
+        ):
+            ident = to_identifier(row)
+            state.identifiers[ident.key] = ident
+        for row in self._conn.execute(
+            sa.select(memberships).where(memberships.c.workspace_id == ws)
+        ):
+            state.memberships[(row.group_id, row.member_id)] = int(row.seq)
+        undone = self._conn.execute(
+            sa.select(events.c.ref_seq, events.c.seq)
+            .where(
+                events.c.workspace_id == ws,
+                events.c.type == ev.PROFILE_UNMERGED,
+                events.c.ref_seq.is_not(None),
+            )
+            .order_by(events.c.seq)
+        )
+        for row in undone:
+            state.undone[int(row.ref_seq)] = int(row.seq)
+        return state
+
+    # -- settings
+    def settings(self) -> WorkspaceSettings:
+        raw = self._conn.execute(
+            sa.select(workspaces.c.settings).where(workspaces.c.id == self.workspace_id)
+        ).scalar_one_or_none()
+        if raw is None:
+            # Only reachable if the workspace vanished mid-transaction; say so plainly.
+            raise AkaError(Code.WORKSPACE_NOT_FOUND, f"no workspace {self.workspace_id!r}")
+        return WorkspaceSettings.from_json(raw)
+
+
+def workspace_exists(conn: Connection, workspace_id: str) -> bool:
+    found = conn.execute(
+        sa.select(workspaces.c.id).where(workspaces.c.id == workspace_id)
+    ).one_or_none()
+    return found is not None

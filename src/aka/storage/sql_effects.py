@@ -1,0 +1,347 @@
+"""The SQL reading of every event type, one private method each.
+
+Each `_<event type>` method is the SQL twin of the handler of the same name in
+`core/state.py`, field for field: the same `seq` bookkeeping on identifiers and
+memberships, the same `updated_at` touches, and a `ReplayError` wherever `GraphState`
+raises one (or the database refuses the row). Keep the two side by side when changing
+either; the contract suite compares their results after every event type.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from aka.core import events as ev
+from aka.core.model import Event, IdentifierKey, Kind, Profile
+from aka.core.state import ReplayError, is_redacted
+from aka.storage.sql_common import SqlReader, chunks
+from aka.storage.tables import identifiers, memberships, profiles
+
+Edge = tuple[str, str]
+
+
+def _key(payload: dict[str, Any], name: str = "value") -> IdentifierKey:
+    return IdentifierKey(payload["namespace"], payload[name])
+
+
+def _rewrite(edge: Edge, old: str, new: str) -> Edge:
+    group, member = edge
+    return (new if group == old else group, new if member == old else member)
+
+
+class SqlEffects(SqlReader, ABC):
+    """Writes the effect of one stored event to the graph tables."""
+
+    @abstractmethod
+    def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
+        """Insert these edges with `seq`, or set `seq` where an edge already exists."""
+
+    def _effects(self) -> dict[str, Callable[[Event], None]]:
+        return {
+            ev.PROFILE_CREATED: self._profile_created,
+            ev.PROFILE_UPDATED: self._profile_updated,
+            ev.PROFILE_IDENTIFIED: self._profile_identified,
+            ev.PROFILE_MERGED: self._profile_merged,
+            ev.PROFILE_UNMERGED: self._profile_unmerged,
+            ev.PROFILE_DELETED: self._profile_deleted,
+            ev.IDENTIFIER_LINKED: self._identifier_linked,
+            ev.IDENTIFIER_CHANGED: self._identifier_changed,
+            ev.IDENTIFIER_RENAMED: self._identifier_renamed,
+            ev.IDENTIFIER_UNLINKED: self._identifier_unlinked,
+            ev.MEMBERSHIP_ADDED: self._membership_added,
+            ev.MEMBERSHIP_REMOVED: self._membership_removed,
+        }
+
+    def _require_profile(self, profile_id: str | None, e: Event) -> Profile:
+        found = None if profile_id is None else self.profile(profile_id)
+        if found is None:
+            raise ReplayError(f"event {e.seq} ({e.type}): no profile {profile_id!r}")
+        return found
+
+    def _require_keys(self, keys: Collection[IdentifierKey], e: Event) -> None:
+        """Every key must exist, except redacted ones (see `GraphState._identifier`)."""
+        missing = set(keys) - self.existing_keys(keys)
+        for key in sorted(missing):
+            if not is_redacted(key.value):
+                raise ReplayError(f"event {e.seq} ({e.type}): no identifier {key}")
+
+    def _update_profile(self, profile_id: str, **values: Any) -> int:
+        result = self._conn.execute(
+            sa.update(profiles)
+            .where(profiles.c.workspace_id == self.workspace_id, profiles.c.id == profile_id)
+            .values(**values)
+        )
+        return int(result.rowcount)
+
+    def _touch(self, profile_id: str, at: datetime) -> None:
+        self._update_profile(profile_id, updated_at=at)
+
+    def _where_key(self, key: IdentifierKey) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            identifiers.c.workspace_id == self.workspace_id,
+            identifiers.c.namespace == key.namespace,
+            identifiers.c.value == key.value,
+        )
+
+    def _update_keys(self, keys: Iterable[IdentifierKey], **values: Any) -> None:
+        """Set `values` on each of these identifiers (absent ones are skipped), in one
+        executemany rather than a round trip per key."""
+        rows = [{"b_ns": k.namespace, "b_value": k.value} for k in keys]
+        if not rows:
+            return
+        self._conn.execute(
+            sa.update(identifiers)
+            .where(
+                identifiers.c.workspace_id == self.workspace_id,
+                identifiers.c.namespace == sa.bindparam("b_ns"),
+                identifiers.c.value == sa.bindparam("b_value"),
+            )
+            .values(**values),
+            rows,
+        )
+
+    def _demote_primaries(self, profile_id: str, keep: IdentifierKey, seq: int) -> None:
+        self._conn.execute(
+            sa.update(identifiers)
+            .where(
+                identifiers.c.workspace_id == self.workspace_id,
+                identifiers.c.profile_id == profile_id,
+                identifiers.c.namespace == keep.namespace,
+                identifiers.c.is_primary.is_(True),
+                identifiers.c.value != keep.value,
+            )
+            .values(is_primary=False, seq=seq)
+        )
+
+    def _delete_edges(self, edges: Sequence[Edge]) -> None:
+        if edges:
+            self._conn.execute(
+                sa.delete(memberships).where(
+                    memberships.c.workspace_id == self.workspace_id,
+                    memberships.c.group_id == sa.bindparam("b_group"),
+                    memberships.c.member_id == sa.bindparam("b_member"),
+                ),
+                [{"b_group": g, "b_member": m} for g, m in edges],
+            )
+
+    def _apply_edges(self, final: dict[Edge, bool], seq: int) -> None:
+        """Bring edges to their final state: True present with `seq`, False absent.
+
+        `GraphState` pops and sets edges one by one; only each edge's last step
+        decides its end state, so two multi-row statements give the same graph.
+        """
+        self._delete_edges([edge for edge, present in final.items() if not present])
+        self._upsert_memberships([edge for edge, present in final.items() if present], seq)
+
+    def _repoint_tombstones(self, tombstones: Sequence[str], target: str, e: Event) -> None:
+        wanted = sorted(set(tombstones))
+        changed = 0
+        for part in chunks(wanted):
+            changed += int(
+                self._conn.execute(
+                    sa.update(profiles)
+                    .where(profiles.c.workspace_id == self.workspace_id, profiles.c.id.in_(part))
+                    .values(merged_into=target)
+                ).rowcount
+            )
+        if changed != len(wanted):
+            raise ReplayError(f"event {e.seq} ({e.type}): a listed tombstone does not exist")
+
+    # --- one effect per event type (mirrors core/state.py) --------------------------
+    def _profile_created(self, e: Event) -> None:
+        if e.profile_id is None:
+            raise ReplayError(f"event {e.seq} ({e.type}): no profile id")
+        self._conn.execute(
+            sa.insert(profiles).values(
+                workspace_id=self.workspace_id,
+                id=e.profile_id,
+                external_id=e.payload.get("external_id"),
+                attributes=dict(e.payload.get("attributes") or {}),
+                merged_into=None,
+                created_at=e.at,
+                updated_at=e.at,
+            )
+        )
+
+    def _profile_updated(self, e: Event) -> None:
+        profile = self._require_profile(e.profile_id, e)
+        self._update_profile(profile.id, attributes=dict(e.payload["attributes"]), updated_at=e.at)
+
+    def _profile_identified(self, e: Event) -> None:
+        profile = self._require_profile(e.profile_id, e)
+        self._update_profile(profile.id, external_id=e.payload["external_id"], updated_at=e.at)
+
+    def _identifier_linked(self, e: Event) -> None:
+        # No look-ups first: the primary key refuses a taken key and the foreign key an
+        # unknown profile (as ReplayError, via `append`), saving two queries per link.
+        key = _key(e.payload)
+        primary = bool(e.payload.get("primary", False))
+        self._conn.execute(
+            sa.insert(identifiers).values(
+                workspace_id=self.workspace_id,
+                namespace=key.namespace,
+                value=key.value,
+                profile_id=e.profile_id,
+                kind=Kind(e.payload.get("kind", Kind.USER.value)).value,
+                is_primary=primary,
+                disabled=False,
+                attributes=dict(e.payload.get("attributes") or {}),
+                created_at=e.at,
+                seq=e.seq,
+            )
+        )
+        assert e.profile_id is not None  # the NOT NULL column refused it otherwise
+        if primary:
+            self._demote_primaries(e.profile_id, key, e.seq)
+        self._touch(e.profile_id, e.at)
+
+    def _identifier_changed(self, e: Event) -> None:
+        key = _key(e.payload)
+        ident = self.identifier(key)
+        if ident is None:
+            self._require_keys([key], e)
+            return
+        changes: dict[str, Any] = {"seq": e.seq}
+        if "kind" in e.payload:
+            changes["kind"] = Kind(e.payload["kind"]).value
+        if "primary" in e.payload:
+            changes["is_primary"] = bool(e.payload["primary"])
+        if "disabled" in e.payload:
+            changes["disabled"] = bool(e.payload["disabled"])
+        if "attributes" in e.payload:
+            changes["attributes"] = dict(e.payload["attributes"])
+        self._conn.execute(sa.update(identifiers).where(self._where_key(key)).values(**changes))
+        if changes.get("is_primary"):
+            self._demote_primaries(ident.profile_id, key, e.seq)
+        self._touch(ident.profile_id, e.at)
+
+    def _identifier_renamed(self, e: Event) -> None:
+        key = _key(e.payload)
+        ident = self.identifier(key)
+        if ident is None:
+            self._require_keys([key], e)
+            return
+        new_key = _key(e.payload, "new_value")
+        # Checked here too (not only by the primary key) so renaming onto itself is
+        # refused exactly as `GraphState` refuses it.
+        if self.identifier(new_key) is not None:
+            raise ReplayError(f"event {e.seq}: rename target {new_key} already exists")
+        self._conn.execute(
+            sa.update(identifiers)
+            .where(self._where_key(key))
+            .values(value=new_key.value, seq=e.seq)
+        )
+        self._touch(ident.profile_id, e.at)
+
+    def _identifier_unlinked(self, e: Event) -> None:
+        key = _key(e.payload)
+        ident = self.identifier(key)
+        if ident is None:
+            self._require_keys([key], e)
+            return
+        self._conn.execute(sa.delete(identifiers).where(self._where_key(key)))
+        self._touch(ident.profile_id, e.at)
+
+    def _membership_added(self, e: Event) -> None:
+        # Both ends must exist: the foreign keys refuse the edge otherwise.
+        edge = (str(e.payload["group_id"]), str(e.payload["member_id"]))
+        self._upsert_memberships([edge], e.seq)
+
+    def _membership_removed(self, e: Event) -> None:
+        self._delete_edges([(str(e.payload["group_id"]), str(e.payload["member_id"]))])
+
+    def _profile_merged(self, e: Event) -> None:
+        keep_id, merge_id = str(e.payload["keep"]), str(e.payload["merge"])
+        keep, merge = self._require_profile(keep_id, e), self._require_profile(merge_id, e)
+        moved = ev.keys_from_json(e.payload["identifiers"])
+        self._require_keys(moved, e)
+        self._update_keys(moved, profile_id=keep_id, seq=e.seq)
+        demoted = ev.keys_from_json(e.payload.get("demoted", []))
+        self._update_keys(demoted, is_primary=False, seq=e.seq)
+        final: dict[Edge, bool] = {}
+        for group, member, inserted in e.payload.get("memberships", []):
+            final[(group, member)] = False
+            if inserted:
+                final[_rewrite((group, member), merge_id, keep_id)] = True
+        self._apply_edges(final, e.seq)
+        self._repoint_tombstones(e.payload.get("tombstones", []), keep_id, e)
+        moved_external = e.payload.get("external_id_moved")
+        added = e.payload.get("attributes_added") or {}
+        # The merged profile gives up its external id before the kept one takes it:
+        # the UNIQUE constraint is checked row by row, not at commit.
+        self._update_profile(
+            merge_id,
+            merged_into=keep_id,
+            external_id=None if moved_external is not None else merge.external_id,
+            updated_at=e.at,
+        )
+        self._update_profile(
+            keep_id,
+            attributes={**keep.attributes, **added},
+            external_id=moved_external if moved_external is not None else keep.external_id,
+            updated_at=e.at,
+        )
+
+    def _profile_unmerged(self, e: Event) -> None:
+        keep_id, merge_id = str(e.payload["keep"]), str(e.payload["merge"])
+        keep, merge = self._require_profile(keep_id, e), self._require_profile(merge_id, e)
+        restored = ev.keys_from_json(e.payload["identifiers"])
+        self._require_keys(restored, e)
+        self._update_keys(restored, profile_id=merge_id, seq=e.seq)
+        promoted = ev.keys_from_json(e.payload.get("promoted", []))
+        self._update_keys(promoted, is_primary=True, seq=e.seq)
+        final: dict[Edge, bool] = {}
+        for group, member in e.payload.get("memberships_removed", []):
+            final[(group, member)] = False
+        for group, member in e.payload.get("memberships_restored", []):
+            final[(group, member)] = True
+        self._apply_edges(final, e.seq)
+        self._repoint_tombstones(e.payload.get("tombstones", []), merge_id, e)
+        moved_external = e.payload.get("external_id_moved")
+        removed = set(e.payload.get("attributes_removed") or [])
+        # Kept profile first: it hands the external id back before the revived one
+        # takes it (row-by-row UNIQUE check).
+        self._update_profile(
+            keep_id,
+            attributes={k: v for k, v in keep.attributes.items() if k not in removed},
+            external_id=None if moved_external is not None else keep.external_id,
+            updated_at=e.at,
+        )
+        self._update_profile(
+            merge_id,
+            merged_into=None,
+            external_id=moved_external if moved_external is not None else merge.external_id,
+            updated_at=e.at,
+        )
+        # `undone` needs no write: the event row's ref_seq records it.
+
+    def _profile_deleted(self, e: Event) -> None:
+        profile = self._require_profile(e.profile_id, e)
+        tombstones = self.tombstones_of(profile.id)
+        gone = [profile.id, *tombstones]
+        ws = self.workspace_id
+        for part in chunks(gone):
+            self._conn.execute(
+                sa.delete(identifiers).where(
+                    identifiers.c.workspace_id == ws, identifiers.c.profile_id.in_(part)
+                )
+            )
+            self._conn.execute(
+                sa.delete(memberships).where(
+                    memberships.c.workspace_id == ws,
+                    sa.or_(memberships.c.group_id.in_(part), memberships.c.member_id.in_(part)),
+                )
+            )
+        # Tombstones before the profile they point at (foreign key on merged_into).
+        for part in chunks(tombstones):
+            self._conn.execute(
+                sa.delete(profiles).where(profiles.c.workspace_id == ws, profiles.c.id.in_(part))
+            )
+        self._conn.execute(
+            sa.delete(profiles).where(profiles.c.workspace_id == ws, profiles.c.id == profile.id)
+        )

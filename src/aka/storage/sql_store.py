@@ -1,0 +1,145 @@
+"""What every SQL store shares: transactions, workspaces, keys, schema status.
+
+A backend subclass supplies the engine (with its connection hooks) and its
+`SqlTransaction` subclass; the rest is portable Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from aka.core.errors import AkaError, Code
+from aka.core.ports import KeyRecord, WorkspaceRecord
+from aka.core.settings import WorkspaceSettings
+from aka.storage import migrate
+from aka.storage.sql_common import (
+    WRITE_OPTION,
+    key_row,
+    to_key,
+    to_workspace,
+    workspace_exists,
+)
+from aka.storage.sql_writer import SqlTransaction
+from aka.storage.tables import UtcDateTime, api_keys, workspaces
+
+
+class SqlStore:
+    """A `Store` over a SQLAlchemy engine. Subclasses set `transaction_class`."""
+
+    transaction_class: ClassVar[type[SqlTransaction]]
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _connect(self, *, write: bool) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on normal exit."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: write})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
+        with self._connect(write=write) as conn:
+            if not workspace_exists(conn, workspace_id):
+                raise AkaError(
+                    Code.WORKSPACE_NOT_FOUND,
+                    f"workspace {workspace_id!r} does not exist",
+                    field="workspace",
+                )
+            yield self.transaction_class(conn, workspace_id, write=write)
+
+    # --- schema ----------------------------------------------------------------------
+    def migrate(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def readiness(self) -> str | None:
+        try:
+            if migrate.current_is_head(self.engine):
+                return None
+        except SQLAlchemyError as err:
+            # The first line only: the rest repeats the SQL, which /readyz need not show.
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            return f"database unreachable: {reason}"
+        return "database schema is not at the newest revision; run `aka migrate`"
+
+    # --- workspaces ------------------------------------------------------------------
+    def create_workspace(self, workspace_id: str, settings: WorkspaceSettings) -> WorkspaceRecord:
+        record = WorkspaceRecord(
+            id=workspace_id, settings=settings, created_at=datetime.now(UTC), last_seq=0
+        )
+        try:
+            with self._connect(write=True) as conn:
+                conn.execute(
+                    sa.insert(workspaces).values(
+                        id=record.id,
+                        settings=settings.to_json(),
+                        last_seq=0,
+                        created_at=record.created_at,
+                    )
+                )
+        except IntegrityError:
+            raise AkaError(
+                Code.WORKSPACE_EXISTS,
+                f"workspace {workspace_id!r} already exists",
+                field="id",
+            ) from None
+        return record
+
+    def workspace(self, workspace_id: str) -> WorkspaceRecord | None:
+        with self._connect(write=False) as conn:
+            row = conn.execute(
+                sa.select(workspaces).where(workspaces.c.id == workspace_id)
+            ).one_or_none()
+        return None if row is None else to_workspace(row)
+
+    def workspaces(self) -> list[WorkspaceRecord]:
+        with self._connect(write=False) as conn:
+            rows = conn.execute(sa.select(workspaces)).all()
+        return sorted((to_workspace(r) for r in rows), key=lambda w: w.id)
+
+    # --- keys ------------------------------------------------------------------------
+    def create_key(self, key: KeyRecord) -> None:
+        try:
+            with self._connect(write=True) as conn:
+                conn.execute(sa.insert(api_keys).values(**key_row(key)))
+        except IntegrityError as err:
+            # A taken id or hash, or an unknown workspace: a caller's bug, not a user's
+            # error (secrets are random), so a plain ValueError as the memory twin raises.
+            raise ValueError(f"key {key.id!r} not stored: {err.orig}") from err
+
+    def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
+        with self._connect(write=False) as conn:
+            row = conn.execute(
+                sa.select(api_keys).where(api_keys.c.secret_hash == secret_hash)
+            ).one_or_none()
+        return None if row is None else to_key(row)
+
+    def keys(self, workspace_id: str) -> list[KeyRecord]:
+        with self._connect(write=False) as conn:
+            rows = conn.execute(
+                sa.select(api_keys).where(api_keys.c.workspace_id == workspace_id)
+            ).all()
+        return sorted((to_key(r) for r in rows), key=lambda k: (k.created_at, k.id))
+
+    def revoke_key(self, workspace_id: str, key_id: str) -> bool:
+        now = sa.literal(datetime.now(UTC), type_=UtcDateTime())
+        with self._connect(write=True) as conn:
+            result = conn.execute(
+                sa.update(api_keys)
+                .where(api_keys.c.workspace_id == workspace_id, api_keys.c.id == key_id)
+                # Revoking twice keeps the first time: that is when the key stopped working.
+                .values(revoked_at=sa.func.coalesce(api_keys.c.revoked_at, now))
+            )
+        return bool(result.rowcount)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,96 @@
+"""The embedded default store: one SQLite file, WAL, one writer at a time.
+
+Writers open with `BEGIN IMMEDIATE`, which takes SQLite's write lock before the first
+read, so a service's read-decide-write can never race another writer (invariant 5):
+the second writer waits (up to `busy_timeout`) and then reads the first one's result.
+Readers open with a plain `BEGIN` and, under WAL, never block or get blocked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from aka.storage.sql_common import WRITE_OPTION
+from aka.storage.sql_store import SqlStore
+from aka.storage.sql_writer import Edge, SqlTransaction
+from aka.storage.tables import memberships
+
+BUSY_TIMEOUT_MS: Final = 5000
+
+_PRAGMAS: Final = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",  # durable across app crashes; WAL makes it safe
+    "PRAGMA foreign_keys=ON",  # off by default in SQLite, and our invariants need them
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # pysqlite's own transaction handling delays BEGIN and breaks SAVEPOINT; switch it
+    # off and let `_on_begin` say BEGIN (SQLAlchemy's documented SQLite recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    write = bool(conn.get_execution_options().get(WRITE_OPTION, False))
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def sqlite_engine(url: str) -> Engine:
+    """An engine for a SQLite file with aka's pragmas and transaction control."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(f"not a SQLite URL: scheme {parsed.drivername!r}")
+    if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
+        # Each pooled connection would get its own empty database.
+        raise ValueError("in-memory SQLite is not supported: use a file, or memory:// instead")
+    engine = sa.create_engine(parsed)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+class SqliteTransaction(SqlTransaction):
+    def lock_profiles(self, profile_ids: Sequence[str]) -> None:
+        """A no-op: `BEGIN IMMEDIATE` already holds the whole database for this writer."""
+
+    def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
+        if not edges:
+            return
+        stmt = sqlite_insert(memberships)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    memberships.c.workspace_id,
+                    memberships.c.group_id,
+                    memberships.c.member_id,
+                ],
+                set_={"seq": stmt.excluded.seq},
+            ),
+            [
+                {"workspace_id": self.workspace_id, "group_id": g, "member_id": m, "seq": seq}
+                for g, m in edges
+            ],
+        )
+
+
+class SqliteStore(SqlStore):
+    """The `Store` on a SQLite file, e.g. `SqliteStore("sqlite:///./aka.db")`."""
+
+    transaction_class = SqliteTransaction
+
+    def __init__(self, url: str) -> None:
+        super().__init__(sqlite_engine(url))

@@ -1,0 +1,208 @@
+"""The relational schema, shared by every SQL backend (SQLAlchemy Core, no ORM).
+
+Every key starts with `workspace_id`, so a workspace's rows sit together in each index
+and the schema can later be distributed by workspace (Citus) without changing keys.
+
+Invariants 1-3 of the design are held by the database itself, not only by Python:
+- 1 (an identifier belongs to exactly one profile): the identifier's key is the primary
+  key, and `profile_id` is a NOT NULL foreign key to `profiles`.
+- 2 (a tombstone points at a profile): `merged_into` is a foreign key to `profiles` and
+  may not point at the row itself. That the target is *live* (not itself a tombstone)
+  cannot be declared in SQLite (no cross-row CHECK, no partial foreign key); the merge
+  service keeps it by re-pointing older tombstones and `aka check` verifies it.
+  Likewise that identifiers and members sit on *live* profiles.
+- 3 (external ids are unique): a UNIQUE over all profile rows, tombstones included,
+  which is stricter than "among live profiles": a tombstone keeps its external id so
+  lookups forward, so no live profile may reuse it. NULLs never collide.
+
+Constraint names follow `NAMING` so a later migration (SQLite batch mode, PostgreSQL
+`ALTER TABLE ... DROP CONSTRAINT`) can address them; the first revision spells the same
+names out by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+from aka.core.model import Kind
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+# Lengths follow the limits `core.normalize` enforces, so PostgreSQL's VARCHAR(n)
+# (characters) can never refuse a value the service accepted (n bytes >= n characters).
+WORKSPACE_ID = sa.String(64)
+PROFILE_ID = sa.String(64)  # UUIDv7 text is 36; headroom for imported ids
+NAMESPACE = sa.String(255)
+VALUE = sa.String(1024)
+EXTERNAL_ID = sa.String(1024)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware in UTC, microseconds intact.
+
+    SQLite has no timestamp type: SQLAlchemy stores naive ISO text and would hand back
+    naive datetimes, so the offset is normalised away on the way in and UTC put back on
+    the way out. PostgreSQL's `timestamptz` already round-trips; this only converts.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            # A naive time is ambiguous; refusing it beats silently storing local time.
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002  (TypeDecorator's signature)
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def json_type(*, none_as_null: bool = False) -> sa.types.TypeEngine[Any]:
+    """JSON everywhere, JSONB on PostgreSQL (indexable, compact, order-insensitive)."""
+    return sa.JSON(none_as_null=none_as_null).with_variant(
+        postgresql.JSONB(none_as_null=none_as_null), "postgresql"
+    )
+
+
+def _workspace_fk() -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"])
+
+
+def _profile_fk(column: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["workspace_id", column], ["profiles.workspace_id", "profiles.id"]
+    )
+
+
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("id", WORKSPACE_ID, primary_key=True),
+    sa.Column("settings", json_type(), nullable=False),
+    # The event counter lives on the workspace row: incrementing it is the write that
+    # serialises appenders on PostgreSQL (row lock) as BEGIN IMMEDIATE does on SQLite.
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+profiles = sa.Table(
+    "profiles",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, nullable=False),
+    sa.Column("id", PROFILE_ID, nullable=False),
+    sa.Column("external_id", EXTERNAL_ID, nullable=True),
+    sa.Column("attributes", json_type(), nullable=False),
+    sa.Column("merged_into", PROFILE_ID, nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint("workspace_id", "id"),
+    sa.UniqueConstraint("workspace_id", "external_id"),
+    _workspace_fk(),
+    _profile_fk("merged_into"),
+    sa.CheckConstraint("merged_into IS NULL OR merged_into <> id", name="not_merged_into_self"),
+    # tombstones_of, and the foreign key check when a profile row is deleted.
+    sa.Index(None, "workspace_id", "merged_into"),
+)
+
+identifiers = sa.Table(
+    "identifiers",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, nullable=False),
+    sa.Column("namespace", NAMESPACE, nullable=False),
+    sa.Column("value", VALUE, nullable=False),
+    sa.Column("profile_id", PROFILE_ID, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("attributes", json_type(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),  # the last event that changed the row
+    sa.PrimaryKeyConstraint("workspace_id", "namespace", "value"),
+    _workspace_fk(),
+    _profile_fk("profile_id"),
+    sa.CheckConstraint(
+        "kind IN (" + ", ".join(f"'{k.value}'" for k in Kind) + ")", name="kind_known"
+    ),
+    # identifiers_of / count_in_namespace / primary demotion; also backs the foreign key.
+    sa.Index(None, "workspace_id", "profile_id", "namespace"),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, nullable=False),
+    sa.Column("group_id", PROFILE_ID, nullable=False),
+    sa.Column("member_id", PROFILE_ID, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("workspace_id", "group_id", "member_id"),
+    _workspace_fk(),
+    _profile_fk("group_id"),
+    _profile_fk("member_id"),
+    sa.Index(None, "workspace_id", "member_id"),  # groups_of walks edges upwards
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    # Deliberately no foreign keys to profiles: events outlive the profiles they name
+    # (a delete keeps its history, redacted).
+    sa.Column("profile_id", PROFILE_ID, nullable=True),
+    sa.Column("other_profile_id", PROFILE_ID, nullable=True),
+    sa.Column("ref_seq", sa.BigInteger, nullable=True),
+    sa.Column("actor", sa.Text, nullable=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("payload", json_type(), nullable=False),
+    sa.PrimaryKeyConstraint("workspace_id", "seq"),
+    _workspace_fk(),
+    sa.Index(None, "workspace_id", "profile_id"),
+    sa.Index(None, "workspace_id", "other_profile_id"),
+    sa.Index(None, "workspace_id", "ref_seq"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("workspace_id", WORKSPACE_ID, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("prefix", sa.Text, nullable=False),
+    sa.Column("secret_hash", sa.String(128), nullable=False),
+    sa.Column("scopes", json_type(), nullable=False),
+    sa.Column("extra", json_type(none_as_null=True), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("secret_hash"),
+    _workspace_fk(),
+    sa.Index(None, "workspace_id"),
+)
