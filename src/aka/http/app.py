@@ -1,0 +1,89 @@
+"""Assembling the ASGI app: route groups, `/openapi.json`, `/docs` and error handlers.
+
+The toolkit's only entry point for `aka.app`; everything protocol-specific lives in
+`routing` (requests), `problems` (errors), `openapi` and `docs` (self-description).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import Lifespan
+
+from aka.http.docs import docs_routes
+from aka.http.openapi import openapi_document, openapi_route
+from aka.http.problems import ErrorRenderer, Problem, problem_for_http_status, render_problem
+from aka.http.routing import DEFAULT_MAX_BODY_BYTES, RouteGroup, compile_group
+
+__all__ = ["build_asgi", "group_for_path"]
+
+
+def group_for_path(groups: Sequence[RouteGroup], path: str) -> RouteGroup | None:
+    """The group owning a path (longest prefix), so a 404 answers in that group's face."""
+    best: RouteGroup | None = None
+    for group in groups:
+        prefix = group.prefix
+        owns = path == prefix or path.startswith(prefix + "/") or not prefix
+        if owns and (best is None or len(prefix) > len(best.prefix)):
+            best = group
+    return best
+
+
+def build_asgi(
+    groups: Sequence[RouteGroup],
+    *,
+    title: str,
+    version: str,
+    description: str = "",
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    extra_routes: Sequence[BaseRoute] = (),
+    middleware: Sequence[Middleware] = (),
+    lifespan: Lifespan[Starlette] | None = None,
+    docs: bool = True,
+) -> Starlette:
+    """A Starlette app serving the groups, `/openapi.json` and (if `docs`) `/docs`.
+
+    The OpenAPI document is built and encoded here, once; a bad declaration (duplicate
+    operationId or method+path) fails at startup rather than in production traffic.
+    """
+    routes: list[BaseRoute] = []
+    seen: set[tuple[str, str]] = set()
+    for group in groups:
+        for route in compile_group(group, max_body_bytes=max_body_bytes):
+            for method in route.methods or ():
+                if (method, route.path) in seen:
+                    raise ValueError(f"route declared twice: {method} {route.path}")
+                seen.add((method, route.path))
+            routes.append(route)
+    document = openapi_document(groups, title=title, version=version, description=description)
+    routes.append(openapi_route(document))
+    if docs:
+        routes.extend(docs_routes(title=title))
+    routes.extend(extra_routes)
+
+    def renderer_for(request: Request) -> ErrorRenderer:
+        group = group_for_path(groups, request.scope["path"])
+        return group.error_renderer if group is not None else render_problem
+
+    async def on_http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)  # registered for this type only
+        problem = problem_for_http_status(exc.status_code, exc.detail, exc.headers or {})
+        return renderer_for(request)(problem, request)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (handler signature)
+        # Routes catch their own crashes; this covers middleware and `extra_routes`.
+        # Starlette logs and re-raises after sending this response.
+        return renderer_for(request)(Problem.internal(), request)
+
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: on_http_exception, Exception: on_crash},
+        lifespan=lifespan,
+    )

@@ -1,0 +1,192 @@
+"""OpenAPI 3.1 from the same msgspec types that validate requests, so the two cannot drift.
+
+Built once at startup from the declared routes; served as pre-encoded bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any, Final
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+
+from aka.http.routing import Route, RouteGroup
+
+__all__ = ["openapi_document", "openapi_route"]
+
+REF: Final = "#/components/schemas/{name}"
+_REF_PREFIX: Final = "#/components/schemas/"
+# Starlette's `{name}` / `{name:convertor}` path parameters.
+_PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+_CONVERTOR_SCHEMA: Final[dict[str, dict[str, Any]]] = {
+    "str": {"type": "string"},
+    "path": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "uuid": {"type": "string", "format": "uuid"},
+}
+BEARER: Final = "bearer"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"Status {status}"
+
+
+class _Schemas:
+    """Every type the routes mention, turned into schemas in one msgspec call."""
+
+    def __init__(self, routes: Sequence[tuple[RouteGroup, Route]]) -> None:
+        index: dict[Any, int] = {}
+        for group, route in routes:
+            for tp in (route.body, route.query, route.path_params, route.response):
+                if tp is not None:
+                    index.setdefault(tp, len(index))
+            if group.error_schema is not None:
+                index.setdefault(group.error_schema, len(index))
+        self.index = index
+        schemas, self.components = msgspec.json.schema_components(list(index), ref_template=REF)
+        self.schemas = list(schemas)
+
+    def of(self, tp: Any) -> dict[str, Any]:
+        return dict(self.schemas[self.index[tp]])
+
+    def fields(self, struct: type[Any]) -> tuple[dict[str, Any], set[str]]:
+        """(properties, required names) of a Struct, for turning it into parameters."""
+        schema = self.of(struct)
+        ref = schema.get("$ref", "")
+        if not ref.startswith(_REF_PREFIX):
+            raise TypeError(f"parameters must be declared as a msgspec.Struct: {struct!r}")
+        component = self.components[ref.removeprefix(_REF_PREFIX)]
+        return dict(component.get("properties", {})), set(component.get("required", ()))
+
+
+def _parameters(route: Route, full_path: str, schemas: _Schemas) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    typed: dict[str, Any] = {}
+    if route.path_params is not None:
+        typed, _ = schemas.fields(route.path_params)
+    for name, convertor in _PATH_PARAM.findall(full_path):
+        schema = typed.get(name) or _CONVERTOR_SCHEMA.get(convertor or "str", {"type": "string"})
+        params.append(_parameter(name, "path", required=True, schema=schema))
+    if route.query is not None:
+        props, required = schemas.fields(route.query)
+        for name, schema in props.items():
+            params.append(_parameter(name, "query", required=name in required, schema=schema))
+    return params
+
+
+def _parameter(name: str, where: str, *, required: bool, schema: dict[str, Any]) -> dict[str, Any]:
+    param: dict[str, Any] = {"name": name, "in": where, "required": required, "schema": schema}
+    if "description" in schema:
+        param["description"] = schema["description"]
+    return param
+
+
+def _operation(
+    group: RouteGroup, route: Route, full_path: str, schemas: _Schemas
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": route.name}
+    if route.summary:
+        op["summary"] = route.summary
+    description = route.description
+    if route.scopes:
+        needs = ", ".join(f"`{scope}`" for scope in route.scopes)
+        description = f"{description}\n\nRequires scopes: {needs}.".strip()
+        # OpenAPI 3.1 allows role names for non-OAuth schemes; tools show them.
+        op["security"] = [{BEARER: list(route.scopes)}]
+    if description:
+        op["description"] = description
+    if route.tags:
+        op["tags"] = list(route.tags)
+    if route.deprecated:
+        op["deprecated"] = True
+    params = _parameters(route, full_path, schemas)
+    if params:
+        op["parameters"] = params
+    if route.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas.of(route.body)}},
+        }
+    success: dict[str, Any] = {"description": _phrase(route.status)}
+    if route.response is not None:
+        success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
+    responses = {str(route.status): success}
+    for status in route.error_statuses():
+        error: dict[str, Any] = {"description": _phrase(status)}
+        if group.error_schema is not None:
+            schema = schemas.of(group.error_schema)
+            error["content"] = {group.error_media_type: {"schema": schema}}
+        responses[str(status)] = error
+    op["responses"] = responses
+    return op
+
+
+def openapi_document(
+    groups: Sequence[RouteGroup], *, title: str, version: str, description: str = ""
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the documented routes of `groups`."""
+    routes = [
+        (group, route)
+        for group in groups
+        if group.include_in_schema
+        for route in group.routes
+        if route.include_in_schema
+    ]
+    schemas = _Schemas(routes)
+    paths: dict[str, dict[str, Any]] = {}
+    operation_ids: set[str] = set()
+    tags: dict[str, None] = {}
+    for group, route in routes:
+        full_path = group.prefix + route.path
+        op = _operation(group, route, full_path, schemas)
+        if op["operationId"] in operation_ids:
+            raise ValueError(f"operationId used twice: {op['operationId']!r}")
+        operation_ids.add(op["operationId"])
+        tags.update(dict.fromkeys(route.tags))
+        paths.setdefault(_PATH_PARAM.sub(r"{\1}", full_path), {})[route.method.lower()] = op
+
+    info: dict[str, Any] = {"title": title, "version": version}
+    if description:
+        info["description"] = description
+    document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    if tags:
+        document["tags"] = [{"name": tag} for tag in tags]
+    document["paths"] = paths
+    components: dict[str, Any] = {"schemas": _used_components(schemas, paths)}
+    if any(route.scopes for _, route in routes):
+        components["securitySchemes"] = {BEARER: {"type": "http", "scheme": "bearer"}}
+    document["components"] = components
+    return document
+
+
+def _used_components(schemas: _Schemas, paths: dict[str, Any]) -> dict[str, Any]:
+    """Components minus the query/path Structs that were flattened into parameters."""
+    components = dict(schemas.components)
+    changed = True
+    while changed:  # dropping one container may orphan a schema only it referenced
+        changed = False
+        text = msgspec.json.encode([paths, components]).decode()
+        for name in list(components):
+            if text.count(f'"{_REF_PREFIX}{name}"') == 0:
+                del components[name]
+                changed = True
+    return components
+
+
+def openapi_route(document: dict[str, Any], path: str = "/openapi.json") -> StarletteRoute:
+    """`GET /openapi.json`, answering with bytes encoded once."""
+    content = msgspec.json.encode(document)
+
+    async def openapi_json(request: Request) -> Response:  # noqa: ARG001 (endpoint signature)
+        return Response(content, media_type="application/json")
+
+    return StarletteRoute(path, openapi_json, methods=["GET"], include_in_schema=False)
