@@ -86,9 +86,7 @@ def plan_merge(
         if inserted:
             existing.add(rewritten)
         memberships.append([edge.group_id, edge.member_id, inserted])
-    moved_external = (
-        merge.external_id if keep.external_id is None and merge.external_id else None
-    )
+    moved_external = merge.external_id if keep.external_id is None and merge.external_id else None
     payload: dict[str, object] = {
         "keep": keep.id,
         "merge": merge.id,
@@ -99,9 +97,7 @@ def plan_merge(
         "memberships": memberships,
         "tombstones": sorted(tombstones),
         "external_id_moved": moved_external,
-        "attributes_added": {
-            k: v for k, v in merge.attributes.items() if k not in keep.attributes
-        },
+        "attributes_added": {k: v for k, v in merge.attributes.items() if k not in keep.attributes},
     }
     return Change(ev.PROFILE_MERGED, keep.id, payload, actor)
 
@@ -179,7 +175,9 @@ def plan_unmerge(
             "promoted": ev.keys_json(promoted),
             "memberships_removed": removed,
             "memberships_restored": restored_edges,
-            "tombstones": sorted(t for t in payload.get("tombstones", []) if t in tombstones_of_keep),
+            "tombstones": sorted(
+                t for t in payload.get("tombstones", []) if t in tombstones_of_keep
+            ),
             "external_id_moved": moved_external
             if moved_external is not None and keep.external_id == moved_external
             else None,

@@ -7,6 +7,7 @@ together (`null`, `0`, ...) never becomes one.
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 
 from aka.core.errors import AkaError, Code
@@ -94,7 +95,7 @@ def email(raw: str, field: str = "value") -> str:
     labels = ascii_domain.split(".")
     if (
         len(ascii_domain) > EMAIL_DOMAIN_MAX
-        or len(labels) < 2  # noqa: PLR2004 - a mail domain has at least two labels
+        or len(labels) < 2
         or not all(labels)
         or any(label.startswith("-") or label.endswith("-") for label in labels)
     ):
@@ -139,8 +140,7 @@ def lookup_key(
     value_field = f"{prefix}value"
     value = clean_text(raw_value, value_field, code=Code.VALUE_INVALID, max_bytes=VALUE_MAX_BYTES)
     if settings.rule_for(ns).normalization is Normalization.EMAIL:
-        try:
+        # Not an address: it cannot match anything stored, so it is simply not found.
+        with contextlib.suppress(AkaError):
             value = email(value, value_field)
-        except AkaError:
-            pass  # not an address: it cannot match anything stored, so it is just not found
     return IdentifierKey(ns, value)

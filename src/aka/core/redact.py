@@ -43,19 +43,12 @@ class Redactor:
     def _ext(self, value: Any) -> Any:
         return self.external_ids.get(value, value) if isinstance(value, str) else value
 
-    def payload(self, event: Event, *, about_deleted: bool = True) -> dict[str, Any] | None:
-        """The event's payload with the deleted data replaced, or None if unchanged.
-
-        `about_deleted=False` is for an event about a profile that lives on but once
-        held one of the deleted identifiers (a merge moved it across): only identifier
-        values and external ids are replaced there, that profile's own data stays.
-        Each value maps to one placeholder everywhere, so replay stays exact.
-        """
+    def payload(self, event: Event) -> dict[str, Any] | None:
+        """The event's payload with the deleted data replaced, or None if unchanged."""
         p = dict(event.payload)
         t = event.type
         if t in (ev.PROFILE_CREATED, ev.PROFILE_UPDATED):
-            if about_deleted:
-                p["attributes"] = {}
+            p["attributes"] = {}
             if "external_id" in p:
                 p["external_id"] = self._ext(p["external_id"])
         elif t == ev.PROFILE_IDENTIFIED:
@@ -73,33 +66,13 @@ class Redactor:
             p["identifiers"] = self._keys(p["identifiers"])
             p["demoted"] = self._keys(p.get("demoted", []))
             p["external_id_moved"] = self._ext(p.get("external_id_moved"))
-            if about_deleted:
-                p["attributes_added"] = {}
+            p["attributes_added"] = {}
         elif t == ev.PROFILE_UNMERGED:
             p["identifiers"] = self._keys(p["identifiers"])
             p["promoted"] = self._keys(p.get("promoted", []))
             p["external_id_moved"] = self._ext(p.get("external_id_moved"))
-            if about_deleted:
-                p["attributes_removed"] = []
+            p["attributes_removed"] = []
         elif t == ev.PROFILE_DELETED:
             p["identifiers"] = self._keys(p.get("identifiers", []))
             p["external_ids"] = [self._ext(x) for x in p.get("external_ids", [])]
         return p if p != event.payload else None
-
-
-def keys_held(event: Event) -> list[IdentifierKey]:
-    """The identifier keys an event names as held by its own profile (linked, changed,
-    renamed from or to, unlinked); merges only carry them across."""
-    p = event.payload
-    if event.type in (ev.IDENTIFIER_LINKED, ev.IDENTIFIER_CHANGED, ev.IDENTIFIER_UNLINKED):
-        return [IdentifierKey(p["namespace"], p["value"])]
-    if event.type == ev.IDENTIFIER_RENAMED:
-        return [IdentifierKey(p["namespace"], p["value"]), IdentifierKey(p["namespace"], p["new_value"])]
-    return []
-
-
-def keys_moved(event: Event) -> set[IdentifierKey]:
-    """The identifier keys a merge or an unmerge moved between its two profiles."""
-    if event.type not in (ev.PROFILE_MERGED, ev.PROFILE_UNMERGED):
-        return set()
-    return set(ev.keys_from_json(event.payload.get("identifiers", [])))

@@ -94,9 +94,13 @@ class WorkspaceSettings:
             raise AkaError(Code.SETTINGS_INVALID, f"unknown setting {name!r}", field=name)
         result = self
         if "merge_policy" in patch:
-            result = replace(result, merge_policy=_enum(MergePolicy, patch["merge_policy"], "merge_policy"))
+            result = replace(
+                result, merge_policy=_enum(MergePolicy, patch["merge_policy"], "merge_policy")
+            )
         if "blocked_values" in patch:
-            result = replace(result, blocked_values=_strings(patch["blocked_values"], "blocked_values"))
+            result = replace(
+                result, blocked_values=_strings(patch["blocked_values"], "blocked_values")
+            )
         if "internal_domains" in patch:
             domains = _strings(patch["internal_domains"], "internal_domains")
             result = replace(result, internal_domains=tuple(d.strip().lower() for d in domains))
@@ -119,15 +123,19 @@ def _namespaces(current: dict[str, NamespaceRule], patch: Any) -> dict[str, Name
         unknown = set(rule_patch) - {"normalization", "max_per_profile", "blocked_values"}
         if unknown:
             key = sorted(unknown)[0]
-            raise AkaError(Code.SETTINGS_INVALID, f"unknown rule setting {key!r}", field=f"{where}.{key}")
+            raise AkaError(
+                Code.SETTINGS_INVALID, f"unknown rule setting {key!r}", field=f"{where}.{key}"
+            )
         rule = merged.get(name) or NamespaceRule()
         if "normalization" in rule_patch:
             norm = _enum(Normalization, rule_patch["normalization"], f"{where}.normalization")
             rule = replace(rule, normalization=norm)
         if "max_per_profile" in rule_patch:
             limit = rule_patch["max_per_profile"]
-            if not isinstance(limit, int) or isinstance(limit, bool) or not (
-                1 <= limit <= MAX_PER_PROFILE_CEILING
+            if (
+                not isinstance(limit, int)
+                or isinstance(limit, bool)
+                or not (1 <= limit <= MAX_PER_PROFILE_CEILING)
             ):
                 raise AkaError(
                     Code.SETTINGS_INVALID,

@@ -111,7 +111,9 @@ class GraphState:
         # events, so a move recorded there can name a value another event never created.
         return found
 
-    def _demote_primaries(self, profile_id: str, namespace: str, keep: IdentifierKey, seq: int) -> None:
+    def _demote_primaries(
+        self, profile_id: str, namespace: str, keep: IdentifierKey, seq: int
+    ) -> None:
         for key, ident in list(self.identifiers.items()):
             if (
                 ident.profile_id == profile_id

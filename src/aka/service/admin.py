@@ -27,7 +27,9 @@ class IssuedKey:
     secret: str
 
 
-def create_workspace(store: Store, workspace_id: Any, settings: dict[str, Any] | None = None) -> WorkspaceRecord:
+def create_workspace(
+    store: Store, workspace_id: Any, settings: dict[str, Any] | None = None
+) -> WorkspaceRecord:
     if not isinstance(workspace_id, str) or not WORKSPACE_ID.match(workspace_id):
         raise AkaError(
             Code.INVALID_INPUT,
@@ -50,11 +52,15 @@ def issue_key(
     """A new key for the workspace with these scopes (default: all of them)."""
     if store.workspace(workspace_id) is None:
         raise AkaError(
-            Code.WORKSPACE_NOT_FOUND, f"workspace {workspace_id!r} does not exist", field="workspace"
+            Code.WORKSPACE_NOT_FOUND,
+            f"workspace {workspace_id!r} does not exist",
+            field="workspace",
         )
     if not isinstance(name, str) or len(name) > KEY_NAME_MAX:
         raise AkaError(
-            Code.INVALID_INPUT, f"name must be a string of at most {KEY_NAME_MAX} characters", field="name"
+            Code.INVALID_INPUT,
+            f"name must be a string of at most {KEY_NAME_MAX} characters",
+            field="name",
         )
     chosen = check_scopes(ALL_SCOPES if scopes is None else scopes)
     value = secret or new_secret()
@@ -100,6 +106,12 @@ def bootstrap(store: Store, admin_secret: str | None) -> IssuedKey | None:
     if not store.workspaces():
         store.create_workspace(DEFAULT_WORKSPACE, WorkspaceSettings())
         return issue_key(store, DEFAULT_WORKSPACE, name="admin", secret=admin_secret)
-    if admin_secret and store.key_by_hash(hash_secret(admin_secret)) is None and store.workspace(DEFAULT_WORKSPACE):
-        return issue_key(store, DEFAULT_WORKSPACE, name="admin (AKA_ADMIN_KEY)", secret=admin_secret)
+    if (
+        admin_secret
+        and store.key_by_hash(hash_secret(admin_secret)) is None
+        and store.workspace(DEFAULT_WORKSPACE)
+    ):
+        return issue_key(
+            store, DEFAULT_WORKSPACE, name="admin (AKA_ADMIN_KEY)", secret=admin_secret
+        )
     return None

@@ -11,7 +11,9 @@ from aka.core.ports import Transaction
 T = TypeVar("T")
 
 
-def run_each(tx: Transaction, operations: Sequence[Callable[[Transaction], T]]) -> list[T | AkaError]:
+def run_each(
+    tx: Transaction, operations: Sequence[Callable[[Transaction], T]]
+) -> list[T | AkaError]:
     """Run the operations in order inside `tx`, each in its own savepoint.
 
     A refused operation (AkaError) is rolled back alone and reported in its place;

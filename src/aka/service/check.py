@@ -22,16 +22,22 @@ def check_workspace(tx: Transaction) -> list[Violation]:
     live = {pid for pid, p in graph.profiles.items() if p.merged_into is None}
     for key, ident in sorted(graph.identifiers.items()):
         if ident.profile_id not in live:
-            found.append(Violation(1, f"identifier {key} belongs to {ident.profile_id}, not a live profile"))
+            found.append(
+                Violation(1, f"identifier {key} belongs to {ident.profile_id}, not a live profile")
+            )
     primaries = Counter(
         (i.profile_id, i.namespace) for i in graph.identifiers.values() if i.primary
     )
     for (profile_id, namespace), count in sorted(primaries.items()):
         if count > 1:
-            found.append(Violation(1, f"profile {profile_id} has {count} primaries in {namespace!r}"))
+            found.append(
+                Violation(1, f"profile {profile_id} has {count} primaries in {namespace!r}")
+            )
     for pid, profile in sorted(graph.profiles.items()):
         if profile.merged_into is not None and profile.merged_into not in live:
-            found.append(Violation(2, f"tombstone {pid} points at {profile.merged_into}, not a live profile"))
+            found.append(
+                Violation(2, f"tombstone {pid} points at {profile.merged_into}, not a live profile")
+            )
     for group, member in sorted(graph.memberships):
         if group not in live or member not in live:
             found.append(Violation(2, f"membership {group}<-{member} touches a non-live profile"))

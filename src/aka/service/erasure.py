@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aka.core import events as ev
 from aka.core.events import Change
-from aka.core.redact import Redactor
 from aka.core.ports import Transaction
+from aka.core.redact import Redactor
 from aka.service import refs
 from aka.service.refs import ProfileRef
 

@@ -85,7 +85,9 @@ def create_profile(
         check_attributes(item.attributes, f"{where}.attributes")
     _check_namespace_counts(keys, settings_limit=settings.rule_for, counts={})
     profile_id = new_profile_id()
-    tx.append(Change(ev.PROFILE_CREATED, profile_id, {"external_id": ext, "attributes": attrs}, actor))
+    tx.append(
+        Change(ev.PROFILE_CREATED, profile_id, {"external_id": ext, "attributes": attrs}, actor)
+    )
     for key, item in zip(keys, identifiers or [], strict=True):
         tx.append(_link_change(profile_id, key, item, actor))
     return _resolved(tx, profile_id)
@@ -259,7 +261,9 @@ def update_identifier(
 # --- helpers ------------------------------------------------------------------------
 
 
-def _link_change(profile_id: str, key: IdentifierKey, item: NewIdentifier, actor: str | None) -> Change:
+def _link_change(
+    profile_id: str, key: IdentifierKey, item: NewIdentifier, actor: str | None
+) -> Change:
     return Change(
         ev.IDENTIFIER_LINKED,
         profile_id,
@@ -274,7 +278,9 @@ def _link_change(profile_id: str, key: IdentifierKey, item: NewIdentifier, actor
     )
 
 
-def _check_namespace_counts(keys: list[IdentifierKey], *, settings_limit: Any, counts: dict[str, int]) -> None:
+def _check_namespace_counts(
+    keys: list[IdentifierKey], *, settings_limit: Any, counts: dict[str, int]
+) -> None:
     for key in keys:
         counts[key.namespace] = counts.get(key.namespace, 0) + 1
         limit = settings_limit(key.namespace).max_per_profile

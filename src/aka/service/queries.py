@@ -46,11 +46,19 @@ def explain(tx: Transaction, a: ProfileRef, b: ProfileRef) -> Explanation:
     keys = {k for k in (_key_of(tx, a), _key_of(tx, b)) if k is not None}
     externals = {x for x in (a.external_id, b.external_id) if x is not None}
     profile_ids = {a.profile_id, b.profile_id} - {None}
-    chain = [
-        e
-        for e in history(tx, ProfileRef.by_id(pa.profile.id))
-        if _explains(e, keys, externals, profile_ids)
-    ]
+    # Walk back in time so that a renamed identifier is followed under its older
+    # name too: the link and the merges that brought it here happened under that name.
+    chain = []
+    for e in reversed(history(tx, ProfileRef.by_id(pa.profile.id))):
+        if _explains(e, keys, externals, profile_ids):
+            chain.append(e)
+        if e.type == ev.IDENTIFIER_RENAMED:
+            renamed_to = IdentifierKey(e.payload["namespace"], e.payload["new_value"])
+            if renamed_to in keys:
+                keys = (keys - {renamed_to}) | {
+                    IdentifierKey(e.payload["namespace"], e.payload["value"])
+                }
+    chain.reverse()
     return Explanation(True, pa, pb, chain)
 
 
@@ -68,8 +76,10 @@ def _explains(
     p = e.payload
     if e.type in (ev.PROFILE_MERGED, ev.PROFILE_UNMERGED):
         moved = set(ev.keys_from_json(p.get("identifiers", [])))
-        return bool(moved & keys) or bool({p["keep"], p["merge"]} & profile_ids) or (
-            p.get("external_id_moved") in externals
+        return (
+            bool(moved & keys)
+            or bool({p["keep"], p["merge"]} & profile_ids)
+            or (p.get("external_id_moved") in externals)
         )
     if e.type in (ev.PROFILE_CREATED, ev.PROFILE_IDENTIFIED):
         return p.get("external_id") in externals or e.profile_id in profile_ids
@@ -81,7 +91,9 @@ def _explains(
     return False
 
 
-def expand(tx: Transaction, ref: ProfileRef, *, max_depth: int = graph.EXPAND_MAX_DEPTH) -> Expansion:
+def expand(
+    tx: Transaction, ref: ProfileRef, *, max_depth: int = graph.EXPAND_MAX_DEPTH
+) -> Expansion:
     """The profile's identifiers plus every group above it, transitively.
 
     Disabled identifiers are left out: a disabled identity grants nothing.
@@ -102,7 +114,9 @@ def expand(tx: Transaction, ref: ProfileRef, *, max_depth: int = graph.EXPAND_MA
 
 
 def _enabled(resolved: ResolvedProfile) -> ResolvedProfile:
-    return ResolvedProfile(resolved.profile, tuple(i for i in resolved.identifiers if not i.disabled))
+    return ResolvedProfile(
+        resolved.profile, tuple(i for i in resolved.identifiers if not i.disabled)
+    )
 
 
 def events_page(tx: Transaction, after: int, limit: int) -> list[Event]:

@@ -125,7 +125,9 @@ class MemoryTransaction:
         wanted = set(profile_ids)
         found = []
         for event in self._ws.events:
-            profile_id, other, _ = event_subjects(Change(event.type, event.profile_id, event.payload))
+            profile_id, other, _ = event_subjects(
+                Change(event.type, event.profile_id, event.payload)
+            )
             if profile_id in wanted or other in wanted:
                 found.append(event)
         return found

@@ -1,0 +1,14 @@
+"""The native API under /v1."""
+
+from __future__ import annotations
+
+from aka.http.native import admin, batch, graph, profiles
+from aka.http.routing import RouteGroup
+from aka.http.runtime import Runtime
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    profiles.register(group, rt)
+    graph.register(group, rt)
+    batch.register(group, rt)
+    admin.register(group, rt)

@@ -1,0 +1,139 @@
+"""The `aka` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+import typer
+
+from aka import config
+from aka.cli import keys, workspaces
+from aka.cli.context import opened_store
+from aka.cli.output import emit_json, fail, table
+from aka.core.errors import AkaError
+from aka.http.native.schemas import profile_out
+from aka.service import admin, check, queries
+from aka.service.refs import ProfileRef
+
+app = typer.Typer(
+    help="aka: one identity graph behind the native API and four vendor doors.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(keys.app, name="keys")
+app.add_typer(workspaces.app, name="workspace")
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides AKA_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides AKA_PORT.")] = None,
+) -> None:
+    """Migrate the store, create the first workspace and key if it is empty, and serve."""
+    from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
+    from granian.constants import Interfaces  # noqa: PLC0415
+
+    settings = config.load()
+    with opened_store() as store:
+        issued = admin.bootstrap(store, settings.admin_key)
+    if issued is not None and settings.admin_key is None:
+        typer.echo(
+            f"Created workspace 'default' and an admin key (shown once):\n  {issued.secret}\n"
+            "Set AKA_ADMIN_KEY to choose your own.",
+            err=True,
+        )
+    Granian(
+        "aka.app:create_app",
+        address=host or settings.host,
+        port=port or settings.port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=1,
+        log_access=False,
+    ).serve()
+
+
+@app.command()
+def migrate(as_json: Json = False) -> None:
+    """Bring the store's schema to the newest revision (safe to run again)."""
+    with opened_store(migrate=True) as store:
+        reason = store.readiness()
+    if as_json:
+        emit_json({"migrated": reason is None, "problem": reason})
+    elif reason is None:
+        typer.echo("store is at the newest schema")
+    if reason is not None:
+        fail(reason)
+
+
+@app.command()
+def resolve(
+    namespace: Annotated[str | None, typer.Option(help="Identifier namespace.")] = None,
+    value: Annotated[str | None, typer.Option(help="Identifier value.")] = None,
+    external_id: Annotated[str | None, typer.Option("--external-id", help="External id.")] = None,
+    profile_id: Annotated[str | None, typer.Option("--profile-id", help="Profile id.")] = None,
+    workspace: Workspace = "default",
+    as_json: Json = False,
+) -> None:
+    """Print the live profile an identifier, external id or profile id belongs to."""
+    ref = ProfileRef(profile_id, external_id, namespace, value)
+    with opened_store() as store:
+        try:
+            with store.transaction(workspace, write=False) as tx:
+                found = queries.get(tx, ref)
+        except AkaError as exc:
+            fail(exc.message, code=1 if exc.kind != "not_found" else 2)
+            return
+    out = profile_out(found)
+    if as_json:
+        emit_json(out)
+        return
+    typer.echo(
+        f"profile {out.id}" + (f" (external_id {out.external_id})" if out.external_id else "")
+    )
+    table(
+        "identifiers",
+        ["namespace", "value", "kind", "primary", "disabled"],
+        [[i.namespace, i.value, i.kind, i.primary, i.disabled] for i in out.identifiers],
+    )
+    if out.attributes:
+        typer.echo(f"attributes: {msgspec.json.encode(out.attributes).decode()}")
+
+
+@app.command("check")
+def check_command(
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="Only this workspace (default: all).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Verify invariants 1-4 (design.md) on every workspace; exit 1 on any violation."""
+    report: dict[str, list[dict[str, object]]] = {}
+    with opened_store() as store:
+        ids = [workspace] if workspace else [w.id for w in store.workspaces()]
+        for ws in ids:
+            try:
+                with store.transaction(ws, write=False) as tx:
+                    found = check.check_workspace(tx)
+            except AkaError as exc:
+                fail(exc.message)
+                return
+            report[ws] = [{"invariant": v.invariant, "message": v.message} for v in found]
+    bad = sum(len(v) for v in report.values())
+    if as_json:
+        emit_json({"ok": bad == 0, "workspaces": report})
+    else:
+        for ws, violations in report.items():
+            typer.echo(f"{ws}: {'ok' if not violations else f'{len(violations)} violation(s)'}")
+            for v in violations:
+                typer.echo(f"  invariant {v['invariant']}: {v['message']}")
+    if bad:
+        raise SystemExit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,106 @@
+"""Native routes for the caller's workspace and its API keys."""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.responses import Response
+
+from aka.core.ports import KeyRecord, Transaction, WorkspaceRecord
+from aka.http.native.common import KeyPath, no_content, principal
+from aka.http.native.schemas import (
+    KeyCreatedOut,
+    KeyIn,
+    KeyListOut,
+    KeyOut,
+    WorkspaceOut,
+    WorkspacePatchIn,
+)
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.security.keys import Scope
+from aka.service import admin
+
+
+def _key_out(k: KeyRecord) -> KeyOut:
+    return KeyOut(k.id, k.name, k.prefix, list(k.scopes), k.created_at, k.revoked_at)
+
+
+def _workspace_out(w: WorkspaceRecord) -> WorkspaceOut:
+    return WorkspaceOut(w.id, w.settings.to_json(), w.created_at, w.last_seq)
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    @group.post(
+        "/keys",
+        body=KeyIn,
+        response=KeyCreatedOut,
+        status=201,
+        scopes=(Scope.KEYS_ADMIN,),
+        tags=("keys",),
+        summary="Create an API key for this workspace",
+        description="The `secret` is in this answer only; aka keeps just its hash. "
+        "Default scopes: all.",
+    )
+    async def create_key(ctx: RequestContext[KeyIn, None, None]) -> KeyCreatedOut:
+        who, b = principal(ctx.auth), ctx.body
+        issued = admin.issue_key(rt.store, who.workspace_id, name=b.name, scopes=b.scopes)
+        r = issued.record
+        return KeyCreatedOut(r.id, r.name, r.prefix, list(r.scopes), r.created_at, issued.secret)
+
+    @group.get(
+        "/keys",
+        response=KeyListOut,
+        scopes=(Scope.KEYS_ADMIN,),
+        tags=("keys",),
+        summary="List this workspace's keys (never their secrets)",
+    )
+    async def list_keys(ctx: RequestContext[None, None, None]) -> KeyListOut:
+        return KeyListOut([_key_out(k) for k in rt.store.keys(principal(ctx.auth).workspace_id)])
+
+    @group.delete(
+        "/keys/{id}",
+        path_params=KeyPath,
+        status=204,
+        scopes=(Scope.KEYS_ADMIN,),
+        errors=(404,),
+        tags=("keys",),
+        summary="Revoke a key (it stops working at once)",
+    )
+    async def revoke_key(ctx: RequestContext[None, None, KeyPath]) -> Response:
+        admin.revoke_key(rt.store, principal(ctx.auth).workspace_id, ctx.path.id)
+        return no_content()
+
+    @group.get(
+        "/workspace",
+        response=WorkspaceOut,
+        scopes=(Scope.READ,),
+        tags=("workspace",),
+        summary="This key's workspace and its settings",
+    )
+    async def get_workspace(ctx: RequestContext[None, None, None]) -> WorkspaceOut:
+        found = rt.store.workspace(principal(ctx.auth).workspace_id)
+        assert found is not None  # a key cannot outlive its workspace (foreign key)
+        return _workspace_out(found)
+
+    @group.patch(
+        "/workspace",
+        body=WorkspacePatchIn,
+        response=WorkspaceOut,
+        scopes=(Scope.KEYS_ADMIN,),
+        tags=("workspace",),
+        summary="Change the workspace's settings (JSON merge patch)",
+        description="`merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace "
+        "`normalization`, `max_per_profile`, `blocked_values`; null removes a rule), "
+        "`blocked_values`, `internal_domains`.",
+    )
+    async def patch_workspace(ctx: RequestContext[WorkspacePatchIn, None, None]) -> WorkspaceOut:
+        who = principal(ctx.auth)
+        patch = msgspec.to_builtins(ctx.body)
+
+        def work(tx: Transaction) -> None:
+            tx.save_settings(tx.settings().updated(patch))
+
+        await rt.write(who.workspace_id, work)
+        found = rt.store.workspace(who.workspace_id)
+        assert found is not None
+        return _workspace_out(found)

@@ -1,0 +1,200 @@
+"""Native routes for merges, history, explain, expansion, memberships and the change feed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta
+from starlette.responses import Response
+
+from aka.core.ports import Transaction
+from aka.http.native.common import MergePath, ProfilePath, json_response, no_content, principal
+from aka.http.native.schemas import (
+    EventsPageOut,
+    ExpansionOut,
+    ExplainIn,
+    ExplainOut,
+    HistoryOut,
+    MembershipIn,
+    MembershipOut,
+    MergeIn,
+    MergeOut,
+    _In,
+    event_out,
+    expansion_out,
+    profile_out,
+)
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.security.keys import Scope
+from aka.service import groups, merges, queries
+from aka.service.refs import ProfileRef
+
+
+class EventsQuery(_In):
+    after: Annotated[int, Meta(ge=0)] = 0
+    limit: Annotated[int, Meta(ge=1, le=queries.EVENTS_PAGE_MAX)] = 100
+
+
+class MembershipQuery(_In):
+    group_id: str
+    member_id: str
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    @group.post(
+        "/merges",
+        body=MergeIn,
+        response=MergeOut,
+        status=201,
+        scopes=(Scope.MERGE,),
+        errors=(404, 409),
+        tags=("merges",),
+        summary="Merge one profile into another",
+        description="Moves every identifier and membership of `merge` onto `keep`; `merge` "
+        "forwards to `keep` from then on. Refused for two identified profiles unless "
+        "`force`, and when the merged profile would pass a namespace limit.",
+    )
+    async def merge(ctx: RequestContext[MergeIn, None, None]) -> MergeOut:
+        who, b = principal(ctx.auth), ctx.body
+        done = await rt.write(
+            who.workspace_id,
+            lambda tx: merges.merge(
+                tx, b.keep.ref(), b.merge.ref(), force=b.force, actor=who.key_id
+            ),
+        )
+        return MergeOut(done.merge_id, profile_out(done.profile))
+
+    @group.post(
+        "/merges/{id}/undo",
+        path_params=MergePath,
+        response=MergeOut,
+        scopes=(Scope.MERGE,),
+        errors=(404, 409),
+        tags=("merges",),
+        summary="Undo a merge",
+        description="Puts back every identifier and membership the merge moved and that "
+        "has not changed since, and revives the merged profile (returned).",
+    )
+    async def undo(ctx: RequestContext[None, None, MergePath]) -> MergeOut:
+        who, merge_id = principal(ctx.auth), ctx.path.id
+        done = await rt.write(
+            who.workspace_id, lambda tx: merges.unmerge(tx, merge_id, actor=who.key_id)
+        )
+        return MergeOut(done.merge_id, profile_out(done.profile))
+
+    @group.get(
+        "/profiles/{id}/history",
+        path_params=ProfilePath,
+        response=HistoryOut,
+        scopes=(Scope.READ,),
+        errors=(404,),
+        tags=("history",),
+        summary="Every event about a profile and the profiles merged into it",
+    )
+    async def history(ctx: RequestContext[None, None, ProfilePath]) -> HistoryOut:
+        ref = ProfileRef.by_id(ctx.path.id)
+
+        def work(tx: Transaction) -> HistoryOut:
+            live = queries.get(tx, ref).profile.id
+            events = queries.history(tx, ProfileRef.by_id(live))
+            return HistoryOut(live, [event_out(e) for e in events])
+
+        return await rt.read(principal(ctx.auth).workspace_id, work)
+
+    @group.post(
+        "/explain",
+        body=ExplainIn,
+        response=ExplainOut,
+        scopes=(Scope.READ,),
+        errors=(404,),
+        tags=("history",),
+        summary="Why are two references one person?",
+        description="`same` says whether both resolve to one profile; `events` are the links, "
+        "identifications and merges that brought them together.",
+    )
+    async def explain(ctx: RequestContext[ExplainIn, None, None]) -> ExplainOut:
+        a, b = ctx.body.a.ref(), ctx.body.b.ref()
+        found = await rt.read(
+            principal(ctx.auth).workspace_id, lambda tx: queries.explain(tx, a, b)
+        )
+        return ExplainOut(
+            found.same,
+            found.profile_a.profile.id,
+            found.profile_b.profile.id,
+            [event_out(e) for e in found.events],
+        )
+
+    @group.get(
+        "/profiles/{id}/expansion",
+        path_params=ProfilePath,
+        response=ExpansionOut,
+        scopes=(Scope.READ,),
+        errors=(404,),
+        tags=("groups",),
+        summary="A profile's identifiers and every group above it",
+        description="Transitive and cycle-safe; at most 16 levels (`depth_limited` says "
+        "whether the bound cut it short). Disabled identifiers are left out.",
+    )
+    async def expansion(ctx: RequestContext[None, None, ProfilePath]) -> ExpansionOut:
+        ref = ProfileRef.by_id(ctx.path.id)
+        found = await rt.read(principal(ctx.auth).workspace_id, lambda tx: queries.expand(tx, ref))
+        return expansion_out(found)
+
+    @group.post(
+        "/memberships",
+        body=MembershipIn,
+        response=MembershipOut,
+        status=201,
+        scopes=(Scope.WRITE,),
+        errors=(404, 409),
+        tags=("groups",),
+        summary="Make a profile a member of a group profile",
+        description="201: added. 200: it was already a member.",
+    )
+    async def add_member(ctx: RequestContext[MembershipIn, None, None]) -> Response:
+        who, b = principal(ctx.auth), ctx.body
+        edge, created = await rt.write(
+            who.workspace_id,
+            lambda tx: groups.add_member(tx, b.group.ref(), b.member.ref(), actor=who.key_id),
+        )
+        return json_response(MembershipOut(edge.group_id, edge.member_id), 201 if created else 200)
+
+    @group.delete(
+        "/memberships",
+        query=MembershipQuery,
+        status=204,
+        scopes=(Scope.WRITE,),
+        errors=(404,),
+        tags=("groups",),
+        summary="Remove a profile from a group",
+    )
+    async def remove_member(ctx: RequestContext[None, MembershipQuery, None]) -> Response:
+        who, q = principal(ctx.auth), ctx.query
+        await rt.write(
+            who.workspace_id,
+            lambda tx: groups.remove_member(
+                tx,
+                ProfileRef.by_id(q.group_id),
+                ProfileRef.by_id(q.member_id),
+                actor=who.key_id,
+            ),
+        )
+        return no_content()
+
+    @group.get(
+        "/events",
+        query=EventsQuery,
+        response=EventsPageOut,
+        scopes=(Scope.READ,),
+        tags=("history",),
+        summary="The change feed",
+        description="Events after the cursor `after` (an event `seq`), oldest first. Poll "
+        "with the returned `next_after` to follow every change.",
+    )
+    async def events(ctx: RequestContext[None, EventsQuery, None]) -> EventsPageOut:
+        q = ctx.query
+        page = await rt.read(
+            principal(ctx.auth).workspace_id, lambda tx: queries.events_page(tx, q.after, q.limit)
+        )
+        return EventsPageOut([event_out(e) for e in page], page[-1].seq if page else q.after)

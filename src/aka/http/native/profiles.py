@@ -1,0 +1,193 @@
+"""Native routes for profiles and identifiers: create, read, resolve, link, identify."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from aka.core.ports import Transaction
+from aka.http.native.common import ProfilePath, json_response, no_content, principal
+from aka.http.native.schemas import (
+    CreateProfileIn,
+    IdentifierIn,
+    IdentifierKeyIn,
+    IdentifyIn,
+    ProfileOut,
+    UpdateProfileIn,
+    _In,
+    profile_out,
+)
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.security.keys import Scope
+from aka.service import erasure, identities, queries
+from aka.service.identities import LinkOutcome
+from aka.service.refs import ProfileRef
+
+TAG = ("profiles",)
+
+
+class ResolveQuery(_In):
+    namespace: str | None = None
+    value: str | None = None
+    external_id: str | None = None
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    @group.post(
+        "/profiles",
+        body=CreateProfileIn,
+        response=ProfileOut,
+        status=201,
+        scopes=(Scope.WRITE,),
+        errors=(409,),
+        tags=TAG,
+        summary="Create a profile",
+        description="Optionally identified (`external_id`) and holding identifiers from the "
+        "start. Every identifier is checked before anything is written.",
+    )
+    async def create_profile(ctx: RequestContext[CreateProfileIn, None, None]) -> ProfileOut:
+        who, body = principal(ctx.auth), ctx.body
+        created = await rt.write(
+            who.workspace_id,
+            lambda tx: identities.create_profile(
+                tx,
+                external_id=body.external_id,
+                attributes=body.attributes,
+                identifiers=[i.new() for i in body.identifiers],
+                actor=who.key_id,
+            ),
+        )
+        return profile_out(created)
+
+    @group.get(
+        "/profiles/{id}",
+        path_params=ProfilePath,
+        response=ProfileOut,
+        scopes=(Scope.READ,),
+        errors=(404,),
+        tags=TAG,
+        summary="Read a profile",
+        description="A merged profile's old id answers with the profile it was merged into.",
+    )
+    async def get_profile(ctx: RequestContext[None, None, ProfilePath]) -> ProfileOut:
+        ref = ProfileRef.by_id(ctx.path.id)
+        found = await rt.read(principal(ctx.auth).workspace_id, lambda tx: queries.get(tx, ref))
+        return profile_out(found)
+
+    @group.patch(
+        "/profiles/{id}",
+        path_params=ProfilePath,
+        body=UpdateProfileIn,
+        response=ProfileOut,
+        scopes=(Scope.WRITE,),
+        errors=(404,),
+        tags=TAG,
+        summary="Update a profile's attributes (JSON merge patch)",
+    )
+    async def update_profile(ctx: RequestContext[UpdateProfileIn, None, ProfilePath]) -> ProfileOut:
+        who, ref, patch = principal(ctx.auth), ProfileRef.by_id(ctx.path.id), ctx.body.attributes
+        updated = await rt.write(
+            who.workspace_id,
+            lambda tx: identities.update_attributes(tx, ref, patch, actor=who.key_id),
+        )
+        return profile_out(updated)
+
+    @group.delete(
+        "/profiles/{id}",
+        path_params=ProfilePath,
+        status=204,
+        scopes=(Scope.DELETE,),
+        errors=(404,),
+        tags=TAG,
+        summary="Delete a profile (right to erasure)",
+        description="Removes the profile, the profiles merged into it, their identifiers and "
+        "memberships; identifier values, external ids and attributes are redacted from "
+        "the events about them.",
+    )
+    async def delete_profile(ctx: RequestContext[None, None, ProfilePath]) -> Response:
+        who, ref = principal(ctx.auth), ProfileRef.by_id(ctx.path.id)
+        await rt.write(
+            who.workspace_id, lambda tx: erasure.delete_profile(tx, ref, actor=who.key_id)
+        )
+        return no_content()
+
+    @group.get(
+        "/resolve",
+        query=ResolveQuery,
+        response=ProfileOut,
+        scopes=(Scope.READ,),
+        errors=(404,),
+        tags=TAG,
+        summary="Resolve an identifier or external id to its profile",
+        description="Pass `namespace` and `value`, or `external_id`.",
+    )
+    async def resolve(ctx: RequestContext[None, ResolveQuery, None]) -> ProfileOut:
+        q = ctx.query
+        ref = ProfileRef(None, q.external_id, q.namespace, q.value)
+        found = await rt.read(
+            principal(ctx.auth).workspace_id, lambda tx: queries.get(tx, ref, "query")
+        )
+        return profile_out(found)
+
+    @group.post(
+        "/profiles/{id}/identifiers",
+        path_params=ProfilePath,
+        body=IdentifierIn,
+        response=ProfileOut,
+        status=201,
+        scopes=(Scope.WRITE,),
+        errors=(404, 409),
+        tags=TAG,
+        summary="Link an identifier to a profile",
+        description="201: linked. 200: it was already on this profile. 409: it belongs to "
+        "another profile (the problem's `owner` names it), unless the workspace's merge "
+        "policy is `auto` and at most one of the two profiles is identified: then they "
+        "are merged (201).",
+    )
+    async def link(ctx: RequestContext[IdentifierIn, None, ProfilePath]) -> Response:
+        who, ref, item = principal(ctx.auth), ProfileRef.by_id(ctx.path.id), ctx.body.new()
+
+        def work(tx: Transaction) -> identities.LinkResult:
+            return identities.link(tx, ref, item, actor=who.key_id)
+
+        result = await rt.write(who.workspace_id, work)
+        status = 200 if result.outcome is LinkOutcome.EXISTING else 201
+        return json_response(profile_out(result.profile), status)
+
+    @group.delete(
+        "/identifiers",
+        query=IdentifierKeyIn,
+        status=204,
+        scopes=(Scope.WRITE,),
+        errors=(404,),
+        tags=TAG,
+        summary="Unlink an identifier from its profile",
+    )
+    async def unlink(ctx: RequestContext[None, IdentifierKeyIn, None]) -> Response:
+        who, q = principal(ctx.auth), ctx.query
+        await rt.write(
+            who.workspace_id,
+            lambda tx: identities.unlink(tx, q.namespace, q.value, actor=who.key_id),
+        )
+        return no_content()
+
+    @group.post(
+        "/identify",
+        body=IdentifyIn,
+        response=ProfileOut,
+        scopes=(Scope.WRITE,),
+        errors=(404, 409),
+        tags=TAG,
+        summary="Give a profile its external id",
+        description="If another profile already has that external id, the (anonymous) "
+        "profile is merged into it and the survivor is returned.",
+    )
+    async def identify(ctx: RequestContext[IdentifyIn, None, None]) -> ProfileOut:
+        who, body = principal(ctx.auth), ctx.body
+        found = await rt.write(
+            who.workspace_id,
+            lambda tx: identities.identify(
+                tx, body.profile.ref(), body.external_id, actor=who.key_id
+            ),
+        )
+        return profile_out(found)

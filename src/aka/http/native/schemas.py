@@ -1,0 +1,276 @@
+"""The native API's wire shapes. They validate requests and generate the OpenAPI schemas,
+so the documentation cannot drift from what the server accepts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from aka.core.model import Event, Expansion, Identifier, Kind, ResolvedProfile
+from aka.core.settings import MergePolicy, Normalization
+from aka.service.identities import NewIdentifier
+from aka.service.refs import ProfileRef
+
+Attributes = Annotated[
+    dict[str, Any], Meta(description="A small JSON object (≤256 keys, ≤16 KiB).")
+]
+
+
+class _In(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Request bodies: unknown fields are refused, so typos never pass silently."""
+
+
+class ProfileRefIn(_In):
+    """Exactly one of: `profile_id`; `external_id`; `namespace` + `value`."""
+
+    profile_id: str | None = None
+    external_id: str | None = None
+    namespace: str | None = None
+    value: str | None = None
+
+    def ref(self) -> ProfileRef:
+        return ProfileRef(self.profile_id, self.external_id, self.namespace, self.value)
+
+
+class IdentifierIn(_In):
+    namespace: str
+    value: str
+    kind: Kind = Kind.USER
+    primary: bool = False
+    attributes: Attributes = msgspec.field(default_factory=dict)
+
+    def new(self) -> NewIdentifier:
+        return NewIdentifier(self.namespace, self.value, self.kind, self.primary, self.attributes)
+
+
+class IdentifierKeyIn(_In):
+    namespace: str
+    value: str
+
+
+class CreateProfileIn(_In):
+    external_id: str | None = None
+    attributes: Attributes = msgspec.field(default_factory=dict)
+    identifiers: list[IdentifierIn] = msgspec.field(default_factory=list)
+
+
+class UpdateProfileIn(_In):
+    attributes: Annotated[
+        dict[str, Any], Meta(description="JSON merge patch: a null value removes the key.")
+    ]
+
+
+class IdentifyIn(_In):
+    profile: ProfileRefIn
+    external_id: str
+
+
+class MergeIn(_In):
+    keep: ProfileRefIn
+    merge: ProfileRefIn
+    force: bool = False
+
+
+class ExplainIn(_In):
+    a: ProfileRefIn
+    b: ProfileRefIn
+
+
+class MembershipIn(_In):
+    group: ProfileRefIn
+    member: ProfileRefIn
+
+
+# --- batch ---------------------------------------------------------------------------
+
+
+class LinkOp(_In, tag="link", tag_field="op"):
+    identifier: IdentifierIn
+    profile: ProfileRefIn | None = None
+
+
+class UnlinkOp(_In, tag="unlink", tag_field="op"):
+    identifier: IdentifierKeyIn
+
+
+class IdentifyOp(_In, tag="identify", tag_field="op"):
+    profile: ProfileRefIn
+    external_id: str
+
+
+class MergeOp(_In, tag="merge", tag_field="op"):
+    keep: ProfileRefIn
+    merge: ProfileRefIn
+    force: bool = False
+
+
+class CreateOp(_In, tag="create", tag_field="op"):
+    external_id: str | None = None
+    attributes: Attributes = msgspec.field(default_factory=dict)
+    identifiers: list[IdentifierIn] = msgspec.field(default_factory=list)
+
+
+Operation = LinkOp | UnlinkOp | IdentifyOp | MergeOp | CreateOp
+
+
+class BatchIn(_In):
+    operations: list[Operation]
+
+
+# --- keys and workspace ---------------------------------------------------------------
+
+
+class KeyIn(_In):
+    name: str = ""
+    scopes: list[str] | None = None
+
+
+class NamespaceRuleIn(_In):
+    normalization: Normalization | UnsetType = UNSET
+    max_per_profile: Annotated[int, Meta(ge=1, le=1_000_000)] | UnsetType = UNSET
+    blocked_values: list[str] | UnsetType | None = UNSET
+
+
+class WorkspacePatchIn(_In):
+    """A JSON merge patch over the workspace settings; a null namespace rule removes it."""
+
+    merge_policy: MergePolicy | UnsetType = UNSET
+    namespaces: dict[str, NamespaceRuleIn | None] | UnsetType = UNSET
+    blocked_values: list[str] | UnsetType = UNSET
+    internal_domains: list[str] | UnsetType = UNSET
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+class IdentifierOut(Struct):
+    namespace: str
+    value: str
+    kind: Kind
+    primary: bool
+    disabled: bool
+    attributes: dict[str, Any]
+    created_at: datetime | None
+
+
+class ProfileOut(Struct):
+    id: str
+    external_id: str | None
+    attributes: dict[str, Any]
+    identifiers: list[IdentifierOut]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class MergeOut(Struct):
+    id: Annotated[int, Meta(description="The merge's id; `POST /v1/merges/{id}/undo` takes it.")]
+    profile: ProfileOut
+
+
+class EventOut(Struct):
+    seq: int
+    type: str
+    profile_id: str | None
+    at: datetime
+    actor: str | None
+    payload: dict[str, Any]
+
+
+class HistoryOut(Struct):
+    profile_id: str
+    events: list[EventOut]
+
+
+class ExplainOut(Struct):
+    same: bool
+    a: str
+    b: str
+    events: list[EventOut]
+
+
+class ExpansionOut(Struct):
+    profile: ProfileOut
+    groups: list[ProfileOut]
+    depth_limited: bool
+
+
+class EventsPageOut(Struct):
+    events: list[EventOut]
+    next_after: Annotated[int, Meta(description="Pass as `after` to read on.")]
+
+
+class MembershipOut(Struct):
+    group_id: str
+    member_id: str
+
+
+class BatchResultOut(Struct, omit_defaults=True):
+    status: int
+    profile: ProfileOut | None = None
+    merge_id: int | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BatchOut(Struct):
+    results: list[BatchResultOut]
+
+
+class KeyOut(Struct):
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreatedOut(Struct):
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    secret: Annotated[str, Meta(description="Shown once; only its hash is stored.")]
+
+
+class KeyListOut(Struct):
+    keys: list[KeyOut]
+
+
+class WorkspaceOut(Struct):
+    id: str
+    settings: dict[str, Any]
+    created_at: datetime
+    last_seq: int
+
+
+# --- mapping domain -> wire -------------------------------------------------------------
+
+
+def identifier_out(i: Identifier) -> IdentifierOut:
+    return IdentifierOut(
+        i.namespace, i.value, i.kind, i.primary, i.disabled, i.attributes, i.created_at
+    )
+
+
+def profile_out(r: ResolvedProfile) -> ProfileOut:
+    p = r.profile
+    return ProfileOut(
+        p.id,
+        p.external_id,
+        p.attributes,
+        [identifier_out(i) for i in r.identifiers],
+        p.created_at,
+        p.updated_at,
+    )
+
+
+def event_out(e: Event) -> EventOut:
+    return EventOut(e.seq, e.type, e.profile_id, e.at, e.actor, e.payload)
+
+
+def expansion_out(x: Expansion) -> ExpansionOut:
+    return ExpansionOut(profile_out(x.profile), [profile_out(g) for g in x.groups], x.depth_limited)
