@@ -8,27 +8,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.servers import run_cli, running_server
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "aka_dev_admin_key"
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _walkthrough() -> str:
@@ -41,42 +33,9 @@ def _walkthrough() -> str:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "AKA_DATABASE_URL": f"sqlite:///{tmp_path / 'aka.db'}",
-        "AKA_ADMIN_KEY": ADMIN_KEY,
-        "AKA_PORT": str(port),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aka", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"aka serve did not come up:\n{out}")
-            time.sleep(0.1)
+    env = {"AKA_DATABASE_URL": f"sqlite:///{tmp_path / 'aka.db'}", "AKA_ADMIN_KEY": ADMIN_KEY}
+    with running_server(env) as base:
         yield base, env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
 
 
 @pytest.mark.skipif(
@@ -111,14 +70,7 @@ def test_the_readme_walkthrough_works_against_a_real_server(
         "profile.merged",
         "profile.unmerged",
     ]
-    check = subprocess.run(
-        [sys.executable, "-m", "aka", "check", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    check = run_cli(env, "check", "--json")
     assert check.returncode == 0, check.stdout + check.stderr
     assert '"ok": true' in check.stdout
 

@@ -16,33 +16,44 @@ from aka.config import Settings
 from aka.core.ports import Store
 from aka.http import native
 from aka.http.app import build_asgi
+from aka.http.idempotency import idempotency_interceptor
+from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
 from aka.http.runtime import Runtime
 from aka.logging import configure_logging
 from aka.security.auth import Principal, authenticate_secret, bearer_token, require_scopes
+from aka.security.ratelimit import open_limiter
 from aka.service import admin
 from aka.storage import open_store
+from aka.storage.memory import MemoryStore
 
 log = logging.getLogger("aka")
 
 VERSION = "0.1.0"
 
 
-def _authenticator(store: Store) -> Authenticate:
+def _authenticator(rt: Runtime) -> Authenticate:
     async def authenticate(request: Request, route: Route) -> Principal:
-        found = authenticate_secret(store, bearer_token(request.headers.get("authorization")))
+        secret = bearer_token(request.headers.get("authorization"))
+        found = await rt.call(authenticate_secret, rt.store, secret)
         require_scopes(found, route.scopes)
         return found
 
     return authenticate
 
 
-def _health_routes(store: Store) -> list[StarletteRoute]:
+def _networked(database_url: str, store: Store) -> bool:
+    """Whether store calls may block on the network (then they leave the event loop)."""
+    return database_url.startswith("postgres") and not isinstance(store, MemoryStore)
+
+
+def _health_routes(rt: Runtime) -> list[StarletteRoute]:
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        reason = store.readiness()
+        # Through the runtime: during a database outage the probe may wait on the network.
+        reason = await rt.call(rt.store.readiness)
         if reason is None:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
@@ -61,13 +72,20 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     issued = admin.bootstrap(store, settings.admin_key)
     if issued is not None and settings.admin_key is None:
         log.warning("created workspace 'default' and admin key %s (shown once)", issued.secret)
-    rt = Runtime(store, settings)
-    group = RouteGroup(prefix="/v1", authenticate=_authenticator(store))
+    rt = Runtime(store, settings, offload=_networked(settings.database_url, store))
+    limiter = open_limiter(settings.redis_url, key_prefix=settings.redis_prefix)
+    group = RouteGroup(
+        prefix="/v1",
+        authenticate=_authenticator(rt),
+        # Rate limits outermost: a refused request never reaches the idempotency store.
+        interceptors=(native_rate_limits(rt, limiter), idempotency_interceptor(rt)),
+    )
     native.register(group, rt)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        await limiter.aclose()
         if own_store:
             store.close()
 
@@ -76,7 +94,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         title="aka",
         version=VERSION,
         max_body_bytes=settings.max_body_bytes,
-        extra_routes=_health_routes(store),
+        extra_routes=_health_routes(rt),
         lifespan=lifespan,
     )
 

@@ -6,8 +6,10 @@ is missing there.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from aka.core.rates import parse_rate
 
 
 class Settings(BaseSettings):
@@ -15,10 +17,19 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///./aka.db",
-        description="Where the graph lives: `sqlite:///path` (embedded) or `memory://` (tests).",
+        description="Where the graph lives: `sqlite:///path` (embedded), "
+        "`postgresql://user@host/db` (several processes) or `memory://` (tests).",
     )
     host: str = Field(default="127.0.0.1", description="Address `aka serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `aka serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes `aka serve` starts. Each is stateless; on SQLite they "
+        "take turns to write (one writer at a time), on PostgreSQL they write in parallel "
+        "across workspaces.",
+    )
     admin_key: str | None = Field(
         default=None,
         description="The admin key created for workspace `default` on first start "
@@ -32,10 +43,61 @@ class Settings(BaseSettings):
     batch_max_operations: int = Field(
         default=1000, ge=1, le=100_000, description="Most operations one `POST /v1/batch` may hold."
     )
+    idempotency_ttl_seconds: int = Field(
+        default=86_400,
+        ge=60,
+        description="How long the answer to an `Idempotency-Key` is replayed, in seconds.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for rate-limit counters shared by every process "
+        "(`redis://host:6379/0`, `rediss://...`, `unix:///path`). Unset: each process "
+        "counts in its own memory. Redis unreachable: requests pass uncounted, with a "
+        "warning (fail open, docs/adr/0005).",
+    )
+    redis_prefix: str = Field(
+        default="aka:ratelimit",
+        min_length=1,
+        description="Prefix of every key aka writes in Redis, so that deployments can share "
+        "one Redis without sharing counters.",
+    )
+    rate_limit_read: str = Field(
+        default="6000/minute",
+        description="Default limit per key on reads (GET routes, `POST /v1/explain`): "
+        "`N/second`, `N/minute` or `N/hour`.",
+    )
+    rate_limit_write: str = Field(
+        default="1200/minute",
+        description="Default limit per key on writes (every other route but key and "
+        "workspace administration).",
+    )
+    rate_limit_admin: str = Field(
+        default="60/minute",
+        description="Default limit per key on routes needing `keys:admin`.",
+    )
+    rate_limit_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long a process keeps a workspace's `rate_limits` before reading "
+        "them again (a change takes up to this long to apply).",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: str = Field(
         default="console", description="`console` (human) or `json` (one object per line)."
     )
+
+    @field_validator("rate_limit_read", "rate_limit_write", "rate_limit_admin")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        return str(parse_rate(value))  # ValueError names the format; pydantic names the field
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
 
 
 def load() -> Settings:

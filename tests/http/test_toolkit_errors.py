@@ -32,6 +32,7 @@ CODE_OF_KIND = {
     ErrorKind.FORBIDDEN: (Code.FORBIDDEN, 403),
     ErrorKind.TOO_LARGE: (Code.BODY_TOO_LARGE, 413),
     ErrorKind.RATE_LIMITED: (Code.RATE_LIMITED, 429),
+    ErrorKind.UNAVAILABLE: (Code.STORE_BUSY, 503),
 }
 
 

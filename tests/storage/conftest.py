@@ -1,12 +1,13 @@
-"""Store fixtures: one contract suite, every backend.
+"""Store fixtures: one contract suite, every backend (`tests/backends.py`).
 
-`store` is parametrized over `BACKENDS`; adding PostgreSQL is one more entry there (a
-URL to a fresh database, skipped when no server is configured).
+`store` runs each test on memory, SQLite and PostgreSQL; `sql_store` on the two SQL
+backends only, for what only a database can show (locks, snapshots, the schema).
+PostgreSQL tests skip when no server answers, and fail instead when CI=true.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +15,14 @@ import pytest
 from aka.core.ports import Store
 from aka.core.settings import WorkspaceSettings
 from aka.storage import open_store
+from aka.storage.sql_store import SqlStore
 from aka.storage.sqlite import SqliteStore
-
-BACKENDS: dict[str, Callable[[Path], str]] = {
-    "memory": lambda _tmp: "memory://",
-    "sqlite": lambda tmp: f"sqlite:///{tmp / 'aka.db'}",
-}
+from tests.backends import backend_params, empty_database, open_backend, sql_backend_params
 
 WORKSPACE = "acme"
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=backend_params())
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
@@ -33,16 +31,22 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def unmigrated_store(backend: str, tmp_path: Path) -> Iterator[Store]:
     """A store on an empty database whose schema has not been created."""
-    store = open_store(BACKENDS[backend](tmp_path))
-    yield store
-    store.close()
+    with empty_database(backend, tmp_path) as url:
+        store = open_store(url)
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 @pytest.fixture
-def store(unmigrated_store: Store) -> Store:
+def store(backend: str, tmp_path: Path) -> Iterator[Store]:
     """A migrated store with no workspaces."""
-    unmigrated_store.migrate()
-    return unmigrated_store
+    store = open_backend(backend, tmp_path)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @pytest.fixture
@@ -50,6 +54,18 @@ def ws(store: Store) -> str:
     """The id of one empty workspace in `store`, with default settings."""
     store.create_workspace(WORKSPACE, WorkspaceSettings())
     return WORKSPACE
+
+
+@pytest.fixture(params=sql_backend_params())
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """A migrated SQL store (SQLite, then PostgreSQL) with workspace `acme`."""
+    store = open_backend(request.param, tmp_path)
+    assert isinstance(store, SqlStore)
+    try:
+        store.create_workspace(WORKSPACE, WorkspaceSettings())
+        yield store
+    finally:
+        store.close()
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
-"""Migrations: the revisions build exactly `tables.metadata`, and run on seeded data."""
+"""Migrations: the revisions build exactly `tables.metadata`, carry seeded data from the
+first revision to head, and are safe to start from several processes at once. On SQLite
+and PostgreSQL alike."""
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -12,19 +15,39 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
-from aka.core.settings import WorkspaceSettings
-from aka.storage import migrate
+from aka.core.settings import MergePolicy, WorkspaceSettings
+from aka.core.state import GraphState
+from aka.storage import migrate, open_store
+from aka.storage.postgres import PostgresStore
+from aka.storage.sql_store import SqlStore
 from aka.storage.sqlite import SqliteStore
 from aka.storage.tables import metadata
+from tests.backends import empty_database, sql_backend_params
 
-from .changes import the_merge
+from .changes import linked, the_merge
+from .migration_seeds import (
+    FIRST_REVISION,
+    SEEDED_EVENTS,
+    SEEDED_KEY_HASH,
+    SEEDED_WORKSPACE,
+    SEEDS,
+)
+
+
+@pytest.fixture(params=sql_backend_params())
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty SQL database (SQLite file, PostgreSQL schema)."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    """An unmigrated SQLite store."""
-    store = SqliteStore(f"sqlite:///{tmp_path / 'aka.db'}")
+def store(empty_url: str) -> Iterator[SqlStore]:
+    """An unmigrated SQL store."""
+    store = open_store(empty_url)
+    assert isinstance(store, SqlStore)
     yield store
     store.close()
 
@@ -35,7 +58,12 @@ def schema_diff(engine: sa.Engine) -> list[object]:
         return list(compare_metadata(context, metadata))
 
 
-def test_the_migrated_schema_is_exactly_the_table_definitions(store: SqliteStore) -> None:
+def revisions_oldest_first() -> list[str]:
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions("base", "heads")))]
+
+
+def test_the_migrated_schema_is_exactly_the_table_definitions(store: SqlStore) -> None:
     """Autogenerate finds nothing to change between the migrated database and
     `tables.metadata`: tables, columns, types, nullability, indexes, unique constraints
     and foreign keys all agree."""
@@ -44,7 +72,7 @@ def test_the_migrated_schema_is_exactly_the_table_definitions(store: SqliteStore
     assert schema_diff(store.engine) == []
 
 
-def test_current_is_head_only_after_upgrade(store: SqliteStore) -> None:
+def test_current_is_head_only_after_upgrade(store: SqlStore) -> None:
     """An empty database is behind; after `upgrade` it is at the single head."""
     assert migrate.current_is_head(store.engine) is False
     migrate.upgrade(store.engine)
@@ -62,7 +90,47 @@ def test_revision_files_are_date_prefixed() -> None:
         assert re.fullmatch(r"\d{4}_\d{2}_\d{2}_[0-9a-f]{12}_\w+\.py", name), name
 
 
-def test_upgrading_again_keeps_the_data(store: SqliteStore) -> None:
+def test_a_seeded_database_upgrades_from_the_first_revision_to_head(store: SqlStore) -> None:
+    """A database created at the first revision and holding real rows (a merge, its
+    events, an API key) is upgraded one revision at a time to head, each revision's
+    own seed written as it is reached; today's code then reads every row back: the
+    workspace, the key, and a graph that replaying its event log rebuilds exactly
+    (invariant 4). New writes continue the same log."""
+    revisions = revisions_oldest_first()
+    assert revisions[0] == FIRST_REVISION
+    for revision in revisions:
+        migrate.upgrade(store.engine, revision)
+        seed = SEEDS.get(revision)
+        if seed is not None:
+            with store.engine.begin() as conn:
+                seed(conn)
+    assert migrate.current_is_head(store.engine)
+
+    workspace = store.workspace(SEEDED_WORKSPACE)
+    assert workspace is not None
+    assert workspace.last_seq == SEEDED_EVENTS
+    assert workspace.settings.merge_policy is MergePolicy.AUTO
+    assert workspace.settings.internal_domains == ("example.com",)
+    key = store.key_by_hash(SEEDED_KEY_HASH)
+    assert key is not None
+    assert (key.id, key.scopes, key.extra) == ("key-1", ("identities:read", "keys:admin"), None)
+
+    with store.transaction(SEEDED_WORKSPACE, write=False) as tx:
+        events = list(tx.all_events())
+        stored = tx.graph()
+        assert [i.value for i in tx.identifiers_of("k")] == ["d-1", "ann@example.com"]
+        assert tx.profile_by_external_id("u-k") == tx.profile("k")
+        assert tx.tombstones_of("k") == ["m"]
+    replayed = GraphState()
+    replayed.apply_all(events)
+    assert len(events) == SEEDED_EVENTS
+    assert stored == replayed
+
+    with store.transaction(SEEDED_WORKSPACE) as tx:
+        assert tx.append(linked("k", "ann@work.example.com")).seq == SEEDED_EVENTS + 1
+
+
+def test_upgrading_again_keeps_the_data(store: SqlStore) -> None:
     """Re-running migrations on a seeded database changes nothing it holds."""
     store.migrate()
     store.create_workspace("acme", WorkspaceSettings())
@@ -75,7 +143,7 @@ def test_upgrading_again_keeps_the_data(store: SqliteStore) -> None:
         assert tx.graph() == before
 
 
-def test_downgrade_to_base_and_back(store: SqliteStore) -> None:
+def test_downgrade_to_base_and_back(store: SqlStore) -> None:
     """Every revision can be undone and redone, leaving the same schema."""
     store.migrate()
     with store.engine.connect() as conn, conn.begin():
@@ -83,6 +151,50 @@ def test_downgrade_to_base_and_back(store: SqliteStore) -> None:
     assert set(sa.inspect(store.engine).get_table_names()) == {"alembic_version"}
     store.migrate()
     assert schema_diff(store.engine) == []
+
+
+def test_processes_starting_at_once_all_migrate(tmp_path: Path) -> None:
+    """Four aka processes starting together against one empty PostgreSQL database all
+    run `migrate` successfully: the advisory lock makes them take turns, and those
+    after the first find the schema at head. The lock is gone once they are done.
+
+    Threads stand in for processes: each store has its own connections, which is all
+    PostgreSQL sees. (Without the lock this fails every time: concurrent CREATE TABLEs
+    collide in the catalog.)"""
+    with empty_database("postgres", tmp_path) as url:
+        stores = [PostgresStore(url) for _ in range(4)]
+        barrier = threading.Barrier(len(stores))
+        errors: list[BaseException] = []
+
+        def start(store: PostgresStore) -> None:
+            try:
+                barrier.wait()
+                store.migrate()
+            except BaseException as err:  # reported by the test thread below
+                errors.append(err)
+
+        threads = [threading.Thread(target=start, args=(s,)) for s in stores]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            assert not any(t.is_alive() for t in threads)
+            assert errors == []
+            assert all(s.readiness() is None for s in stores)
+            assert schema_diff(stores[0].engine) == []
+            with stores[0].engine.connect() as conn:
+                held = conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND"
+                        " database = (SELECT oid FROM pg_database"
+                        " WHERE datname = current_database())"
+                    )
+                ).scalar_one()
+            assert held == 0
+        finally:
+            for store in stores:
+                store.close()
 
 
 def sqlite_ddl(engine: sa.Engine) -> dict[tuple[str, str], str]:
@@ -95,13 +207,15 @@ def sqlite_ddl(engine: sa.Engine) -> dict[tuple[str, str], str]:
     return {(kind, name): " ".join(sql.split()) for kind, name, sql in rows}
 
 
-def test_the_migrated_ddl_is_what_create_all_would_emit(store: SqliteStore, tmp_path: Path) -> None:
+def test_the_migrated_ddl_is_what_create_all_would_emit(tmp_path: Path) -> None:
     """Autogenerate ignores CHECK constraints and constraint names, so also compare
     the SQLite DDL itself with a database built straight from `tables.metadata`."""
-    store.migrate()
+    store = SqliteStore(f"sqlite:///{tmp_path / 'aka.db'}")
     declared = sa.create_engine(f"sqlite:///{tmp_path / 'declared.db'}")
     try:
+        store.migrate()
         metadata.create_all(declared)
         assert sqlite_ddl(store.engine) == sqlite_ddl(declared)
     finally:
         declared.dispose()
+        store.close()

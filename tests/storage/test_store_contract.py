@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC
 
 import pytest
@@ -226,31 +225,6 @@ def test_an_unknown_workspace_has_no_transaction(store: Store) -> None:
     with pytest.raises(AkaError) as caught, store.transaction("nope"):
         pass
     assert caught.value.code is Code.WORKSPACE_NOT_FOUND
-
-
-def test_racing_writers_link_one_identifier_exactly_once(store: Store, ws: str) -> None:
-    """Invariant 5: writers that read, decide and write the same new identifier at once
-    are serialised; exactly one links it, every other one sees it taken."""
-    append_all(store, ws, [created(f"p{n}") for n in range(6)])
-    key = K(EMAIL, "race@example.com")
-    start = threading.Barrier(6)
-    outcomes: list[str] = []
-
-    def writer(pid: str) -> None:
-        start.wait()
-        with store.transaction(ws) as tx:
-            if tx.identifier(key) is None:
-                tx.append(linked(pid, key.value))
-                outcomes.append("linked")
-            else:
-                outcomes.append("taken")
-
-    threads = [threading.Thread(target=writer, args=(f"p{n}",)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["linked"] + ["taken"] * 5
 
 
 # --- reads ------------------------------------------------------------------------------

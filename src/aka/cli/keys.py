@@ -28,7 +28,20 @@ def _record_json(k: KeyRecord) -> dict[str, object]:
         "scopes": list(k.scopes),
         "created_at": k.created_at.isoformat(),
         "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+        "rate_limits": dict((k.extra or {}).get("rate_limits") or {}),
     }
+
+
+def _rate_limits(pairs: list[str]) -> dict[str, str]:
+    """`["read=100/minute", ...]` as `{"read": "100/minute"}` (the rates are checked by
+    the service, which names the group in its error)."""
+    limits: dict[str, str] = {}
+    for pair in pairs:
+        group, sep, rate = pair.partition("=")
+        if not sep or not group.strip():
+            fail(f"--rate-limit {pair!r}: expected GROUP=N/PERIOD, e.g. read=100/minute")
+        limits[group.strip()] = rate.strip()
+    return limits
 
 
 @app.command("create")
@@ -38,9 +51,19 @@ def create(
     scopes: Annotated[
         str, typer.Option(help=f"Comma-separated scopes. Known: {', '.join(ALL_SCOPES)}.")
     ] = ",".join(ALL_SCOPES),
+    rate_limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rate-limit",
+            metavar="GROUP=N/PERIOD",
+            help="This key's own limit for an endpoint group (read, write, admin), e.g. "
+            "read=100/minute; PERIOD is second, minute or hour. Repeatable.",
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Create a key; its secret is printed once and never again."""
+    limits = _rate_limits(rate_limit or [])
     with opened_store() as store:
         try:
             issued = admin.issue_key(
@@ -48,8 +71,12 @@ def create(
                 workspace,
                 name=name,
                 scopes=[s.strip() for s in scopes.split(",") if s.strip()],
+                rate_limits=limits or None,
             )
         except AkaError as exc:
+            where = exc.field or ""
+            if where.startswith("rate_limits."):  # name the option the group came from
+                fail(f"--rate-limit {where.removeprefix('rate_limits.')}: {exc.message}")
             fail(exc.message)
             return
     if as_json:
@@ -57,6 +84,9 @@ def create(
     else:
         typer.echo(f"key {issued.record.id} for workspace {workspace}")
         typer.echo(f"scopes: {', '.join(issued.record.scopes)}")
+        stored = (issued.record.extra or {}).get("rate_limits") or {}
+        if stored:
+            typer.echo("rate limits: " + ", ".join(f"{g}={r}" for g, r in stored.items()))
         typer.echo(f"secret (shown once): {issued.secret}")
 
 

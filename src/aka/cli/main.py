@@ -32,6 +32,9 @@ Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.
 def serve(
     host: Annotated[str | None, typer.Option(help="Overrides AKA_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Overrides AKA_PORT.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Server processes; overrides AKA_WORKERS.")
+    ] = None,
 ) -> None:
     """Migrate the store, create the first workspace and key if it is empty, and serve."""
     from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
@@ -52,7 +55,7 @@ def serve(
         port=port or settings.port,
         interface=Interfaces.ASGI,
         factory=True,
-        workers=1,
+        workers=workers or settings.workers,
         log_access=False,
     ).serve()
 

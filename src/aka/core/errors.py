@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
     FORBIDDEN = "forbidden"  # 403
     TOO_LARGE = "too_large"  # 413
     RATE_LIMITED = "rate_limited"  # 429
+    UNAVAILABLE = "unavailable"  # 503: try again shortly; nothing was changed
 
 
 class Code(StrEnum):
@@ -35,6 +36,8 @@ class Code(StrEnum):
     ATTRIBUTES_INVALID = "attributes_invalid"
     SETTINGS_INVALID = "settings_invalid"
     TOO_MANY_OPERATIONS = "too_many_operations"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # not found
     PROFILE_NOT_FOUND = "profile_not_found"
     IDENTIFIER_NOT_FOUND = "identifier_not_found"
@@ -60,6 +63,7 @@ class Code(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    STORE_BUSY = "store_busy"
 
 
 _KIND_OF: dict[Code, ErrorKind] = {
@@ -72,6 +76,8 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.ATTRIBUTES_INVALID: ErrorKind.INVALID,
     Code.SETTINGS_INVALID: ErrorKind.INVALID,
     Code.TOO_MANY_OPERATIONS: ErrorKind.TOO_LARGE,
+    Code.IDEMPOTENCY_KEY_INVALID: ErrorKind.INVALID,
+    Code.IDEMPOTENCY_KEY_REUSED: ErrorKind.INVALID,
     Code.PROFILE_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.IDENTIFIER_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.MERGE_NOT_FOUND: ErrorKind.NOT_FOUND,
@@ -94,6 +100,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.BODY_TOO_LARGE: ErrorKind.TOO_LARGE,
     Code.RATE_LIMITED: ErrorKind.RATE_LIMITED,
     Code.METHOD_NOT_ALLOWED: ErrorKind.INVALID,
+    Code.STORE_BUSY: ErrorKind.UNAVAILABLE,
 }
 
 

@@ -85,12 +85,15 @@ def plan_merge(
         inserted = rewritten[0] != rewritten[1] and rewritten not in existing
         if inserted:
             existing.add(rewritten)
-        memberships.append([edge.group_id, edge.member_id, inserted])
+        memberships.append([edge.group_id, edge.member_id, inserted, edge.seq])
     moved_external = merge.external_id if keep.external_id is None and merge.external_id else None
     payload: dict[str, object] = {
         "keep": keep.id,
         "merge": merge.id,
         "identifiers": ev.keys_json([i.key for i in merge_identifiers]),
+        # Each identifier's seq before the move: undo puts it back, so an earlier merge
+        # that moved the same identifier can still be undone afterwards.
+        "identifier_seqs": [i.seq for i in merge_identifiers],
         "demoted": ev.keys_json(
             [i.key for i in merge_identifiers if i.primary and i.namespace in keep_primaries]
         ),
@@ -140,14 +143,15 @@ def plan_unmerge(
             field="merge_id",
         )
     moved = ev.keys_from_json(payload["identifiers"])
+    prior = dict(zip(moved, payload.get("identifier_seqs") or [seq] * len(moved), strict=True))
     now = current(moved)
     restored = [k for k in moved if (i := now.get(k)) and i.profile_id == keep.id and i.seq == seq]
     restored_set = set(restored)
     promoted = [k for k in ev.keys_from_json(payload.get("demoted", [])) if k in restored_set]
     current_edges = {(e.group_id, e.member_id): e.seq for e in keep_edges}
     removed: list[list[str]] = []
-    restored_edges: list[list[str]] = []
-    for group, member, inserted in payload.get("memberships", []):
+    restored_edges: list[list[object]] = []
+    for group, member, inserted, *was in payload.get("memberships", []):
         rewritten = (
             keep.id if group == merge.id else group,
             keep.id if member == merge.id else member,
@@ -161,7 +165,7 @@ def plan_unmerge(
             # its other end deleted or merged away): re-creating the original could
             # point at a profile that is no longer live (invariant 2).
             continue
-        restored_edges.append([group, member])
+        restored_edges.append([group, member, was[0] if was else seq])
     moved_external = payload.get("external_id_moved")
     added = payload.get("attributes_added") or {}
     return Change(
@@ -172,6 +176,7 @@ def plan_unmerge(
             "keep": keep.id,
             "merge": merge.id,
             "identifiers": ev.keys_json(restored),
+            "identifier_seqs": [prior[k] for k in restored],
             "promoted": ev.keys_json(promoted),
             "memberships_removed": removed,
             "memberships_restored": restored_edges,

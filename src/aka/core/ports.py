@@ -42,6 +42,18 @@ class KeyRecord:
     extra: dict[str, Any] | None = None  # dialect credentials (e.g. Mimecast app id)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The first answer given to an `Idempotency-Key`, replayed to its retries."""
+
+    request_hash: str  # what the first request was; a different one may not reuse the key
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    created_at: datetime
+    expires_at: datetime
+
+
 def event_subjects(change: Change) -> tuple[str | None, str | None, int | None]:
     """(profile_id, other_profile_id, ref_seq) as stored and indexed for one event.
 
@@ -127,6 +139,26 @@ class Transaction(Protocol):
 
     def graph(self) -> GraphState:
         """The whole stored graph of the workspace, for invariant checks."""
+
+    # --- idempotency ---------------------------------------------------------------
+    def stored_answer(self, key: str, now: datetime) -> StoredAnswer | None:
+        """The answer stored under this idempotency key, unless it expired by `now`."""
+
+    def store_answer(self, key: str, answer: StoredAnswer) -> None:
+        """Store the answer to an idempotency key (replacing an expired one)."""
+
+    def purge_answers(self, now: datetime) -> int:
+        """Forget answers that expired by `now`; how many were removed."""
+
+    # --- keys of this workspace ----------------------------------------------------
+    def add_key(self, key: KeyRecord) -> None:
+        """Store a new key of this workspace (its hash must be unique)."""
+
+    def remove_key(self, key_id: str) -> bool:
+        """Mark this workspace's key revoked now; False when it has no such key."""
+
+    def workspace_keys(self) -> list[KeyRecord]:
+        """This workspace's keys, revoked ones included, oldest first."""
 
     # --- settings ----------------------------------------------------------------
     def settings(self) -> WorkspaceSettings:

@@ -2,14 +2,17 @@
 
 The events stay (the log must still replay to the current graph, invariant 4), but
 every identifier value the profile held, its external ids and its attributes are
-replaced in the events about it. Each value maps to one placeholder, so the replayed
-history still links, moves and finally deletes the same (now anonymous) identifiers.
+replaced in the events about it, and the identifier values also in the events of any
+other profile a merge carried them through. Each value maps to one placeholder, so the
+replayed history still links, moves and finally deletes the same (now anonymous)
+identifiers.
 Placeholders start with a control character, which no real value may contain, so a
 placeholder can never collide with a live identifier.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,17 +25,41 @@ class Redactor:
     delete_seq: int
     keys: dict[IdentifierKey, str] = field(default_factory=dict)
     external_ids: dict[str, str] = field(default_factory=dict)
+    # The deleted profile and its tombstones; empty: nothing is known to live on.
+    profiles: frozenset[str] = frozenset()
 
     @classmethod
     def for_deletion(
-        cls, delete_seq: int, keys: list[IdentifierKey], external_ids: list[str]
+        cls,
+        delete_seq: int,
+        keys: list[IdentifierKey],
+        external_ids: list[str],
+        profiles: Collection[str] = (),
     ) -> Redactor:
         prefix = f"{ev.REDACTED_PREFIX}{delete_seq}:"
         return cls(
             delete_seq,
             {key: f"{prefix}{n}" for n, key in enumerate(sorted(keys))},
             {ext: f"{prefix}x{n}" for n, ext in enumerate(sorted(external_ids))},
+            frozenset(profiles),
         )
+
+    def _survivor_lives(self, payload: dict[str, Any]) -> bool:
+        """Whether a merge's surviving profile outlives the deletion (the deleted profile
+        was merged into it, and that merge was undone)."""
+        return bool(self.profiles) and payload.get("keep") not in self.profiles
+
+    def _attributes_added(self, payload: dict[str, Any], *, about_deleted: bool) -> dict[str, Any]:
+        added: dict[str, Any] = payload.get("attributes_added") or {}
+        if not about_deleted:
+            return added
+        if not self._survivor_lives(payload):
+            return {}
+        # The survivor lives on and the undo removed these names from it: replay must add
+        # and remove the same names (a later update of the survivor may hold them), so
+        # only the values, the deleted profile's data, go.
+        placeholder = f"{ev.REDACTED_PREFIX}{self.delete_seq}:a"
+        return dict.fromkeys(added, placeholder)
 
     def key(self, key: IdentifierKey) -> IdentifierKey:
         return IdentifierKey(key.namespace, self.keys.get(key, key.value))
@@ -43,12 +70,19 @@ class Redactor:
     def _ext(self, value: Any) -> Any:
         return self.external_ids.get(value, value) if isinstance(value, str) else value
 
-    def payload(self, event: Event) -> dict[str, Any] | None:
-        """The event's payload with the deleted data replaced, or None if unchanged."""
+    def payload(self, event: Event, *, about_deleted: bool = True) -> dict[str, Any] | None:
+        """The event's payload with the deleted data replaced, or None if unchanged.
+
+        `about_deleted=False` is for an event about a profile that lives on but once
+        held one of the deleted identifiers (a merge moved it across): only identifier
+        values and external ids are replaced there, that profile's own data stays.
+        Each value maps to one placeholder everywhere, so replay stays exact.
+        """
         p = dict(event.payload)
         t = event.type
         if t in (ev.PROFILE_CREATED, ev.PROFILE_UPDATED):
-            p["attributes"] = {}
+            if about_deleted:
+                p["attributes"] = {}
             if "external_id" in p:
                 p["external_id"] = self._ext(p["external_id"])
         elif t == ev.PROFILE_IDENTIFIED:
@@ -66,13 +100,35 @@ class Redactor:
             p["identifiers"] = self._keys(p["identifiers"])
             p["demoted"] = self._keys(p.get("demoted", []))
             p["external_id_moved"] = self._ext(p.get("external_id_moved"))
-            p["attributes_added"] = {}
+            p["attributes_added"] = self._attributes_added(p, about_deleted=about_deleted)
         elif t == ev.PROFILE_UNMERGED:
             p["identifiers"] = self._keys(p["identifiers"])
             p["promoted"] = self._keys(p.get("promoted", []))
             p["external_id_moved"] = self._ext(p.get("external_id_moved"))
-            p["attributes_removed"] = []
+            if about_deleted and not self._survivor_lives(p):
+                p["attributes_removed"] = []
         elif t == ev.PROFILE_DELETED:
             p["identifiers"] = self._keys(p.get("identifiers", []))
             p["external_ids"] = [self._ext(x) for x in p.get("external_ids", [])]
         return p if p != event.payload else None
+
+
+def keys_held(event: Event) -> list[IdentifierKey]:
+    """The identifier keys an event names as held by its own profile (linked, changed,
+    renamed from or to, unlinked); merges only carry them across."""
+    p = event.payload
+    if event.type in (ev.IDENTIFIER_LINKED, ev.IDENTIFIER_CHANGED, ev.IDENTIFIER_UNLINKED):
+        return [IdentifierKey(p["namespace"], p["value"])]
+    if event.type == ev.IDENTIFIER_RENAMED:
+        return [
+            IdentifierKey(p["namespace"], p["value"]),
+            IdentifierKey(p["namespace"], p["new_value"]),
+        ]
+    return []
+
+
+def keys_moved(event: Event) -> set[IdentifierKey]:
+    """The identifier keys a merge or an unmerge moved between its two profiles."""
+    if event.type not in (ev.PROFILE_MERGED, ev.PROFILE_UNMERGED):
+        return set()
+    return set(ev.keys_from_json(event.payload.get("identifiers", [])))

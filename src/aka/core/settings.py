@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from aka.core.errors import AkaError, Code
+from aka.core.rates import Rate, limits_json, parse_limits_patch
 
 
 class MergePolicy(StrEnum):
@@ -55,6 +56,9 @@ class WorkspaceSettings:
     )
     blocked_values: tuple[str, ...] = DEFAULT_BLOCKED_VALUES
     internal_domains: tuple[str, ...] = ()
+    # Per endpoint group ("read", "write", "admin"); a group not named keeps the server's
+    # default. A key's own limits win over these (aka.security.ratelimit_policy).
+    rate_limits: dict[str, Rate] = field(default_factory=dict)
 
     def rule_for(self, namespace: str) -> NamespaceRule:
         return self.namespaces.get(namespace) or NamespaceRule()
@@ -79,16 +83,29 @@ class WorkspaceSettings:
             },
             "blocked_values": list(self.blocked_values),
             "internal_domains": list(self.internal_domains),
+            "rate_limits": limits_json(self.rate_limits),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WorkspaceSettings:
-        """Settings from stored or submitted JSON; missing keys keep their defaults."""
-        return cls().updated(data)
+        """Settings from stored or submitted JSON; missing keys keep their defaults.
+
+        A `namespaces` object is the whole set of rules, not a patch over the default
+        `email` rule: otherwise a rule removed by PATCH would come back on the next read
+        of the stored settings.
+        """
+        base = cls(namespaces={}) if "namespaces" in data else cls()
+        return base.updated(data)
 
     def updated(self, patch: dict[str, Any]) -> WorkspaceSettings:
         """These settings with `patch` applied (a JSON merge patch over `to_json()`)."""
-        unknown = set(patch) - {"merge_policy", "namespaces", "blocked_values", "internal_domains"}
+        unknown = set(patch) - {
+            "merge_policy",
+            "namespaces",
+            "blocked_values",
+            "internal_domains",
+            "rate_limits",
+        }
         if unknown:
             name = sorted(unknown)[0]
             raise AkaError(Code.SETTINGS_INVALID, f"unknown setting {name!r}", field=name)
@@ -106,7 +123,25 @@ class WorkspaceSettings:
             result = replace(result, internal_domains=tuple(d.strip().lower() for d in domains))
         if "namespaces" in patch:
             result = replace(result, namespaces=_namespaces(result.namespaces, patch["namespaces"]))
+        if "rate_limits" in patch:
+            result = replace(
+                result, rate_limits=_rate_limits(result.rate_limits, patch["rate_limits"])
+            )
         return result
+
+
+def _rate_limits(current: dict[str, Rate], patch: Any) -> dict[str, Rate]:
+    """JSON merge patch: a group's null removes its override, a null object removes all."""
+    if patch is None:
+        return {}
+    merged = dict(current)
+    patched = parse_limits_patch(patch, where="rate_limits", code=Code.SETTINGS_INVALID)
+    for group, rate in patched.items():
+        if rate is None:
+            merged.pop(group, None)
+        else:
+            merged[group] = rate
+    return merged
 
 
 def _namespaces(current: dict[str, NamespaceRule], patch: Any) -> dict[str, NamespaceRule]:

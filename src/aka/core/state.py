@@ -255,7 +255,7 @@ def _profile_merged(state: GraphState, e: Event) -> None:
         ident = state.identifiers.get(key)
         if ident is not None:
             state.identifiers[key] = replace(ident, primary=False, seq=e.seq)
-    for group, member, inserted in e.payload.get("memberships", []):
+    for group, member, inserted, *_ in e.payload.get("memberships", []):
         state.memberships.pop((group, member), None)
         if inserted:
             state.memberships[_rewrite((group, member), merge_id, keep_id)] = e.seq
@@ -285,18 +285,19 @@ def _rewrite(edge: tuple[str, str], old: str, new: str) -> tuple[str, str]:
 def _profile_unmerged(state: GraphState, e: Event) -> None:
     keep_id, merge_id = e.payload["keep"], e.payload["merge"]
     keep, merge = state._profile(keep_id, e), state._profile(merge_id, e)
-    for key in ev.keys_from_json(e.payload["identifiers"]):
+    for key, seq in restored_seqs(e):
         ident = state._identifier(key, e)
         if ident is not None:
-            state.identifiers[key] = replace(ident, profile_id=merge_id, seq=e.seq)
+            # Back to its seq from before the merge, so undo restores the exact state.
+            state.identifiers[key] = replace(ident, profile_id=merge_id, seq=seq)
     for key in ev.keys_from_json(e.payload.get("promoted", [])):
         ident = state.identifiers.get(key)
         if ident is not None:
-            state.identifiers[key] = replace(ident, primary=True, seq=e.seq)
+            state.identifiers[key] = replace(ident, primary=True)
     for group, member in e.payload.get("memberships_removed", []):
         state.memberships.pop((group, member), None)
-    for group, member in e.payload.get("memberships_restored", []):
-        state.memberships[(group, member)] = e.seq
+    for group, member, *was in e.payload.get("memberships_restored", []):
+        state.memberships[(group, member)] = was[0] if was else e.seq
     for tombstone in e.payload.get("tombstones", []):
         state.profiles[tombstone] = replace(state._profile(tombstone, e), merged_into=merge_id)
     moved_external = e.payload.get("external_id_moved")
@@ -314,6 +315,14 @@ def _profile_unmerged(state: GraphState, e: Event) -> None:
         updated_at=e.at,
     )
     state.undone[int(e.payload["merge_seq"])] = e.seq
+
+
+def restored_seqs(e: Event) -> list[tuple[IdentifierKey, int]]:
+    """An unmerge's restored identifiers with the seq each goes back to (events written
+    before seqs were recorded restore to the unmerge's own)."""
+    keys = ev.keys_from_json(e.payload["identifiers"])
+    seqs = e.payload.get("identifier_seqs") or [e.seq] * len(keys)
+    return list(zip(keys, seqs, strict=True))
 
 
 def _profile_deleted(state: GraphState, e: Event) -> None:

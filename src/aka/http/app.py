@@ -13,8 +13,9 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
-from starlette.types import Lifespan
+from starlette.routing import BaseRoute, Match
+from starlette.routing import Route as StarletteRoute
+from starlette.types import Lifespan, Scope
 
 from aka.http.docs import docs_routes
 from aka.http.openapi import openapi_document, openapi_route
@@ -71,9 +72,23 @@ def build_asgi(
         group = group_for_path(groups, request.scope["path"])
         return group.error_renderer if group is not None else render_problem
 
+    def allowed_methods(scope: Scope) -> str:
+        # Routes are compiled one per method, and Starlette's 405 lists only the first
+        # route matching the path; RFC 9110 wants every method the path accepts.
+        methods: set[str] = set()
+        for route in routes:
+            if isinstance(route, StarletteRoute) and route.methods:
+                match, _ = route.matches(scope)
+                if match is not Match.NONE:
+                    methods |= route.methods
+        return ", ".join(sorted(methods))
+
     async def on_http_exception(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)  # registered for this type only
-        problem = problem_for_http_status(exc.status_code, exc.detail, exc.headers or {})
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request.scope)
+        problem = problem_for_http_status(exc.status_code, exc.detail, headers)
         return renderer_for(request)(problem, request)
 
     async def on_crash(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (handler signature)

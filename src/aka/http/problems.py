@@ -67,6 +67,8 @@ def status_for_kind(kind: ErrorKind) -> int:
             return 413
         case ErrorKind.RATE_LIMITED:
             return 429
+        case ErrorKind.UNAVAILABLE:
+            return 503
 
 
 _TITLES: Final[Mapping[ErrorKind, str]] = {
@@ -77,6 +79,7 @@ _TITLES: Final[Mapping[ErrorKind, str]] = {
     ErrorKind.FORBIDDEN: "Forbidden",
     ErrorKind.TOO_LARGE: "Payload too large",
     ErrorKind.RATE_LIMITED: "Too many requests",
+    ErrorKind.UNAVAILABLE: "Service unavailable",
 }
 
 # `Code.METHOD_NOT_ALLOWED` is filed under ErrorKind.INVALID in the core, but HTTP
@@ -126,7 +129,7 @@ def problem_from_error(error: AkaError) -> Problem:
     if status == 401:
         # RFC 9110 §11.6.1: a 401 must say which scheme would be accepted.
         headers["WWW-Authenticate"] = "Bearer"
-    elif status == 429 and isinstance(error.details.get("retry_after"), int):
+    elif status in (429, 503) and isinstance(error.details.get("retry_after"), int):
         # The rate limiter reports its wait in `details`; clients honour the header.
         headers["Retry-After"] = str(error.details["retry_after"])
     return Problem(

@@ -23,6 +23,7 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
 from aka.core.errors import AkaError, Code
+from aka.http.interceptors import Answer, Call, Interceptor, Proceed, bind
 from aka.http.problems import (
     PROBLEM_MEDIA_TYPE,
     ErrorRenderer,
@@ -37,12 +38,15 @@ from aka.http.problems import (
 )
 
 __all__ = [
+    "Answer",
     "Authenticate",
+    "Call",
     "Handler",
+    "Interceptor",
+    "Proceed",
     "RequestContext",
     "Route",
     "RouteGroup",
-    "RouteOptions",
     "compile_group",
 ]
 
@@ -162,6 +166,8 @@ class RouteGroup:
     `authenticate` (when given) runs for every route of the group; it sees the `Route`
     so it can check `route.scopes` and leave unscoped routes open. `error_schema` is the
     Struct documenting the face's error body (ProblemDetails for the default face).
+    `interceptors` run around every handler of the group, outermost first (rate limits,
+    idempotency); a group without any keeps the direct path.
     """
 
     prefix: str = ""
@@ -172,6 +178,7 @@ class RouteGroup:
     tags: tuple[str, ...] = ()
     include_in_schema: bool = True
     routes: list[Route] = field(default_factory=list)
+    interceptors: tuple[Interceptor, ...] = ()
 
     def __post_init__(self) -> None:
         if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):
@@ -276,11 +283,17 @@ class _Endpoint:
         self.query = route.query
         self.query_lists = _sequence_fields(route.query) if route.query is not None else None
         self.path_type = route.path_params
+        self.interceptors = group.interceptors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
-            answer = await self._respond(request, scope, receive)
+            if self.interceptors:
+                answer: (
+                    Response | tuple[bytes, list[tuple[bytes, bytes]]] | Answer
+                ) = await self._intercepted(request, scope, receive)
+            else:
+                answer = await self._respond(request, scope, receive)
         except AkaError as error:
             answer = self.render(problem_from_error(error), request)
         except HTTPException as exc:
@@ -296,9 +309,12 @@ class _Endpoint:
         if isinstance(answer, Response):
             await answer(scope, receive, send)
             return
+        if isinstance(answer, Answer):
+            status, content, headers = answer.status, answer.content, answer.headers
+        else:
+            status, (content, headers) = self.status, answer
         # The hot path: two ASGI messages, no Response object, no header re-parsing.
-        content, headers = answer
-        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
     async def _respond(
@@ -306,6 +322,38 @@ class _Endpoint:
     ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
         """The handler's answer: a Response, or the JSON bytes and headers to send."""
         auth = await self.authenticate(request, self.route) if self.authenticate else None
+        raw = await self._read_body(scope, receive) if self.decoder is not None else None
+        return await self._handle(request, scope, auth, raw)
+
+    async def _intercepted(self, request: Request, scope: Scope, receive: Receive) -> Answer:
+        """The answer through the group's interceptors, each seeing every answer (errors
+        from the handler included, already in the group's envelope)."""
+        auth = await self.authenticate(request, self.route) if self.authenticate else None
+        raw = await self._read_body(scope, receive) if self.decoder is not None else None
+
+        def render(error: AkaError) -> Answer:
+            return Answer.of(self.render(problem_from_error(error), request))
+
+        call = Call(request, self.route, auth, raw, render)
+
+        async def innermost() -> Answer:
+            try:
+                result = await self._handle(request, scope, auth, raw)
+            except AkaError as error:
+                return render(error)
+            if isinstance(result, Response):
+                return Answer.of(result)
+            content, headers = result
+            return Answer(self.status, content, headers)
+
+        proceed: Proceed = innermost
+        for interceptor in reversed(self.interceptors):
+            proceed = bind(interceptor, call, proceed)
+        return await proceed()
+
+    async def _handle(
+        self, request: Request, scope: Scope, auth: Any, raw: bytes | None
+    ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
         path = None
         if self.path_type is not None:
             try:
@@ -317,7 +365,6 @@ class _Endpoint:
             query = self._decode_query(scope["query_string"])
         body = None
         if self.decoder is not None:
-            raw = await self._read_body(scope, receive)
             if not raw:
                 raise AkaError(Code.INVALID_INPUT, "request body is required")
             try:

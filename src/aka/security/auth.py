@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Store
+from aka.core.rates import Rate, parse_limits
 from aka.security.keys import hash_secret
+
+log = logging.getLogger("aka.security")
+_warned_keys: set[str] = set()  # keys whose bad stored limits were logged once already
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +21,9 @@ class Principal:
     key_id: str
     workspace_id: str
     scopes: frozenset[str]
+    # The key's own rate limits per endpoint group (`KeyRecord.extra["rate_limits"]`),
+    # which win over the workspace's and the server's.
+    rate_limits: Mapping[str, Rate] = field(default_factory=dict, hash=False)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -40,16 +49,34 @@ def authenticate_secret(store: Store, secret: str | None) -> Principal:
         raise AkaError(
             Code.UNAUTHENTICATED, "the API key is unknown or revoked", field="Authorization"
         )
-    return Principal(record.id, record.workspace_id, frozenset(record.scopes))
+    limits = _key_limits(record.id, record.extra)
+    return Principal(record.id, record.workspace_id, frozenset(record.scopes), limits)
+
+
+def _key_limits(key_id: str, extra: dict[str, Any] | None) -> Mapping[str, Rate]:
+    raw = (extra or {}).get("rate_limits")
+    if not raw:
+        return {}
+    try:
+        return parse_limits(raw, where="rate_limits", code=Code.INVALID_INPUT)
+    except AkaError as error:
+        # Checked when the key was made; a record edited by hand (or a group a later
+        # version dropped) must not lock its key out, so the server's limits apply.
+        if key_id not in _warned_keys:
+            _warned_keys.add(key_id)
+            log.warning("key %s: ignoring its stored rate limits: %s", key_id, error.message)
+        return {}
 
 
 def require_scopes(principal: Principal, scopes: Iterable[str]) -> None:
     """403 naming the first scope the key lacks."""
     for scope in scopes:
         if scope not in principal.scopes:
+            # str(): routes pass `Scope` members, whose repr would leak into the message.
+            name = str(scope)
             raise AkaError(
                 Code.FORBIDDEN,
-                f"this key lacks the scope {scope!r}",
+                f"this key lacks the scope {name!r}",
                 field="Authorization",
-                details={"required_scope": scope},
+                details={"required_scope": name},
             )

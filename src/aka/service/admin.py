@@ -11,6 +11,7 @@ import uuid_utils
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord, Store, WorkspaceRecord
+from aka.core.rates import limits_json, parse_limits
 from aka.core.settings import WorkspaceSettings
 from aka.security.keys import ALL_SCOPES, hash_secret, new_secret, shown_prefix
 
@@ -40,22 +41,17 @@ def create_workspace(
     return store.create_workspace(workspace_id, WorkspaceSettings.from_json(settings or {}))
 
 
-def issue_key(
-    store: Store,
+def new_key(
     workspace_id: str,
     *,
     name: Any = "",
     scopes: Any = None,
     secret: str | None = None,
     extra: dict[str, Any] | None = None,
+    rate_limits: Any = None,
 ) -> IssuedKey:
-    """A new key for the workspace with these scopes (default: all of them)."""
-    if store.workspace(workspace_id) is None:
-        raise AkaError(
-            Code.WORKSPACE_NOT_FOUND,
-            f"workspace {workspace_id!r} does not exist",
-            field="workspace",
-        )
+    """A new key record (not stored yet) and its secret; scopes default to all.
+    `rate_limits` (`{group: "N/minute"}`) are the key's own, kept in `extra`."""
     if not isinstance(name, str) or len(name) > KEY_NAME_MAX:
         raise AkaError(
             Code.INVALID_INPUT,
@@ -63,6 +59,9 @@ def issue_key(
             field="name",
         )
     chosen = check_scopes(ALL_SCOPES if scopes is None else scopes)
+    if rate_limits:
+        limits = parse_limits(rate_limits, where="rate_limits", code=Code.INVALID_INPUT)
+        extra = {**(extra or {}), "rate_limits": limits_json(limits)}
     value = secret or new_secret()
     record = KeyRecord(
         id=f"key_{uuid_utils.uuid7().hex}",
@@ -74,8 +73,36 @@ def issue_key(
         created_at=datetime.now(UTC),
         extra=extra,
     )
-    store.create_key(record)
     return IssuedKey(record, value)
+
+
+def issue_key(
+    store: Store,
+    workspace_id: str,
+    *,
+    name: Any = "",
+    scopes: Any = None,
+    secret: str | None = None,
+    extra: dict[str, Any] | None = None,
+    rate_limits: Any = None,
+) -> IssuedKey:
+    """Create and store a key for an existing workspace."""
+    if store.workspace(workspace_id) is None:
+        raise AkaError(
+            Code.WORKSPACE_NOT_FOUND,
+            f"workspace {workspace_id!r} does not exist",
+            field="workspace",
+        )
+    issued = new_key(
+        workspace_id,
+        name=name,
+        scopes=scopes,
+        secret=secret,
+        extra=extra,
+        rate_limits=rate_limits,
+    )
+    store.create_key(issued.record)
+    return issued
 
 
 def check_scopes(scopes: Any, *, known: tuple[str, ...] = ALL_SCOPES) -> tuple[str, ...]:
@@ -102,16 +129,29 @@ def bootstrap(store: Store, admin_secret: str | None) -> IssuedKey | None:
     """On an empty store: create workspace `default` and an admin key (the given secret,
     else a generated one). Returns the key when one was made, None when the store
     already had workspaces. With a given secret that is not stored yet, it is added
-    to `default` so that `AKA_ADMIN_KEY` always works."""
+    to `default` so that `AKA_ADMIN_KEY` always works.
+
+    Several server processes may start on one empty store at the same moment: the
+    database lets exactly one create the workspace (and store a given secret); the
+    others find the work done and return None.
+    """
+    first_start = False
     if not store.workspaces():
-        store.create_workspace(DEFAULT_WORKSPACE, WorkspaceSettings())
-        return issue_key(store, DEFAULT_WORKSPACE, name="admin", secret=admin_secret)
-    if (
-        admin_secret
+        try:
+            store.create_workspace(DEFAULT_WORKSPACE, WorkspaceSettings())
+            first_start = True
+        except AkaError as exc:
+            if exc.code is not Code.WORKSPACE_EXISTS:
+                raise
+    wanted = first_start or (
+        admin_secret is not None
         and store.key_by_hash(hash_secret(admin_secret)) is None
-        and store.workspace(DEFAULT_WORKSPACE)
-    ):
-        return issue_key(
-            store, DEFAULT_WORKSPACE, name="admin (AKA_ADMIN_KEY)", secret=admin_secret
-        )
-    return None
+        and store.workspace(DEFAULT_WORKSPACE) is not None
+    )
+    if not wanted:
+        return None
+    name = "admin" if first_start else "admin (AKA_ADMIN_KEY)"
+    try:
+        return issue_key(store, DEFAULT_WORKSPACE, name=name, secret=admin_secret)
+    except ValueError:
+        return None  # another process stored this very secret a moment ago

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from aka.core import events as ev
 from aka.core.events import Change
+from aka.core.model import Event, IdentifierKey
 from aka.core.ports import Transaction
-from aka.core.redact import Redactor
+from aka.core.redact import Redactor, keys_held, keys_moved
+from aka.core.state import is_redacted
 from aka.service import refs
 from aka.service.refs import ProfileRef
 
@@ -16,7 +20,8 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
     Returns the deleted profile's id."""
     profile = refs.require(tx, ref)
     tombstones = tx.tombstones_of(profile.id)
-    tx.lock_profiles(sorted([profile.id, *tombstones]))
+    family = {profile.id, *tombstones}
+    tx.lock_profiles(sorted(family))
     keys = [i.key for i in tx.identifiers_of(profile.id)]
     external_ids = [
         p.external_id
@@ -37,9 +42,49 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
             actor,
         )
     )
-    redactor = Redactor.for_deletion(event.seq, keys, external_ids)
-    for old in tx.events_about([profile.id, *tombstones]):
-        new_payload = redactor.payload(old)
+    # Values the profile held earlier (renamed away, unlinked) are its data too, unless
+    # another profile holds them now.
+    former = {
+        key
+        for old in tx.events_about(family)
+        if old.profile_id in family
+        for key in keys_held(old)
+        if not is_redacted(key.value) and tx.identifier(key) is None
+    }
+    erased = set(keys) | former
+    redactor = Redactor.for_deletion(event.seq, sorted(erased), external_ids, family)
+    for old, about_deleted in _events_naming(tx, family, erased):
+        new_payload = redactor.payload(old, about_deleted=about_deleted)
         if new_payload is not None:
             tx.rewrite_payload(old.seq, new_payload)
     return profile.id
+
+
+def _events_naming(
+    tx: Transaction, family: Collection[str], erased: set[IdentifierKey]
+) -> list[tuple[Event, bool]]:
+    """The events about the deleted profiles, plus those of every other profile that a
+    merge or unmerge carried an erased identifier to or from (transitively), each with
+    whether it is about the deleted profiles.
+
+    A value replaced in one event of an identifier's life must be replaced in all of
+    them: an identifier linked on a profile that lives on and moved onto the deleted one
+    would otherwise replay as never having moved, and survive the deletion (invariant 4).
+    """
+    holders = set(family)
+    frontier = set(family)
+    found: dict[int, Event] = {}
+    while frontier:
+        reached: set[str] = set()
+        for old in tx.events_about(frontier):
+            found[old.seq] = old
+            if keys_moved(old) & erased:
+                reached |= {old.payload["keep"], old.payload["merge"]} - holders
+        holders |= reached
+        frontier = reached
+    return [(old, _about(old, family)) for _, old in sorted(found.items())]
+
+
+def _about(event: Event, family: Collection[str]) -> bool:
+    other = event.payload.get("merge") or event.payload.get("member_id")
+    return event.profile_id in family or other in family

@@ -1,4 +1,4 @@
-"""Store implementations: SQLite (default), the memory twin, and later PostgreSQL."""
+"""Store implementations: SQLite (default), PostgreSQL, and the memory twin."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from aka.core.ports import Store
 def open_store(url: str) -> Store:
     """The store for a database URL; it is not migrated here (`Store.migrate()` does).
 
-    `sqlite:///path` (or `sqlite+pysqlite:///path`) opens a SQLite file; `memory://`
-    an empty in-memory twin. Any other scheme is a ValueError naming it.
+    `sqlite:///path` (or `sqlite+pysqlite:///path`) opens a SQLite file;
+    `postgresql://...` (or `postgres://...`, `postgresql+psycopg://...`) a PostgreSQL
+    database through psycopg 3; `memory://` an empty in-memory twin. Any other scheme is
+    a ValueError naming it.
     """
     scheme = url.partition("://")[0].lower() if "://" in url else url.partition(":")[0]
     # Imported lazily: a memory-only test run never loads SQLAlchemy, and a backend's
@@ -22,6 +24,11 @@ def open_store(url: str) -> Store:
         from aka.storage.sqlite import SqliteStore  # noqa: PLC0415
 
         return SqliteStore(url)
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        from aka.storage.postgres import PostgresStore  # noqa: PLC0415
+
+        return PostgresStore(url)
     raise ValueError(
-        f"unsupported database URL scheme {scheme!r}: use sqlite:///path/to/aka.db or memory://"
+        f"unsupported database URL scheme {scheme!r}: use sqlite:///path/to/aka.db,"
+        " postgresql://user@host/dbname or memory://"
     )

@@ -18,7 +18,7 @@ from typing import Any
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
-from aka.core.ports import KeyRecord, WorkspaceRecord, event_subjects
+from aka.core.ports import KeyRecord, StoredAnswer, WorkspaceRecord, event_subjects
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
 
@@ -28,20 +28,26 @@ class _Workspace:
     record: WorkspaceRecord
     graph: GraphState = field(default_factory=GraphState)
     events: list[Event] = field(default_factory=list)
+    answers: dict[str, StoredAnswer] = field(default_factory=dict)
 
 
 class MemoryTransaction:
-    def __init__(self, workspace: _Workspace) -> None:
+    def __init__(self, workspace: _Workspace, store: MemoryStore) -> None:
         self.workspace_id = workspace.record.id
         self._ws = workspace
+        self._store = store
+        # Key changes wait for the commit, as the SQL stores' rows do.
+        self.pending_keys: list[KeyRecord] = []
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         saved = (copy.deepcopy(self._ws.graph), list(self._ws.events), self._ws.record)
+        saved_answers, saved_keys = dict(self._ws.answers), list(self.pending_keys)
         try:
             yield
         except BaseException:
             self._ws.graph, self._ws.events, self._ws.record = saved
+            self._ws.answers, self.pending_keys = saved_answers, saved_keys
             raise
 
     # profiles
@@ -145,6 +151,41 @@ class MemoryTransaction:
     def graph(self) -> GraphState:
         return copy.deepcopy(self._ws.graph)
 
+    # idempotency
+    def stored_answer(self, key: str, now: datetime) -> StoredAnswer | None:
+        found = self._ws.answers.get(key)
+        return found if found is not None and found.expires_at > now else None
+
+    def store_answer(self, key: str, answer: StoredAnswer) -> None:
+        self._ws.answers[key] = answer
+
+    def purge_answers(self, now: datetime) -> int:
+        expired = [k for k, a in self._ws.answers.items() if a.expires_at <= now]
+        for key in expired:
+            del self._ws.answers[key]
+        return len(expired)
+
+    # keys (kept by the store, outside the copied workspace: they are not graph data)
+    def add_key(self, key: KeyRecord) -> None:
+        if self._store.key_by_hash(key.secret_hash) or any(
+            k.secret_hash == key.secret_hash for k in self.pending_keys
+        ):
+            raise ValueError("a key with this hash already exists")
+        self.pending_keys.append(key)
+
+    def remove_key(self, key_id: str) -> bool:
+        for key in self.workspace_keys():
+            if key.id == key_id:
+                if key.revoked_at is None:
+                    self.pending_keys.append(replace(key, revoked_at=datetime.now(UTC)))
+                return True
+        return False
+
+    def workspace_keys(self) -> list[KeyRecord]:
+        merged = {k.id: k for k in self._store.keys(self.workspace_id)}
+        merged.update({k.id: k for k in self.pending_keys})
+        return sorted(merged.values(), key=lambda k: (k.created_at, k.id))
+
     # settings
     def settings(self) -> WorkspaceSettings:
         return self._ws.record.settings
@@ -174,9 +215,12 @@ class MemoryStore:
                     field="workspace",
                 )
             working = copy.deepcopy(current)
-            yield MemoryTransaction(working)
+            tx = MemoryTransaction(working, self)
+            yield tx
             if write:
                 self._workspaces[workspace_id] = working
+                for key in tx.pending_keys:
+                    self._keys[key.id] = key
 
     def migrate(self) -> None:
         """Nothing to migrate in memory."""

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from aka.core import events as ev
 from aka.core.model import Event, IdentifierKey, Kind, Profile
-from aka.core.state import ReplayError, is_redacted
+from aka.core.state import ReplayError, is_redacted, restored_seqs
 from aka.storage.sql_common import SqlReader, chunks
 from aka.storage.tables import identifiers, memberships, profiles
 
@@ -264,7 +264,7 @@ class SqlEffects(SqlReader, ABC):
         demoted = ev.keys_from_json(e.payload.get("demoted", []))
         self._update_keys(demoted, is_primary=False, seq=e.seq)
         final: dict[Edge, bool] = {}
-        for group, member, inserted in e.payload.get("memberships", []):
+        for group, member, inserted, *_ in e.payload.get("memberships", []):
             final[(group, member)] = False
             if inserted:
                 final[_rewrite((group, member), merge_id, keep_id)] = True
@@ -290,17 +290,25 @@ class SqlEffects(SqlReader, ABC):
     def _profile_unmerged(self, e: Event) -> None:
         keep_id, merge_id = str(e.payload["keep"]), str(e.payload["merge"])
         keep, merge = self._require_profile(keep_id, e), self._require_profile(merge_id, e)
-        restored = ev.keys_from_json(e.payload["identifiers"])
-        self._require_keys(restored, e)
-        self._update_keys(restored, profile_id=merge_id, seq=e.seq)
+        restored = restored_seqs(e)
+        self._require_keys([key for key, _ in restored], e)
+        # Each identifier goes back to its seq from before the merge (one statement per
+        # distinct seq: usually one or two).
+        by_seq: dict[int, list[IdentifierKey]] = {}
+        for key, seq in restored:
+            by_seq.setdefault(seq, []).append(key)
+        for seq, keys in sorted(by_seq.items()):
+            self._update_keys(keys, profile_id=merge_id, seq=seq)
         promoted = ev.keys_from_json(e.payload.get("promoted", []))
-        self._update_keys(promoted, is_primary=True, seq=e.seq)
-        final: dict[Edge, bool] = {}
-        for group, member in e.payload.get("memberships_removed", []):
-            final[(group, member)] = False
-        for group, member in e.payload.get("memberships_restored", []):
-            final[(group, member)] = True
-        self._apply_edges(final, e.seq)
+        self._update_keys(promoted, is_primary=True)
+        # Removed edges touch the kept profile, restored ones the revived profile: the
+        # two sets never overlap, so their order does not matter.
+        self._delete_edges([(g, m) for g, m in e.payload.get("memberships_removed", [])])
+        edges_by_seq: dict[int, list[Edge]] = {}
+        for group, member, *was in e.payload.get("memberships_restored", []):
+            edges_by_seq.setdefault(was[0] if was else e.seq, []).append((group, member))
+        for seq, edges in sorted(edges_by_seq.items()):
+            self._upsert_memberships(edges, seq)
         self._repoint_tombstones(e.payload.get("tombstones", []), merge_id, e)
         moved_external = e.payload.get("external_id_moved")
         removed = set(e.payload.get("attributes_removed") or [])

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord, WorkspaceRecord
@@ -30,6 +30,13 @@ from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import UtcDateTime, api_keys, workspaces
 
 
+def _is_lock_timeout(err: OperationalError) -> bool:
+    sqlstate = getattr(err.orig, "sqlstate", None)
+    if sqlstate == "55P03":  # PostgreSQL lock_not_available (lock_timeout)
+        return True
+    return "database is locked" in str(err.orig) or "database table is locked" in str(err.orig)
+
+
 class SqlStore:
     """A `Store` over a SQLAlchemy engine. Subclasses set `transaction_class`."""
 
@@ -42,20 +49,42 @@ class SqlStore:
     def _connect(self, *, write: bool) -> Iterator[Connection]:
         """A connection inside one transaction, committed on normal exit."""
         with self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: write})
+            conn.execution_options(**self._transaction_options(write=write))
             with conn.begin():
                 yield conn
 
+    # --- backend hooks ---------------------------------------------------------------
+    def _transaction_options(self, *, write: bool) -> dict[str, Any]:
+        """Execution options set on a connection before its transaction begins."""
+        return {WRITE_OPTION: write}
+
+    def _enter_workspace(self, conn: Connection, workspace_id: str, *, write: bool) -> bool:
+        """True when the workspace exists. The first statement of every `transaction`;
+        a backend whose `begin` does not serialise writers locks the workspace here."""
+        del write  # SQLite's writers already hold the database (`BEGIN IMMEDIATE`)
+        return workspace_exists(conn, workspace_id)
+
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
-        with self._connect(write=write) as conn:
-            if not workspace_exists(conn, workspace_id):
-                raise AkaError(
-                    Code.WORKSPACE_NOT_FOUND,
-                    f"workspace {workspace_id!r} does not exist",
-                    field="workspace",
-                )
-            yield self.transaction_class(conn, workspace_id, write=write)
+        try:
+            with self._connect(write=write) as conn:
+                if not self._enter_workspace(conn, workspace_id, write=write):
+                    raise AkaError(
+                        Code.WORKSPACE_NOT_FOUND,
+                        f"workspace {workspace_id!r} does not exist",
+                        field="workspace",
+                    )
+                yield self.transaction_class(conn, workspace_id, write=write)
+        except OperationalError as err:
+            # A lock wait that ran out (SQLite busy timeout, PostgreSQL lock_timeout) is
+            # load, not a bug: nothing was committed, so the caller may simply retry.
+            if not _is_lock_timeout(err):
+                raise
+            raise AkaError(
+                Code.STORE_BUSY,
+                "the store is busy with other writers of this workspace; retry shortly",
+                details={"retry_after": 1},
+            ) from err
 
     # --- schema ----------------------------------------------------------------------
     def migrate(self) -> None:

@@ -24,12 +24,13 @@ from aka.core.settings import WorkspaceSettings
 from aka.core.state import ReplayError
 from aka.storage.sql_common import chunks
 from aka.storage.sql_effects import Edge, SqlEffects
+from aka.storage.sql_records import SqlRecords
 from aka.storage.tables import events, profiles, workspaces
 
 __all__ = ["Edge", "SqlTransaction"]
 
 
-class SqlTransaction(SqlEffects):
+class SqlTransaction(SqlEffects, SqlRecords):
     """A `Transaction` over one connection; the store that opened it commits or rolls back."""
 
     @abstractmethod
@@ -86,8 +87,11 @@ class SqlTransaction(SqlEffects):
                 )
                 effect(event)
             except IntegrityError as err:
+                # The first line names the constraint; PostgreSQL's DETAIL line below it
+                # repeats the key's values (an email, a device id): not for logs.
+                reason = str(err.orig).strip().splitlines()[0]
                 raise ReplayError(
-                    f"{change.type}: the database refused the change ({err.orig})"
+                    f"{change.type}: the database refused the change ({reason})"
                 ) from err
         return event
 

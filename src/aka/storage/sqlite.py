@@ -28,20 +28,24 @@ _PRAGMAS: Final = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",  # durable across app crashes; WAL makes it safe
     "PRAGMA foreign_keys=ON",  # off by default in SQLite, and our invariants need them
-    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # pysqlite's own transaction handling delays BEGIN and breaks SAVEPOINT; switch it
-    # off and let `_on_begin` say BEGIN (SQLAlchemy's documented SQLite recipe).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in _PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
+def _connect_hook(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # pysqlite's own transaction handling delays BEGIN and breaks SAVEPOINT; switch
+        # it off and let `_on_begin` say BEGIN (SQLAlchemy's documented SQLite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _PRAGMAS:
+                cursor.execute(pragma)
+            # How long a writer waits for another; then the store answers "busy".
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        finally:
+            cursor.close()
+
+    return on_connect
 
 
 def _on_begin(conn: Connection) -> None:
@@ -49,7 +53,7 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def sqlite_engine(url: str) -> Engine:
+def sqlite_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """An engine for a SQLite file with aka's pragmas and transaction control."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -58,7 +62,7 @@ def sqlite_engine(url: str) -> Engine:
         # Each pooled connection would get its own empty database.
         raise ValueError("in-memory SQLite is not supported: use a file, or memory:// instead")
     engine = sa.create_engine(parsed)
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", _connect_hook(busy_timeout_ms))
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -92,5 +96,5 @@ class SqliteStore(SqlStore):
 
     transaction_class = SqliteTransaction
 
-    def __init__(self, url: str) -> None:
-        super().__init__(sqlite_engine(url))
+    def __init__(self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        super().__init__(sqlite_engine(url, busy_timeout_ms=busy_timeout_ms))

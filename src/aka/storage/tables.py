@@ -206,3 +206,20 @@ api_keys = sa.Table(
     _workspace_fk(),
     sa.Index(None, "workspace_id"),
 )
+
+# The first answer to each `Idempotency-Key`, stored in the same transaction as the work
+# it answers, so a retry replays it instead of doing the work again.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("headers", json_type(), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    _workspace_fk(),
+    sa.Index(None, "workspace_id", "expires_at"),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 from starlette.responses import Response
 
+from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord, Transaction, WorkspaceRecord
 from aka.http.native.common import KeyPath, no_content, principal
 from aka.http.native.schemas import (
@@ -21,8 +22,14 @@ from aka.security.keys import Scope
 from aka.service import admin
 
 
+def _key_limits(k: KeyRecord) -> dict[str, str]:
+    return dict((k.extra or {}).get("rate_limits") or {})
+
+
 def _key_out(k: KeyRecord) -> KeyOut:
-    return KeyOut(k.id, k.name, k.prefix, list(k.scopes), k.created_at, k.revoked_at)
+    return KeyOut(
+        k.id, k.name, k.prefix, list(k.scopes), k.created_at, k.revoked_at, _key_limits(k)
+    )
 
 
 def _workspace_out(w: WorkspaceRecord) -> WorkspaceOut:
@@ -39,13 +46,19 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         tags=("keys",),
         summary="Create an API key for this workspace",
         description="The `secret` is in this answer only; aka keeps just its hash. "
-        "Default scopes: all.",
+        "Default scopes: all. `rate_limits` are the key's own (they win over the "
+        "workspace's and the server's).",
     )
     async def create_key(ctx: RequestContext[KeyIn, None, None]) -> KeyCreatedOut:
         who, b = principal(ctx.auth), ctx.body
-        issued = admin.issue_key(rt.store, who.workspace_id, name=b.name, scopes=b.scopes)
+        issued = admin.new_key(
+            who.workspace_id, name=b.name, scopes=b.scopes, rate_limits=b.rate_limits
+        )
+        await rt.write(who.workspace_id, lambda tx: tx.add_key(issued.record))
         r = issued.record
-        return KeyCreatedOut(r.id, r.name, r.prefix, list(r.scopes), r.created_at, issued.secret)
+        return KeyCreatedOut(
+            r.id, r.name, r.prefix, list(r.scopes), r.created_at, issued.secret, _key_limits(r)
+        )
 
     @group.get(
         "/keys",
@@ -55,7 +68,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="List this workspace's keys (never their secrets)",
     )
     async def list_keys(ctx: RequestContext[None, None, None]) -> KeyListOut:
-        return KeyListOut([_key_out(k) for k in rt.store.keys(principal(ctx.auth).workspace_id)])
+        found = await rt.read(principal(ctx.auth).workspace_id, lambda tx: tx.workspace_keys())
+        return KeyListOut([_key_out(k) for k in found])
 
     @group.delete(
         "/keys/{id}",
@@ -67,7 +81,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="Revoke a key (it stops working at once)",
     )
     async def revoke_key(ctx: RequestContext[None, None, KeyPath]) -> Response:
-        admin.revoke_key(rt.store, principal(ctx.auth).workspace_id, ctx.path.id)
+        key_id = ctx.path.id
+        if not await rt.write(principal(ctx.auth).workspace_id, lambda tx: tx.remove_key(key_id)):
+            raise AkaError(Code.KEY_NOT_FOUND, f"no key {key_id!r} in this workspace", field="id")
         return no_content()
 
     @group.get(
@@ -78,7 +94,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="This key's workspace and its settings",
     )
     async def get_workspace(ctx: RequestContext[None, None, None]) -> WorkspaceOut:
-        found = rt.store.workspace(principal(ctx.auth).workspace_id)
+        found = await rt.call(rt.store.workspace, principal(ctx.auth).workspace_id)
         assert found is not None  # a key cannot outlive its workspace (foreign key)
         return _workspace_out(found)
 
@@ -91,7 +107,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="Change the workspace's settings (JSON merge patch)",
         description="`merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace "
         "`normalization`, `max_per_profile`, `blocked_values`; null removes a rule), "
-        "`blocked_values`, `internal_domains`.",
+        "`blocked_values`, `internal_domains`, `rate_limits` (per endpoint group; "
+        "null removes an override; applies within `AKA_RATE_LIMIT_CACHE_SECONDS`).",
     )
     async def patch_workspace(ctx: RequestContext[WorkspacePatchIn, None, None]) -> WorkspaceOut:
         who = principal(ctx.auth)
@@ -101,6 +118,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             tx.save_settings(tx.settings().updated(patch))
 
         await rt.write(who.workspace_id, work)
-        found = rt.store.workspace(who.workspace_id)
+        found = await rt.call(rt.store.workspace, who.workspace_id)
         assert found is not None
         return _workspace_out(found)

@@ -123,9 +123,19 @@ class BatchIn(_In):
 # --- keys and workspace ---------------------------------------------------------------
 
 
+_LIMITS = (
+    "Per endpoint group (`read`, `write`, `admin`): `N/second`, `N/minute` or `N/hour`, "
+    'e.g. `{"read": "100/minute"}`.'
+)
+
+
 class KeyIn(_In):
     name: str = ""
     scopes: list[str] | None = None
+    rate_limits: Annotated[
+        dict[str, str] | None,
+        Meta(description=f"This key's own limits, over the workspace's. {_LIMITS}"),
+    ] = None
 
 
 class NamespaceRuleIn(_In):
@@ -141,6 +151,17 @@ class WorkspacePatchIn(_In):
     namespaces: dict[str, NamespaceRuleIn | None] | UnsetType = UNSET
     blocked_values: list[str] | UnsetType = UNSET
     internal_domains: list[str] | UnsetType = UNSET
+    rate_limits: (
+        Annotated[
+            dict[str, str | None],
+            Meta(
+                description=f"The workspace's limits, over the server's. {_LIMITS} "
+                "A null group removes its override."
+            ),
+        ]
+        | UnsetType
+        | None
+    ) = UNSET
 
 
 # --- answers ---------------------------------------------------------------------------
@@ -225,6 +246,7 @@ class KeyOut(Struct):
     scopes: list[str]
     created_at: datetime
     revoked_at: datetime | None
+    rate_limits: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class KeyCreatedOut(Struct):
@@ -234,6 +256,7 @@ class KeyCreatedOut(Struct):
     scopes: list[str]
     created_at: datetime
     secret: Annotated[str, Meta(description="Shown once; only its hash is stored.")]
+    rate_limits: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class KeyListOut(Struct):

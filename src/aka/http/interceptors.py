@@ -1,0 +1,61 @@
+"""Interceptors: code that runs around every handler of a route group.
+
+They see the finished answer (a handler's error already rendered in the group's own
+envelope), so cross-cutting concerns such as rate-limit headers and idempotent replays
+live in one place for every face.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from aka.core.errors import AkaError
+
+if TYPE_CHECKING:
+    from aka.http.routing import Route
+
+
+@dataclass(slots=True)
+class Answer:
+    """A finished answer on its way out, as interceptors see and may amend it."""
+
+    status: int
+    content: bytes
+    headers: list[tuple[bytes, bytes]]
+
+    @classmethod
+    def of(cls, response: Response) -> Answer:
+        return cls(response.status_code, bytes(response.body), list(response.raw_headers))
+
+    def add_header(self, name: str, value: str) -> None:
+        self.headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What an interceptor knows of a request: the raw body (None when the route takes
+    none), the authentication result, and how to answer an error in the group's face."""
+
+    request: Request
+    route: Route
+    auth: Any
+    body: bytes | None
+    render: Callable[[AkaError], Answer]
+
+
+Proceed = Callable[[], Awaitable[Answer]]
+Interceptor = Callable[[Call, Proceed], Awaitable[Answer]]
+"""Runs around a route's handler, after authentication: may answer itself (an error
+via `call.render`), or call `proceed()` and amend what comes back (headers)."""
+
+
+def bind(interceptor: Interceptor, call: Call, proceed: Proceed) -> Proceed:
+    async def bound() -> Answer:
+        return await interceptor(call, proceed)
+
+    return bound

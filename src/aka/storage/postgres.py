@@ -1,0 +1,182 @@
+"""The PostgreSQL store: psycopg 3 under SQLAlchemy Core, for several aka processes.
+
+Writers are serialised per workspace, as SQLite's `BEGIN IMMEDIATE` serialises them per
+file (ADR 0004): a write transaction's first statement locks its workspace row, and
+runs at READ COMMITTED, so every later statement takes a fresh snapshot that already
+holds whatever the previous writer committed. Two writers racing for one identifier or
+one external id therefore cannot both decide "free" (invariant 5); the unique indexes
+stay as the backstop. Writers of different workspaces never wait for each other.
+
+Readers take no lock and run at REPEATABLE READ, READ ONLY: one snapshot for the whole
+transaction, as a SQLite reader gets under WAL, so a reader never sees half of a merge
+that committed between two of its statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from aka.storage.sql_common import WRITE_OPTION
+from aka.storage.sql_store import SqlStore
+from aka.storage.sql_writer import Edge, SqlTransaction
+from aka.storage.tables import memberships, workspaces
+
+DRIVER: Final = "postgresql+psycopg"
+# `postgres://` is what Heroku-style platforms hand out; SQLAlchemy dropped the alias.
+SCHEMES: Final = frozenset({"postgres", "postgresql", DRIVER})
+
+# The HTTP runtime runs PostgreSQL store calls in 16 worker threads per process
+# (`http/runtime.py`), each holding one connection at a time; the overflow covers what
+# runs beside them (a /readyz probe, a purge). At most 24 per process: four processes fit
+# under the server's default `max_connections` of 100.
+POOL_SIZE: Final = 16
+MAX_OVERFLOW: Final = 8
+POOL_TIMEOUT_S: Final = 30
+CONNECT_TIMEOUT_S: Final = 5
+# The bound on waiting for a lock (another writer of the workspace), as SQLite's
+# busy_timeout bounds waiting for its write lock: a stuck writer turns into an error,
+# not a pile-up of requests that wait forever.
+LOCK_TIMEOUT_MS: Final = 5000
+
+
+def postgres_url(url: str | URL) -> URL:
+    """The URL with the psycopg 3 driver: `postgres://` and `postgresql://` are rewritten
+    to `postgresql+psycopg://`; any other scheme is a ValueError naming it."""
+    parsed = make_url(url)
+    if parsed.drivername.lower() not in SCHEMES:
+        raise ValueError(
+            f"not a PostgreSQL URL for psycopg 3: scheme {parsed.drivername!r}"
+            " (use postgresql://user@host/db)"
+        )
+    return parsed.set(drivername=DRIVER)
+
+
+def _connect_args(url: URL, lock_timeout_ms: int) -> dict[str, Any]:
+    """libpq parameters aka sets unless the URL already sets them."""
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "application_name" not in url.query:
+        args["application_name"] = "aka"
+    options = str(url.query.get("options", ""))
+    if "lock_timeout" not in options:
+        # Connection options, not a SET per transaction: no extra round trip. Kept
+        # next to any `options` the URL brings (e.g. a search_path).
+        args["options"] = f"{options} -c lock_timeout={lock_timeout_ms}".strip()
+    return args
+
+
+def postgres_engine(
+    url: str | URL,
+    *,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+) -> Engine:
+    """An engine for aka's PostgreSQL store (not connected until first used)."""
+    parsed = postgres_url(url)
+    return sa.create_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=POOL_TIMEOUT_S,
+        # A connection the server or a proxy dropped while idle is replaced on checkout
+        # instead of failing the request that drew it.
+        pool_pre_ping=True,
+        # Said explicitly: the write path is correct *because* each statement after the
+        # workspace lock sees the latest commit; a server-wide default of REPEATABLE READ
+        # or SERIALIZABLE would instead fail the second writer with a serialization error.
+        isolation_level="READ COMMITTED",
+        connect_args=_connect_args(parsed, lock_timeout_ms),
+    )
+
+
+def lock_workspace(conn: Connection, workspace_id: str) -> bool:
+    """Lock the workspace row until the transaction ends; False when there is none.
+
+    `FOR NO KEY UPDATE` rather than `FOR UPDATE`: it conflicts with itself, so writers of
+    one workspace queue here, and it is the lock `UPDATE workspaces SET last_seq` takes
+    anyway, so appending needs no upgrade. Unlike `FOR UPDATE` it does not block the
+    `FOR KEY SHARE` locks that foreign-key checks take, so creating an API key (or a
+    row in any table referencing `workspaces`) from outside the transaction is not held
+    up behind a long write such as a bulk import.
+    """
+    found = conn.execute(
+        sa.select(workspaces.c.id)
+        .where(workspaces.c.id == workspace_id)
+        .with_for_update(key_share=True)
+    ).one_or_none()
+    return found is not None
+
+
+class PostgresTransaction(SqlTransaction):
+    def lock_profiles(self, profile_ids: Sequence[str]) -> None:
+        """`FOR UPDATE` row locks in id order. The workspace lock already serialises this
+        workspace's writers, so these never wait today; they are where finer-grained
+        locking (one workspace, many concurrent writers) starts."""
+        self._lock_rows_in_id_order(profile_ids)
+
+    def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
+        # One statement may not touch a row twice (ON CONFLICT DO UPDATE refuses it).
+        unique = list(dict.fromkeys(edges))
+        if not unique:
+            return
+        stmt = pg_insert(memberships)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    memberships.c.workspace_id,
+                    memberships.c.group_id,
+                    memberships.c.member_id,
+                ],
+                set_={"seq": stmt.excluded.seq},
+            ),
+            [
+                {"workspace_id": self.workspace_id, "group_id": g, "member_id": m, "seq": seq}
+                for g, m in unique
+            ],
+        )
+
+
+class PostgresStore(SqlStore):
+    """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`."""
+
+    transaction_class = PostgresTransaction
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        pool_size: int = POOL_SIZE,
+        max_overflow: int = MAX_OVERFLOW,
+        lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    ) -> None:
+        super().__init__(
+            postgres_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                lock_timeout_ms=lock_timeout_ms,
+            )
+        )
+
+    def _transaction_options(self, *, write: bool) -> dict[str, Any]:
+        if write:
+            return {WRITE_OPTION: True}  # READ COMMITTED, the engine's level
+        # psycopg folds both into its BEGIN, so a read costs no extra round trip; the
+        # pool resets them when the connection is returned.
+        return {
+            WRITE_OPTION: False,
+            "isolation_level": "REPEATABLE READ",
+            "postgresql_readonly": True,
+        }
+
+    def _enter_workspace(self, conn: Connection, workspace_id: str, *, write: bool) -> bool:
+        if write:
+            return lock_workspace(conn, workspace_id)
+        return super()._enter_workspace(conn, workspace_id, write=write)

@@ -1,0 +1,219 @@
+"""What only the PostgreSQL store promises (ADR 0004): its connection settings, a lock
+per workspace that serialises that workspace's writers and nothing else, read-only
+readers, and profile row locks. The port itself is tested by the contract suite."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import QueuePool
+
+from aka.core.errors import AkaError, Code
+from aka.core.ports import KeyRecord
+from aka.core.settings import MergePolicy, WorkspaceSettings
+from aka.storage.postgres import LOCK_TIMEOUT_MS, MAX_OVERFLOW, POOL_SIZE, PostgresStore
+from aka.storage.tables import profiles
+from tests.backends import backend_url
+
+from .changes import created
+
+WS = "acme"
+
+
+def open_postgres(tmp_path: Path, **options: int) -> PostgresStore:
+    store = PostgresStore(backend_url("postgres", tmp_path), **options)
+    store.create_workspace(WS, WorkspaceSettings())
+    return store
+
+
+@pytest.fixture
+def pg_store(tmp_path: Path) -> Iterator[PostgresStore]:
+    """A migrated, empty PostgreSQL store with workspace `acme`."""
+    store = open_postgres(tmp_path)
+    yield store
+    store.close()
+
+
+def show(store: PostgresStore, *settings: str) -> list[str]:
+    with store.engine.connect() as conn:
+        return [str(conn.exec_driver_sql(f"SHOW {name}").scalar()) for name in settings]
+
+
+def holding_a_write(store: PostgresStore, workspace: str = WS) -> Callable[[], None]:
+    """Start a thread that opens a write transaction in `workspace` (so holds its lock)
+    and keeps it open; the returned function lets it commit and joins it."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.transaction(workspace) as tx:
+            tx.append(created("held"))
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert inside.wait(10)
+
+    def finish() -> None:
+        release.set()
+        thread.join(10)
+
+    return finish
+
+
+def test_the_pool_fits_sixteen_threads_and_checks_connections(pg_store: PostgresStore) -> None:
+    """A QueuePool of 16 (+8 overflow) that pings a connection before handing it out."""
+    pool = pg_store.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert (pool.size(), pool._max_overflow, pool._pre_ping) == (POOL_SIZE, MAX_OVERFLOW, True)
+
+
+def test_every_connection_bounds_its_lock_waits(pg_store: PostgresStore) -> None:
+    """Each connection names itself `aka` and waits at most 5 s for a lock, as SQLite
+    waits at most 5 s for its write lock."""
+    assert show(pg_store, "lock_timeout", "application_name") == ["5s", "aka"]
+    assert LOCK_TIMEOUT_MS == 5000
+
+
+def test_options_in_the_url_are_kept_and_win(tmp_path: Path) -> None:
+    """`options` in the URL are passed on beside aka's lock_timeout, and a lock_timeout
+    there replaces aka's; so do connect_timeout and application_name."""
+    url = sa.make_url(backend_url("postgres", tmp_path))
+    kept = PostgresStore(url.update_query_dict({"options": "-c statement_timeout=1234"}))
+    replaced = PostgresStore(
+        url.update_query_dict({"options": "-c lock_timeout=250", "application_name": "mine"})
+    )
+    try:
+        assert show(kept, "statement_timeout", "lock_timeout") == ["1234ms", "5s"]
+        assert show(replaced, "lock_timeout", "application_name") == ["250ms", "mine"]
+    finally:
+        kept.close()
+        replaced.close()
+
+
+def test_a_read_transaction_cannot_write_and_leaves_its_connection_clean(
+    tmp_path: Path,
+) -> None:
+    """Readers run READ ONLY (REPEATABLE READ); the pool hands the same connection to
+    the next writer at READ COMMITTED, read-write again."""
+    store = open_postgres(tmp_path, pool_size=1, max_overflow=0)
+    try:
+        with (
+            pytest.raises(DBAPIError, match="read-only transaction"),
+            store.transaction(WS, write=False) as tx,
+        ):
+            tx.save_settings(WorkspaceSettings(merge_policy=MergePolicy.AUTO))
+        with store.transaction(WS) as tx:
+            tx.save_settings(WorkspaceSettings(merge_policy=MergePolicy.AUTO))
+        assert show(store, "transaction_isolation", "transaction_read_only") == [
+            "read committed",
+            "off",
+        ]
+        record = store.workspace(WS)
+        assert record is not None
+        assert record.settings.merge_policy is MergePolicy.AUTO
+    finally:
+        store.close()
+
+
+def test_writers_of_different_workspaces_do_not_wait_for_each_other(
+    pg_store: PostgresStore,
+) -> None:
+    """The lock is the workspace row: a writer of `other` commits while `acme`'s writer
+    is still open (on SQLite it would wait: one writer per file)."""
+    pg_store.create_workspace("other", WorkspaceSettings())
+    finish = holding_a_write(pg_store)
+    try:
+        started = time.monotonic()
+        with pg_store.transaction("other") as tx:
+            assert tx.append(created("o")).seq == 1
+        assert time.monotonic() - started < 1
+    finally:
+        finish()
+
+
+def test_the_workspace_lock_does_not_hold_up_a_new_api_key(pg_store: PostgresStore) -> None:
+    """`FOR NO KEY UPDATE`, not `FOR UPDATE`: the foreign-key check of a new key in the
+    workspace (`FOR KEY SHARE`) does not queue behind a long write, such as an import."""
+    finish = holding_a_write(pg_store)
+    try:
+        key = KeyRecord(
+            id="k1",
+            workspace_id=WS,
+            name="ops",
+            prefix="aka_k1",
+            secret_hash="hash-k1",
+            scopes=("identities:read",),
+            created_at=datetime.now(UTC),
+        )
+        started = time.monotonic()
+        pg_store.create_key(key)
+        assert time.monotonic() - started < 1
+    finally:
+        finish()
+    assert [k.id for k in pg_store.keys(WS)] == ["k1"]
+
+
+def test_a_writer_that_waits_past_the_lock_timeout_gives_up(tmp_path: Path) -> None:
+    """A writer queued behind a stuck one gives up after lock_timeout with a retryable
+    `store_busy` instead of waiting forever; nothing of it is kept."""
+    store = open_postgres(tmp_path, lock_timeout_ms=200)
+    finish = holding_a_write(store)
+    try:
+        started = time.monotonic()
+        with pytest.raises(AkaError) as refused, store.transaction(WS) as tx:
+            tx.append(created("late"))
+        assert refused.value.code is Code.STORE_BUSY
+        assert 0.15 < time.monotonic() - started < 2
+    finally:
+        finish()
+    try:
+        with store.transaction(WS, write=False) as tx:
+            assert [e.profile_id for e in tx.all_events()] == ["held"]
+    finally:
+        store.close()
+
+
+def test_lock_profiles_holds_those_rows_until_the_end(pg_store: PostgresStore) -> None:
+    """`lock_profiles` takes row locks (in id order) that another transaction cannot
+    take until this one ends; rows it did not name stay free."""
+    with pg_store.transaction(WS) as tx:
+        for pid in ("a", "b", "c"):
+            tx.append(created(pid))
+
+    def try_lock(pid: str) -> bool:
+        with pg_store.engine.connect() as conn:
+            try:
+                conn.execute(
+                    sa.select(profiles.c.id)
+                    .where(profiles.c.workspace_id == WS, profiles.c.id == pid)
+                    .with_for_update(nowait=True)
+                ).all()
+            except OperationalError:
+                return False
+            return True
+
+    with pg_store.transaction(WS) as tx:
+        tx.lock_profiles(["b", "a", "a", "ghost"])
+        assert (try_lock("a"), try_lock("b"), try_lock("c")) == (False, False, True)
+    assert (try_lock("a"), try_lock("b")) == (True, True)
+
+
+def test_readiness_names_an_unreachable_server() -> None:
+    """/readyz's reason when nothing listens at the URL, without waiting long."""
+    store = PostgresStore("postgresql://aka@127.0.0.1:1/aka")
+    try:
+        started = time.monotonic()
+        reason = store.readiness()
+        assert reason is not None
+        assert reason.startswith("database unreachable:")
+        assert time.monotonic() - started < 10
+    finally:
+        store.close()

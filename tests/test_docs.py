@@ -1,0 +1,122 @@
+"""Docs that cannot rot: every setting, command and error code is documented.
+
+README.md's configuration and command tables and docs/errors.md are read as data; a
+setting, sub-command or error code added without its line there fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from aka.cli.main import app
+from aka.config import Settings
+from aka.core.errors import AkaError, Code
+from aka.http.problems import HTTP_ERROR, INTERNAL_ERROR, problem_from_error
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text()
+ERRORS = (ROOT / "docs" / "errors.md").read_text()
+
+
+def section(text: str, heading: str) -> str:
+    """The body of a `## heading` section, up to the next `## `."""
+    parts = text.split(f"\n## {heading}\n", 1)
+    assert len(parts) == 2, f"no section '## {heading}'"
+    return parts[1].split("\n## ", 1)[0]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """Cells of each markdown table row (header and separator rows included)."""
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
+
+
+def cli_commands(group: Any, prefix: str = "") -> list[str]:
+    """`"serve"`, `"keys create"`, ...: every visible command, sub-commands by path.
+
+    Duck-typed on `.commands`: Typer ships its own copy of Click's classes.
+    """
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if command.hidden:
+            continue
+        path = f"{prefix}{name}"
+        if getattr(command, "commands", None) is not None:
+            found.extend(cli_commands(command, f"{path} "))
+        else:
+            found.append(path)
+    return found
+
+
+def documented_variables() -> set[str]:
+    rows = table_rows(section(README, "Configuration"))
+    return {m for row in rows for m in re.findall(r"`(AKA_[A-Z0-9_]+)`", row[0])}
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_is_in_the_readme_configuration_table(name: str) -> None:
+    assert f"AKA_{name.upper()}" in documented_variables()
+
+
+def test_the_configuration_table_names_no_setting_that_does_not_exist() -> None:
+    known = {f"AKA_{name.upper()}" for name in Settings.model_fields}
+    assert documented_variables() - known == set()
+
+
+def test_every_cli_command_is_in_the_readme_command_table() -> None:
+    command_cells = " ".join(row[0] for row in table_rows(section(README, "Command line")))
+    documented = set(re.findall(r"`aka ([a-z]+(?: [a-z]+)?)", command_cells))
+    # A row like "`aka keys list [...]`, `aka keys revoke ID`" documents both.
+    commands = cli_commands(typer.main.get_command(app))
+    assert len(commands) >= 9
+    missing = [c for c in commands if not any(d == c or d.startswith(f"{c} ") for d in documented)]
+    assert missing == []
+
+
+def test_every_command_that_prints_a_result_takes_json() -> None:
+    """README: "Every command that prints a result also takes `--json`" (serve serves)."""
+    root = typer.main.get_command(app)
+    for path in cli_commands(root):
+        if path == "serve":
+            continue
+        command = root
+        for name in path.split():
+            command = command.commands[name]  # type: ignore[attr-defined]
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert "--json" in options, path
+
+
+def error_table() -> dict[str, str]:
+    """code -> the status column of docs/errors.md."""
+    return {
+        row[0].strip("`"): row[1]
+        for row in table_rows(ERRORS)
+        if len(row) == 3 and row[0].startswith("`")
+    }
+
+
+@pytest.mark.parametrize("code", list(Code), ids=str)
+def test_every_error_code_is_in_docs_errors_with_its_status(code: Code) -> None:
+    documented = error_table()
+    assert code.value in documented, f"{code.value} is missing from docs/errors.md"
+    status = problem_from_error(AkaError(code, "")).status
+    assert documented[code.value] == str(status)
+
+
+def test_the_http_layers_own_codes_are_documented_too() -> None:
+    documented = error_table()
+    assert documented[INTERNAL_ERROR] == "500"
+    assert HTTP_ERROR in documented
+
+
+def test_docs_errors_lists_no_code_that_does_not_exist() -> None:
+    known = {c.value for c in Code} | {INTERNAL_ERROR, HTTP_ERROR}
+    assert set(error_table()) - known == set()
