@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.backends import server_env
 from tests.servers import run_cli, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,9 +32,10 @@ def _walkthrough() -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {"AKA_DATABASE_URL": f"sqlite:///{tmp_path / 'aka.db'}", "AKA_ADMIN_KEY": ADMIN_KEY}
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """`aka serve` on an empty store of each SQL backend (the README's two deployments)."""
+    env = {**server_env(request.param, tmp_path), "AKA_ADMIN_KEY": ADMIN_KEY}
     with running_server(env) as base:
         yield base, env
 

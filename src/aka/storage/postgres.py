@@ -23,8 +23,8 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from aka.storage.sql_common import WRITE_OPTION
 from aka.storage.sql_store import SqlStore
-from aka.storage.sql_writer import Edge, SqlTransaction
-from aka.storage.tables import memberships, workspaces
+from aka.storage.sql_writer import SqlTransaction
+from aka.storage.tables import workspaces
 
 DRIVER: Final = "postgresql+psycopg"
 # `postgres://` is what Heroku-style platforms hand out; SQLAlchemy dropped the alias.
@@ -121,26 +121,7 @@ class PostgresTransaction(SqlTransaction):
         locking (one workspace, many concurrent writers) starts."""
         self._lock_rows_in_id_order(profile_ids)
 
-    def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
-        # One statement may not touch a row twice (ON CONFLICT DO UPDATE refuses it).
-        unique = list(dict.fromkeys(edges))
-        if not unique:
-            return
-        stmt = pg_insert(memberships)
-        self._conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[
-                    memberships.c.workspace_id,
-                    memberships.c.group_id,
-                    memberships.c.member_id,
-                ],
-                set_={"seq": stmt.excluded.seq},
-            ),
-            [
-                {"workspace_id": self.workspace_id, "group_id": g, "member_id": m, "seq": seq}
-                for g, m in unique
-            ],
-        )
+    _dialect_insert = staticmethod(pg_insert)
 
 
 class PostgresStore(SqlStore):

@@ -37,9 +37,32 @@ def _rewrite(edge: Edge, old: str, new: str) -> Edge:
 class SqlEffects(SqlReader, ABC):
     """Writes the effect of one stored event to the graph tables."""
 
+    @staticmethod
     @abstractmethod
+    def _dialect_insert(table: sa.Table) -> Any:
+        """The backend's INSERT construct that knows ON CONFLICT (SQLite, PostgreSQL)."""
+
     def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
         """Insert these edges with `seq`, or set `seq` where an edge already exists."""
+        # One statement may not touch a row twice (PostgreSQL's ON CONFLICT refuses it).
+        unique = list(dict.fromkeys(edges))
+        if not unique:
+            return
+        stmt = self._dialect_insert(memberships)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    memberships.c.workspace_id,
+                    memberships.c.group_id,
+                    memberships.c.member_id,
+                ],
+                set_={"seq": stmt.excluded.seq},
+            ),
+            [
+                {"workspace_id": self.workspace_id, "group_id": g, "member_id": m, "seq": seq}
+                for g, m in unique
+            ],
+        )
 
     def _effects(self) -> dict[str, Callable[[Event], None]]:
         return {

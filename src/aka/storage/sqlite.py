@@ -19,8 +19,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from aka.storage.sql_common import WRITE_OPTION
 from aka.storage.sql_store import SqlStore
-from aka.storage.sql_writer import Edge, SqlTransaction
-from aka.storage.tables import memberships
+from aka.storage.sql_writer import SqlTransaction
 
 BUSY_TIMEOUT_MS: Final = 5000
 
@@ -71,24 +70,7 @@ class SqliteTransaction(SqlTransaction):
     def lock_profiles(self, profile_ids: Sequence[str]) -> None:
         """A no-op: `BEGIN IMMEDIATE` already holds the whole database for this writer."""
 
-    def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
-        if not edges:
-            return
-        stmt = sqlite_insert(memberships)
-        self._conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[
-                    memberships.c.workspace_id,
-                    memberships.c.group_id,
-                    memberships.c.member_id,
-                ],
-                set_={"seq": stmt.excluded.seq},
-            ),
-            [
-                {"workspace_id": self.workspace_id, "group_id": g, "member_id": m, "seq": seq}
-                for g, m in edges
-            ],
-        )
+    _dialect_insert = staticmethod(sqlite_insert)
 
 
 class SqliteStore(SqlStore):
