@@ -14,7 +14,7 @@ from starlette.routing import Route as StarletteRoute
 from aka import config
 from aka.config import Settings
 from aka.core.ports import Store
-from aka.http import native
+from aka.http import dialects, native
 from aka.http.app import build_asgi
 from aka.http.idempotency import idempotency_interceptor
 from aka.http.ratelimit import native_rate_limits
@@ -81,16 +81,22 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         interceptors=(native_rate_limits(rt, limiter), idempotency_interceptor(rt)),
     )
     native.register(group, rt)
+    dialect_ctx = dialects.DialectContext(rt, limiter)
+    vendor_groups = dialects.build_groups(dialects.chosen(settings.dialects), dialect_ctx)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        for start in dialect_ctx.startup:
+            await start()
         yield
+        for stop in reversed(dialect_ctx.shutdown):
+            await stop()
         await limiter.aclose()
         if own_store:
             store.close()
 
     return build_asgi(
-        [group],
+        [group, *vendor_groups],
         title="aka",
         version=VERSION,
         max_body_bytes=settings.max_body_bytes,

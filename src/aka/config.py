@@ -82,6 +82,10 @@ class Settings(BaseSettings):
         description="How long a process keeps a workspace's `rate_limits` before reading "
         "them again (a change takes up to this long to apply).",
     )
+    dialects: str = Field(
+        default="all",
+        description="Vendor doors to open: `all`, `none`, or a comma list such as `braze,appizer`.",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: str = Field(
         default="console", description="`console` (human) or `json` (one object per line)."

@@ -14,6 +14,7 @@ from aka.core.ports import KeyRecord, Store, WorkspaceRecord
 from aka.core.rates import limits_json, parse_limits
 from aka.core.settings import WorkspaceSettings
 from aka.security.keys import ALL_SCOPES, hash_secret, new_secret, shown_prefix
+from aka.security.permissions import vendor_permissions
 
 DEFAULT_WORKSPACE = "default"
 WORKSPACE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -105,7 +106,13 @@ def issue_key(
     return issued
 
 
-def check_scopes(scopes: Any, *, known: tuple[str, ...] = ALL_SCOPES) -> tuple[str, ...]:
+def known_scopes() -> tuple[str, ...]:
+    """aka's scopes, then every vendor permission name a dialect maps onto them."""
+    return ALL_SCOPES + tuple(sorted(vendor_permissions()))
+
+
+def check_scopes(scopes: Any, *, known: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    known = known_scopes() if known is None else known
     if not isinstance(scopes, list | tuple) or not all(isinstance(s, str) for s in scopes):
         raise AkaError(Code.INVALID_INPUT, "scopes must be a list of strings", field="scopes")
     for n, scope in enumerate(scopes):
