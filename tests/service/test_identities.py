@@ -122,7 +122,7 @@ def test_creating_over_a_namespace_limit_is_refused(world: World) -> None:
         ),
     )
     assert error.code is Code.NAMESPACE_LIMIT
-    assert error.details == {"namespace": "device", "limit": 2}
+    assert error.details == {"namespace": "device", "limit": 2, "actual": 3}
 
 
 # --- link ------------------------------------------------------------------------------

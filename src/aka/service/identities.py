@@ -6,6 +6,7 @@ events (which change the graph) and never commits: the request or command bounda
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -18,7 +19,7 @@ from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import Identifier, IdentifierKey, Kind, Profile, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.core.settings import MergePolicy
+from aka.core.settings import MergePolicy, WorkspaceSettings
 from aka.service import refs
 from aka.service.attributes import check_attributes
 from aka.service.merges import merge
@@ -83,7 +84,7 @@ def create_profile(
             raise _identifier_taken(key, owner_ident.profile_id, where)
         keys.append(key)
         check_attributes(item.attributes, f"{where}.attributes")
-    _check_namespace_counts(keys, settings_limit=settings.rule_for, counts={})
+    _check_namespace_counts(keys, settings)
     profile_id = new_profile_id()
     tx.append(
         Change(ev.PROFILE_CREATED, profile_id, {"external_id": ext, "attributes": attrs}, actor)
@@ -278,18 +279,18 @@ def _link_change(
     )
 
 
-def _check_namespace_counts(
-    keys: list[IdentifierKey], *, settings_limit: Any, counts: dict[str, int]
-) -> None:
-    for key in keys:
-        counts[key.namespace] = counts.get(key.namespace, 0) + 1
-        limit = settings_limit(key.namespace).max_per_profile
-        if counts[key.namespace] > limit:
+def _check_namespace_counts(keys: list[IdentifierKey], settings: WorkspaceSettings) -> None:
+    """A new profile may not start above a namespace's per-profile limit."""
+    counts = Counter(key.namespace for key in keys)
+    for namespace, count in sorted(counts.items()):
+        limit = settings.rule_for(namespace).max_per_profile
+        if count > limit:
             raise AkaError(
                 Code.NAMESPACE_LIMIT,
-                f"a profile may hold at most {limit} identifiers in namespace {key.namespace!r}",
+                f"a profile may hold at most {limit} identifiers in namespace {namespace!r}; "
+                f"this one would start with {count}",
                 field="identifiers",
-                details={"namespace": key.namespace, "limit": limit},
+                details={"namespace": namespace, "limit": limit, "actual": count},
             )
 
 
