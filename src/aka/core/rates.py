@@ -21,7 +21,11 @@ MAX_AMOUNT: Final = 1_000_000_000
 # The endpoint groups a limit may name. Native: `read`, `write`, `admin`. A vendor dialect
 # that needs a bucket of its own (Braze's shared one) adds its group here, so that a typo
 # in a workspace's or key's overrides is refused instead of silently limiting nothing.
-GROUPS: Final[tuple[str, ...]] = ("read", "write", "admin")
+GROUPS: Final[tuple[str, ...]] = (
+    *("read", "write", "admin"),
+    "braze",  # Braze's bucket shared by delete, alias/new, alias/update, identify, merge
+    *("coveo", "mimecast"),  # one bucket per door: Coveo Push/Security Cache, Mimecast
+)
 
 _FORMAT = re.compile(r"(\d{1,10})/(second|minute|hour)")
 _HOW = (

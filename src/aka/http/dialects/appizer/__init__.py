@@ -1,0 +1,229 @@
+"""Appizer's user and alias API at its own paths (`/v1/users...`), onto the one graph.
+
+`user_id` is the profile's external id, `primary_user_id` our profile id, an
+`alias_id` an identifier in namespace `alias`; every route taking a user id accepts any
+of the three. Routes and every decision where Appizer is silent: docs/dialects/appizer.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from msgspec import Struct
+from starlette.responses import Response
+
+from aka.core.errors import AkaError, Code
+from aka.core.model import Profile, ResolvedProfile
+from aka.core.ports import Transaction
+from aka.http.dialects import DialectContext
+from aka.http.dialects.appizer.wire import AppizerError, authenticator, principal, render
+from aka.http.native.common import json_response
+from aka.http.ratelimit import native_rate_limits
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.security.keys import Scope
+from aka.service import aliases, identities, refs
+from aka.service.aliases import AliasOutcome
+from aka.service.identities import NewIdentifier
+from aka.service.refs import ProfileRef
+
+ALIAS: Final = "alias"
+EMAIL: Final = "email"
+PHONE: Final = "phone"
+TAGS = ("appizer",)
+
+
+class AliasIn(Struct):
+    """`user_id` (any id of the user) or `primary_user_id`, and the new `alias_id`.
+    Unknown fields pass: Appizer clients send their own."""
+
+    alias_id: str
+    user_id: str | None = None
+    primary_user_id: str | None = None
+
+
+class UpsertIn(Struct):
+    user_id: str
+    email: str | None = None
+    phone: str | None = None
+    properties: dict[str, Any] | None = None
+
+
+class UserPath(Struct):
+    id: str
+
+
+class AliasPath(Struct):
+    alias_id: str
+
+
+def user_out(found: ResolvedProfile) -> dict[str, Any]:
+    """A user as GET /v1/users/{id} answers it."""
+    profile = found.profile
+    by_namespace: dict[str, list[str]] = {}
+    for i in sorted(found.identifiers, key=lambda i: (not i.primary, i.value)):
+        by_namespace.setdefault(i.namespace, []).append(i.value)
+    user: dict[str, Any] = {
+        "user_id": profile.external_id or profile.id,
+        "primary_user_id": profile.id,
+        "external_id": profile.external_id,
+        "aliases": by_namespace.get(ALIAS, []),
+        "properties": dict(profile.attributes),
+        "identifiers": [{"namespace": i.namespace, "value": i.value} for i in found.identifiers],
+        "created_at": profile.created_at.isoformat() if profile.created_at else None,
+        "updated_at": profile.updated_at.isoformat() if profile.updated_at else None,
+    }
+    for namespace in (EMAIL, PHONE):
+        if namespace in by_namespace:
+            user[namespace] = by_namespace[namespace][0]
+    return user
+
+
+def _user(tx: Transaction, user_id: str | None, primary_user_id: str | None) -> Profile:
+    """The user named by any of its ids (`user_id`) or by its primary id."""
+    if user_id is None and primary_user_id is None:
+        raise AkaError(
+            Code.INVALID_INPUT, "user_id or primary_user_id is required", field="user_id"
+        )
+    if user_id is not None:
+        found = aliases.find_by_any_id(tx, user_id, namespace=ALIAS)
+        shown, field = user_id, "user_id"
+    else:
+        assert primary_user_id is not None
+        found = refs.forward(tx, tx.profile(primary_user_id))
+        shown, field = primary_user_id, "primary_user_id"
+    if found is None:
+        raise AkaError(Code.PROFILE_NOT_FOUND, f"User {shown!r} not found", field=field)
+    return found
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    @group.post(
+        "/aliases",
+        body=AliasIn,
+        status=201,
+        scopes=(Scope.WRITE,),
+        errors=(400, 404, 409),
+        tags=TAGS,
+        operation_id="appizer_create_alias",
+        summary="Appizer: add an alias to a user",
+        description="201 created; 200 when it already is this user's alias; 409 when it "
+        "belongs to another user, or `CIRCULAR_ALIAS` when it equals a user id.",
+    )
+    async def create_alias(ctx: RequestContext[AliasIn, None, None]) -> Response:
+        who, body = principal(ctx.auth), ctx.body
+
+        def work(tx: Transaction) -> tuple[AliasOutcome, Profile]:
+            user = _user(tx, body.user_id, body.primary_user_id)
+            result = aliases.add_alias(
+                tx,
+                ProfileRef.by_id(user.id),
+                NewIdentifier(ALIAS, body.alias_id),
+                refuse_external_ids=True,
+                actor=who.key_id,
+            )
+            assert result.profile is not None  # if_taken="refuse" never ignores
+            return result.outcome, result.profile.profile
+
+        outcome, user = await rt.write(who.workspace_id, work)
+        answer = {
+            "success": True,
+            "alias_id": body.alias_id,
+            "user_id": user.external_id or user.id,
+            "message": "Alias created",
+        }
+        return json_response(answer, 200 if outcome is AliasOutcome.EXISTING else 201)
+
+    @group.post(
+        "",
+        body=UpsertIn,
+        status=201,
+        scopes=(Scope.WRITE,),
+        errors=(400, 409),
+        tags=TAGS,
+        operation_id="appizer_upsert_user",
+        summary="Appizer: create or update a user",
+        description="201 created, 200 updated. `email` and `phone` are the user's one "
+        "identifier in those namespaces; `properties` is merged into the attributes.",
+    )
+    async def upsert_user(ctx: RequestContext[UpsertIn, None, None]) -> Response:
+        who, body = principal(ctx.auth), ctx.body
+
+        def work(tx: Transaction) -> tuple[bool, Profile]:
+            found = aliases.find_by_any_id(tx, body.user_id, namespace=ALIAS)
+            created = found is None
+            if found is None:
+                made = identities.create_profile(tx, external_id=body.user_id, actor=who.key_id)
+                found = made.profile
+            target = ProfileRef.by_id(found.id)
+            for namespace, value in ((EMAIL, body.email), (PHONE, body.phone)):
+                if value is not None:
+                    aliases.set_sole_identifier(tx, target, namespace, value, actor=who.key_id)
+            if body.properties:
+                identities.update_attributes(tx, target, body.properties, actor=who.key_id)
+            user = tx.profile(found.id)
+            assert user is not None
+            return created, user
+
+        created, user = await rt.write(who.workspace_id, work)
+        answer = {
+            "success": True,
+            "user_id": user.external_id or user.id,
+            "external_id": user.external_id,
+            "message": "User created" if created else "User updated",
+        }
+        return json_response(answer, 201 if created else 200)
+
+    @group.get(
+        "/{id}",
+        path_params=UserPath,
+        scopes=(Scope.READ,),
+        errors=(404,),
+        tags=TAGS,
+        operation_id="appizer_get_user",
+        summary="Appizer: read a user by its user id, an alias id or its primary id",
+    )
+    async def get_user(ctx: RequestContext[None, None, UserPath]) -> dict[str, Any]:
+        who, wanted = principal(ctx.auth), ctx.path.id
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            return user_out(refs.resolved(tx, _user(tx, wanted, None)))
+
+        return await rt.read(who.workspace_id, work)
+
+    @group.delete(
+        "/aliases/{alias_id}",
+        path_params=AliasPath,
+        scopes=(Scope.WRITE,),
+        errors=(404,),
+        tags=TAGS,
+        operation_id="appizer_delete_alias",
+        summary="Appizer: remove an alias from its user",
+    )
+    async def delete_alias(ctx: RequestContext[None, None, AliasPath]) -> dict[str, Any]:
+        who, alias_id = principal(ctx.auth), ctx.path.alias_id
+        await rt.write(
+            who.workspace_id,
+            lambda tx: identities.unlink(tx, ALIAS, alias_id, actor=who.key_id),
+        )
+        return {"success": True, "alias_id": alias_id, "message": "Alias deleted"}
+
+
+def groups(ctx: DialectContext) -> list[RouteGroup]:
+    # Prefix /v1/users, not /v1: the longest prefix owns unknown paths' 404s, so those
+    # under /v1/users answer in Appizer's envelope and the rest of /v1 in problem+json.
+    group = RouteGroup(
+        prefix="/v1/users",
+        authenticate=authenticator(ctx.rt),
+        error_renderer=render,
+        error_schema=AppizerError,
+        error_media_type="application/json",
+        # /openapi.json describes the native API; the vendor's own docs (and
+        # docs/dialects/) describe its door.
+        include_in_schema=False,
+        tags=TAGS,
+        # The native read/write buckets: a key has one budget whichever door it uses.
+        interceptors=(native_rate_limits(ctx.rt, ctx.limiter),),
+    )
+    register(group, ctx.rt)
+    return [group]

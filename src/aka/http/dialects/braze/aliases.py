@@ -1,0 +1,171 @@
+"""Braze alias routes: /users/alias/new, /users/alias/update, /users/identify.
+
+Each item runs in its own savepoint: an item the graph refuses becomes a minor error
+and the others still apply, as Braze processes items independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aka.core.errors import AkaError
+from aka.core.ports import Transaction
+from aka.http.dialects.braze import schemas as s
+from aka.http.dialects.braze.wire import check_count, decode, minor, principal, success
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.service import aliases, identities
+from aka.service.aliases import IdentifyOutcome
+from aka.service.identities import NewIdentifier
+from aka.service.refs import ProfileRef
+
+T = TypeVar("T")
+TAGS = ("braze",)
+EMAIL = "email"
+
+
+def attempt(tx: Transaction, work: Callable[..., T], *args: Any, **kwargs: Any) -> T | AkaError:
+    """`work(tx, *args, **kwargs)` in a savepoint: its result, or the refusal with its
+    changes undone."""
+    try:
+        with tx.savepoint():
+            return work(tx, *args, **kwargs)
+    except AkaError as error:
+        return error
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    limit = rt.settings.max_body_bytes
+
+    @group.post(
+        "/alias/new",
+        status=201,
+        scopes=("users.alias.new",),
+        tags=TAGS,
+        operation_id="braze_users_alias_new",
+        summary="Braze: add user aliases (alias-only users without external_id)",
+        description="Body `{user_aliases: [{external_id?, alias_label, alias_name}]}`, at "
+        "most 50. A label+name pair that exists anywhere is left as it is and still counts "
+        "as processed; an unknown external_id adds a minor error.",
+    )
+    async def alias_new(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
+        who, body = principal(ctx.auth), await decode(ctx, s.AliasNewIn, limit)
+        check_count("user_aliases", body.user_aliases)
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            errors: list[dict[str, Any]] = []
+            processed = 0
+            for n, item in enumerate(body.user_aliases):
+                target = ProfileRef(external_id=item.external_id) if item.external_id else None
+                new = NewIdentifier(item.alias_label, item.alias_name)
+                result = attempt(
+                    tx,
+                    aliases.add_alias,
+                    target,
+                    new,
+                    if_taken="ignore",
+                    one_per_namespace=True,
+                    actor=who.key_id,
+                )
+                if isinstance(result, AkaError):
+                    errors.append(minor(_alias_error(result, item), "user_aliases", n))
+                    if target is not None and result.code == "profile_not_found":
+                        processed += 1  # Braze counts it: the vendor answers success
+                    continue
+                processed += 1
+            return success(errors, aliases_processed=processed)
+
+        return await rt.write(who.workspace_id, work)
+
+    @group.post(
+        "/alias/update",
+        scopes=("users.alias.update",),
+        tags=TAGS,
+        operation_id="braze_users_alias_update",
+        summary="Braze: rename user aliases",
+        description="Body `{alias_updates: [{alias_label, old_alias_name, new_alias_name}]}`, "
+        "at most 50. An unknown old pair or a taken new one is a minor error.",
+    )
+    async def alias_update(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
+        who, body = principal(ctx.auth), await decode(ctx, s.AliasUpdateIn, limit)
+        check_count("alias_updates", body.alias_updates)
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            errors: list[dict[str, Any]] = []
+            for n, item in enumerate(body.alias_updates):
+                result = attempt(
+                    tx,
+                    identities.rename,
+                    item.alias_label,
+                    item.old_alias_name,
+                    item.new_alias_name,
+                    actor=who.key_id,
+                )
+                if isinstance(result, AkaError):
+                    errors.append(minor(result, "alias_updates", n))
+            return success(errors)
+
+        return await rt.write(who.workspace_id, work)
+
+    @group.post(
+        "/identify",
+        status=201,
+        scopes=("users.identify",),
+        tags=TAGS,
+        operation_id="braze_users_identify",
+        summary="Braze: identify alias-only users (and users known by email)",
+        description="Body `{aliases_to_identify: [{external_id, user_alias}], "
+        "emails_to_identify: [{external_id, email, prioritization}], merge_behavior}`, "
+        "at most 50 each. No profile has the external_id: the alias's profile gets it; "
+        "one has: the alias's profile merges into it (`merge_behavior: none`: only the "
+        "alias moves), unless it already has an alias with that label (not combined).",
+    )
+    async def identify(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
+        who, body = principal(ctx.auth), await decode(ctx, s.IdentifyIn, limit)
+        check_count("aliases_to_identify", body.aliases_to_identify)
+        check_count("emails_to_identify", body.emails_to_identify)
+        move = "profile" if body.merge_behavior == "merge" else "identifier"
+        jobs: list[tuple[str, int, str, str, str, bool]] = [
+            ("aliases_to_identify", n, i.user_alias.alias_label, i.user_alias.alias_name,
+             i.external_id, True)
+            for n, i in enumerate(body.aliases_to_identify)
+        ]  # fmt: skip
+        jobs += [
+            ("emails_to_identify", n, EMAIL, i.email, i.external_id, False)
+            for n, i in enumerate(body.emails_to_identify)
+        ]
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            errors: list[dict[str, Any]] = []
+            processed = 0
+            for array, n, namespace, value, external_id, by_label in jobs:
+                result = attempt(
+                    tx,
+                    aliases.identify_by_identifier,
+                    namespace,
+                    value,
+                    external_id,
+                    keep_apart_when_namespace_held=by_label,
+                    move=move,
+                    actor=who.key_id,
+                )
+                if isinstance(result, AkaError):
+                    errors.append(minor(result, array, n))
+                    continue
+                processed += 1
+                if result.outcome is IdentifyOutcome.NOT_COMBINED:
+                    note = (
+                        f"the user with external_id {external_id!r} already has an alias "
+                        f"with label {namespace!r}; the users were not combined"
+                    )
+                    errors.append(minor(note, array, n))
+            return success(errors, aliases_processed=processed)
+
+        return await rt.write(who.workspace_id, work)
+
+
+def _alias_error(error: AkaError, item: s.NewAlias) -> AkaError | str:
+    if error.code == "profile_not_found":
+        return f"no user with external_id {item.external_id!r}; the alias was not added"
+    return error

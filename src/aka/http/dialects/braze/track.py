@@ -1,0 +1,119 @@
+"""Braze /users/track: user attributes. Events and purchases are refused, never dropped."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aka.core.errors import AkaError, Code
+from aka.core.ports import Transaction
+from aka.http.dialects.braze import schemas as s
+from aka.http.dialects.braze.aliases import EMAIL, TAGS, attempt
+from aka.http.dialects.braze.wire import decode, minor, principal, success
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.service import aliases, identities, refs
+from aka.service.identities import NewIdentifier
+from aka.service.refs import ProfileRef
+
+TRACK_MAX_ITEMS: Final = 75  # Braze's own limit per /users/track array
+# What Braze names a user by in /users/track; never stored as an attribute.
+_TRACK_IDS: Final = ("external_id", "user_alias", "braze_id")
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    limit = rt.settings.max_body_bytes
+
+    @group.post(
+        "/track",
+        status=201,
+        scopes=("users.track",),
+        tags=TAGS,
+        operation_id="braze_users_track",
+        summary="Braze: set user attributes (events and purchases are refused)",
+        description="`attributes: [{external_id | user_alias | braze_id, ...}]`, at most 75. "
+        "`email` becomes the user's email identifier; the rest is the profile's attributes "
+        "(null removes one). Non-empty `events` or `purchases` answer 400.",
+    )
+    async def track(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
+        who, body = principal(ctx.auth), await decode(ctx, s.TrackIn, limit)
+        for name, items in (("events", body.events), ("purchases", body.purchases)):
+            if items:
+                raise AkaError(
+                    Code.INVALID_INPUT,
+                    f"aka stores user identities and attributes only: {name} are not "
+                    f"accepted ({len(items)} given); send an empty {name} array, and send "
+                    f"{name} to your analytics store instead",
+                    field=name,
+                )
+        if len(body.attributes) > TRACK_MAX_ITEMS:
+            raise AkaError(
+                Code.INVALID_INPUT,
+                f"Too many attributes in a single request: {len(body.attributes)} given, "
+                f"the maximum is {TRACK_MAX_ITEMS}",
+                field="attributes",
+            )
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            errors = []
+            processed = 0
+            for n, item in enumerate(body.attributes):
+                result = attempt(tx, _track_one, item, who.key_id)
+                if isinstance(result, AkaError):
+                    errors.append(minor(result, "attributes", n))
+                else:
+                    processed += 1
+            return success(errors, attributes_processed=processed)
+
+        return await rt.write(who.workspace_id, work)
+
+
+def _track_one(tx: Transaction, item: dict[str, Any], actor: str) -> None:
+    ref, create = _track_target(item)
+    found = refs.find(tx, ref, "attributes")
+    if found is None:
+        if create is None:
+            raise AkaError(Code.PROFILE_NOT_FOUND, f"no user with {ref.describe()}")
+        made = identities.create_profile(
+            tx, external_id=ref.external_id, identifiers=create, actor=actor
+        )
+        found = made.profile
+    target = ProfileRef.by_id(found.id)
+    patch = {k: v for k, v in item.items() if k not in _TRACK_IDS and not k.startswith("_")}
+    email = patch.pop(EMAIL, None)
+    if email is not None:
+        aliases.set_sole_identifier(tx, target, EMAIL, email, actor=actor)
+    if patch:
+        identities.update_attributes(tx, target, patch, actor=actor)
+
+
+def _track_target(item: dict[str, Any]) -> tuple[ProfileRef, list[NewIdentifier] | None]:
+    """The user an attributes object names, and what to create when none exists (None:
+    do not create). Braze creates a user for a new external_id unless
+    `_update_existing_only` is true, and an alias-only user only when it is false."""
+    named = [k for k in _TRACK_IDS if item.get(k) is not None]
+    if len(named) != 1:
+        raise AkaError(
+            Code.INVALID_INPUT, "each attributes object needs one of external_id, "
+            "user_alias or braze_id", field="attributes",
+        )  # fmt: skip
+    only_existing = item.get("_update_existing_only")
+    if not isinstance(only_existing, bool | None):
+        raise AkaError(Code.INVALID_INPUT, "_update_existing_only must be a boolean")
+    if named[0] == "external_id":
+        external_id = item["external_id"]
+        if not isinstance(external_id, str):
+            raise AkaError(Code.INVALID_INPUT, "external_id must be a string")
+        return ProfileRef(external_id=external_id), None if only_existing else []
+    if named[0] == "braze_id":
+        braze_id = item["braze_id"]
+        if not isinstance(braze_id, str):
+            raise AkaError(Code.INVALID_INPUT, "braze_id must be a string")
+        return ProfileRef.by_id(braze_id), None
+    alias = item["user_alias"]
+    if not isinstance(alias, dict) or not all(
+        isinstance(alias.get(k), str) for k in ("alias_label", "alias_name")
+    ):
+        raise AkaError(Code.INVALID_INPUT, "user_alias must be {alias_label, alias_name}")
+    ref = ProfileRef(namespace=alias["alias_label"], value=alias["alias_name"])
+    create = [NewIdentifier(alias["alias_label"], alias["alias_name"])]
+    return ref, create if only_existing is False else None

@@ -1,0 +1,218 @@
+"""Alias use cases with the options vendor doors need, stated as options, not as doors.
+
+The native API's `link` and `identify` answer a taken identifier with a conflict and
+merge whenever identify finds the external id taken. Some vendors promise other things
+(Braze: an existing label+name pair is a silent no-op, a profile holds one name per
+label, identify does not combine profiles when the identified one already has an alias
+with that label; Appizer: an alias may not equal a user id). Each such promise is a
+keyword here, so every door gets the same rule from the same code, and the graph's
+invariants stay the service's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aka.core import events as ev
+from aka.core import normalize
+from aka.core.errors import AkaError, Code
+from aka.core.events import Change
+from aka.core.model import IdentifierKey, Profile, ResolvedProfile
+from aka.core.ports import Transaction
+from aka.service import identities, refs
+from aka.service.identities import NewIdentifier
+from aka.service.merges import merge
+from aka.service.refs import ProfileRef
+
+
+class AliasOutcome(StrEnum):
+    ADDED = "added"  # linked (onto the target, or onto a new alias-only profile)
+    EXISTING = "existing"  # already on the target: nothing changed
+    IGNORED = "ignored"  # held by another profile and `if_taken="ignore"`: nothing changed
+    MERGED = "merged"  # held by another profile, which the `auto` merge policy merged
+
+
+@dataclass(frozen=True, slots=True)
+class AliasResult:
+    outcome: AliasOutcome
+    profile: ResolvedProfile | None  # None when IGNORED
+
+
+def add_alias(
+    tx: Transaction,
+    target: ProfileRef | None,
+    item: NewIdentifier,
+    *,
+    if_taken: str = "refuse",
+    one_per_namespace: bool = False,
+    refuse_external_ids: bool = False,
+    actor: str | None = None,
+) -> AliasResult:
+    """Link `item` to `target` (a new alias-only profile when None), with vendor options.
+
+    `if_taken="ignore"`: an identifier that already exists, on any profile, is a no-op
+    (IGNORED or EXISTING) instead of a conflict. `one_per_namespace`: a profile already
+    holding another value in that namespace refuses the new one (NAMESPACE_LIMIT, limit
+    1). `refuse_external_ids`: a value equal to any profile's external id, or to the
+    target's own id, is refused (IDENTIFIER_CONFLICT with `reason: circular`), so an
+    alias can never shadow a user id.
+    """
+    if if_taken not in ("refuse", "ignore"):
+        raise ValueError(f"if_taken must be 'refuse' or 'ignore', not {if_taken!r}")
+    key = normalize.identifier_key(item.namespace, item.value, tx.settings())
+    profile = refs.require(tx, target, "profile") if target is not None else None
+    existing = tx.identifier(key)
+    if existing is not None and if_taken == "ignore":
+        if profile is not None and existing.profile_id == profile.id:
+            return AliasResult(AliasOutcome.EXISTING, refs.resolved(tx, profile))
+        return AliasResult(AliasOutcome.IGNORED, None)
+    if refuse_external_ids:
+        _refuse_circular(tx, key, profile)
+    if one_per_namespace and profile is not None and existing is None:
+        held = [i for i in tx.identifiers_of(profile.id) if i.namespace == key.namespace]
+        if held:
+            raise AkaError(
+                Code.NAMESPACE_LIMIT,
+                f"profile {profile.id} already holds {held[0].key}; it may hold one "
+                f"identifier in namespace {key.namespace!r}",
+                field="namespace",
+                details={"namespace": key.namespace, "limit": 1},
+            )
+    ref = ProfileRef.by_id(profile.id) if profile is not None else None
+    result = identities.link(tx, ref, item, actor=actor)
+    outcome = {
+        identities.LinkOutcome.LINKED: AliasOutcome.ADDED,
+        identities.LinkOutcome.EXISTING: AliasOutcome.EXISTING,
+        identities.LinkOutcome.MERGED: AliasOutcome.MERGED,
+    }[result.outcome]
+    return AliasResult(outcome, result.profile)
+
+
+def _refuse_circular(tx: Transaction, key: IdentifierKey, profile: Profile | None) -> None:
+    holder = refs.forward(tx, tx.profile_by_external_id(key.value))
+    own = profile is not None and (
+        key.value in (profile.id, profile.external_id)
+        or (holder is not None and holder.id == profile.id)
+    )
+    if holder is None and not own:
+        return
+    whose = "the user's own id" if own else "another user's id"
+    owner = holder.id if holder is not None else profile.id if profile is not None else None
+    raise AkaError(
+        Code.IDENTIFIER_CONFLICT,
+        f"alias {key.value!r} is {whose}: an alias may not equal a user id",
+        field="value",
+        details={
+            "reason": "circular",
+            "owner": owner,
+            "namespace": key.namespace,
+            "value": key.value,
+        },
+    )
+
+
+class IdentifyOutcome(StrEnum):
+    IDENTIFIED = "identified"  # the alias's profile now carries the external id
+    MERGED = "merged"  # the alias's profile was merged into the identified one
+    MOVED = "moved"  # only the alias moved onto the identified profile
+    UNCHANGED = "unchanged"  # already so
+    NOT_COMBINED = "not_combined"  # the identified profile holds that namespace already
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifyResult:
+    outcome: IdentifyOutcome
+    profile: ResolvedProfile
+
+
+def identify_by_identifier(
+    tx: Transaction,
+    namespace: Any,
+    value: Any,
+    external_id: Any,
+    *,
+    keep_apart_when_namespace_held: bool = False,
+    move: str = "profile",
+    actor: str | None = None,
+) -> IdentifyResult:
+    """Identify the profile holding `namespace:value` as `external_id`.
+
+    No profile has the external id yet: the alias's profile gets it. One has: with
+    `move="profile"` the alias's profile is merged into it (as `identities.identify`);
+    with `move="identifier"` only this identifier moves there, the rest stays put.
+    `keep_apart_when_namespace_held`: when the identified profile already holds an
+    identifier in this namespace, nothing is combined (NOT_COMBINED).
+    """
+    if move not in ("profile", "identifier"):
+        raise ValueError(f"move must be 'profile' or 'identifier', not {move!r}")
+    ext = normalize.external_id(external_id)
+    key = normalize.lookup_key(namespace, value, tx.settings())
+    holder_of_alias = tx.identifier(key)
+    if holder_of_alias is None:
+        raise AkaError(Code.IDENTIFIER_NOT_FOUND, f"no identifier {key}", field="value")
+    profile = tx.profile(holder_of_alias.profile_id)
+    assert profile is not None  # invariant 1
+    owner = refs.forward(tx, tx.profile_by_external_id(ext))
+    if owner is not None and owner.id == profile.id:
+        return IdentifyResult(IdentifyOutcome.UNCHANGED, refs.resolved(tx, profile))
+    if owner is None:
+        identified = identities.identify(tx, ProfileRef.by_id(profile.id), ext, actor=actor)
+        return IdentifyResult(IdentifyOutcome.IDENTIFIED, identified)
+    if keep_apart_when_namespace_held and tx.count_in_namespace(owner.id, key.namespace) > 0:
+        return IdentifyResult(IdentifyOutcome.NOT_COMBINED, refs.resolved(tx, owner))
+    if move == "identifier":
+        tx.append(
+            Change(
+                ev.IDENTIFIER_UNLINKED,
+                profile.id,
+                {"namespace": key.namespace, "value": key.value},
+                actor,
+            )
+        )
+        item = NewIdentifier(key.namespace, key.value, holder_of_alias.kind)
+        moved = identities.link(tx, ProfileRef.by_id(owner.id), item, actor=actor)
+        return IdentifyResult(IdentifyOutcome.MOVED, moved.profile)
+    if profile.identified:
+        raise AkaError(
+            Code.ALREADY_IDENTIFIED,
+            f"profile {profile.id} is already identified as {profile.external_id!r}",
+            field="external_id",
+            details={"profile_id": profile.id},
+        )
+    merged = merge(tx, ProfileRef.by_id(owner.id), ProfileRef.by_id(profile.id), actor=actor)
+    return IdentifyResult(IdentifyOutcome.MERGED, merged.profile)
+
+
+def set_sole_identifier(
+    tx: Transaction, target: ProfileRef, namespace: Any, value: Any, *, actor: str | None = None
+) -> ResolvedProfile:
+    """Make `namespace:value` the profile's one identifier in that namespace: renamed
+    from the one it holds, else linked. Taken by another profile: IDENTIFIER_CONFLICT
+    (vendor "the user's email" or "phone" fields, which hold one value)."""
+    profile = refs.require(tx, target, "profile")
+    key = normalize.identifier_key(namespace, value, tx.settings())
+    held = [i for i in tx.identifiers_of(profile.id) if i.namespace == key.namespace]
+    if any(i.key == key for i in held):
+        return refs.resolved(tx, profile)
+    if len(held) == 1:
+        identities.rename(tx, key.namespace, held[0].value, key.value, actor=actor)
+        return refs.resolved(tx, profile)
+    ref = ProfileRef.by_id(profile.id)
+    return identities.link(tx, ref, NewIdentifier(key.namespace, key.value), actor=actor).profile
+
+
+def find_by_any_id(tx: Transaction, text: Any, *, namespace: str) -> Profile | None:
+    """The live profile known as `text` by its external id, an identifier in
+    `namespace`, or its own (possibly merged) profile id, tried in that order."""
+    if not isinstance(text, str) or not text:
+        return None
+    by_external = refs.forward(tx, tx.profile_by_external_id(text))
+    if by_external is not None:
+        return by_external
+    key = normalize.lookup_key(namespace, text, tx.settings())
+    identifier = tx.identifier(key)
+    if identifier is not None:
+        return tx.profile(identifier.profile_id)
+    return refs.forward(tx, tx.profile(text))
