@@ -1,10 +1,41 @@
-"""Session-wide plumbing: the PostgreSQL database of this run (see tests/backends.py)."""
+"""Session-wide plumbing: the PostgreSQL database of this run (see tests/backends.py),
+and the fixtures every app-level suite shares (native API and each vendor door)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from aka.config import Settings
+from aka.core.ports import Store
+from aka.storage import open_store
 from tests import backends
+
+
+@pytest.fixture(params=backends.backend_params())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated store of each backend (memory, SQLite, PostgreSQL)."""
+    return backends.backend_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Settings a test module changes (override this fixture in the module)."""
+    return {}
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    """The store behind the app under test; tests reach it only to arrange and inspect.
+    Needs a `settings` fixture from the suite's conftest."""
+    opened = open_store(settings.database_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def pytest_report_header(config: pytest.Config) -> str:

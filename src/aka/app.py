@@ -100,7 +100,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         title="aka",
         version=VERSION,
         max_body_bytes=settings.max_body_bytes,
-        extra_routes=_health_routes(rt),
+        extra_routes=[*_health_routes(rt), *dialect_ctx.routes],
         lifespan=lifespan,
     )
 

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         default="all",
         description="Vendor doors to open: `all`, `none`, or a comma list such as `braze,appizer`.",
     )
+    job_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a background job (a Coveo batch file) stays claimed by the "
+        "process working on it without progress; after that another process (or this one "
+        "after a restart) resumes it.",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: str = Field(
         default="console", description="`console` (human) or `json` (one object per line)."

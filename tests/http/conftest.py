@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from tests import backends
 
 from aka.app import build_app
 from aka.config import Settings
 from aka.core.ports import Store
 from aka.service import admin
-from aka.storage import open_store
 
 ADMIN_KEY = "test-admin-key"
 PROBLEM_JSON = "application/problem+json"
@@ -39,30 +36,10 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    """Settings fields a test module wants changed (override this fixture there)."""
-    return {}
-
-
-@pytest.fixture(params=backends.backend_params())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated database on each backend (PostgreSQL skips when unreachable)."""
-    return backends.backend_url(request.param, tmp_path)
-
-
-@pytest.fixture
 def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
-    return Settings(database_url=database_url, admin_key=ADMIN_KEY, **settings_overrides)
-
-
-@pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    """The store behind the app; tests reach it only to arrange other workspaces."""
-    opened = open_store(settings.database_url)
-    try:
-        yield opened
-    finally:
-        opened.close()
+    # The native API alone: vendor doors have their own suites (tests/dialects/).
+    overrides = {"dialects": "none", **settings_overrides}
+    return Settings(database_url=database_url, admin_key=ADMIN_KEY, **overrides)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
 from aka.core.ports import KeyRecord
 from aka.security.keys import ALL_SCOPES
-from aka.service import admin
+from aka.service import admin, mimecast_keys
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
@@ -60,10 +60,21 @@ def create(
             "read=100/minute; PERIOD is second, minute or hour. Repeatable.",
         ),
     ] = None,
+    mimecast: Annotated[
+        bool,
+        typer.Option(
+            "--mimecast",
+            help="Issue Mimecast credentials (access key, secret key, app id, app key) "
+            "for signed /api/... requests instead of a bearer secret.",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Create a key; its secret is printed once and never again."""
     limits = _rate_limits(rate_limit or [])
+    if mimecast:
+        _create_mimecast(workspace, name, scopes, as_json=as_json)
+        return
     with opened_store() as store:
         try:
             issued = admin.issue_key(
@@ -88,6 +99,32 @@ def create(
         if stored:
             typer.echo("rate limits: " + ", ".join(f"{g}={r}" for g, r in stored.items()))
         typer.echo(f"secret (shown once): {issued.secret}")
+
+
+def _create_mimecast(workspace: str, name: str, scopes: str, *, as_json: bool) -> None:
+    with opened_store() as store:
+        try:
+            record, creds = mimecast_keys.issue(
+                store,
+                workspace,
+                name=name,
+                scopes=[s.strip() for s in scopes.split(",") if s.strip()],
+            )
+        except AkaError as exc:
+            fail(exc.message)
+            return
+    shown = {
+        "access_key": creds.access_key,
+        "secret_key": creds.secret_key,
+        "app_id": creds.app_id,
+        "app_key": creds.app_key,
+    }
+    if as_json:
+        emit_json({**shown, "workspace": workspace, "scopes": list(record.scopes)})
+        return
+    typer.echo(f"Mimecast credentials for workspace {workspace} (secret shown once)")
+    for label, value in shown.items():
+        typer.echo(f"{label}: {value}")
 
 
 @app.command("list")

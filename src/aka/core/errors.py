@@ -46,6 +46,8 @@ class Code(StrEnum):
     WORKSPACE_NOT_FOUND = "workspace_not_found"
     MEMBERSHIP_NOT_FOUND = "membership_not_found"
     ROUTE_NOT_FOUND = "route_not_found"
+    FILE_NOT_FOUND = "file_not_found"
+    JOB_NOT_FOUND = "job_not_found"
     # conflicts
     IDENTIFIER_CONFLICT = "identifier_conflict"
     EXTERNAL_ID_CONFLICT = "external_id_conflict"
@@ -85,6 +87,8 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.WORKSPACE_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.MEMBERSHIP_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.ROUTE_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.FILE_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.JOB_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.IDENTIFIER_CONFLICT: ErrorKind.CONFLICT,
     Code.EXTERNAL_ID_CONFLICT: ErrorKind.CONFLICT,
     Code.MERGE_SAME_PROFILE: ErrorKind.CONFLICT,

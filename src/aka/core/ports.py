@@ -54,6 +54,45 @@ class StoredAnswer:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PushRecord:
+    """What the last Coveo push applied to one identity wrote: its `orderingId`, and the
+    groups its `wellKnowns` granted (sorted), which the next push replaces."""
+
+    ordering_id: int
+    granted: tuple[IdentifierKey, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A background job of one workspace. `done` items are applied (the resume point);
+    `errors` keeps the first failures, each `{"item": n, "code", "message"}`."""
+
+    id: str
+    kind: str
+    status: str  # queued, running, done, failed
+    params: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    done: int = 0
+    failed: int = 0
+    total: int | None = None  # known once the whole input was read
+    errors: tuple[dict[str, Any], ...] = ()
+    lease_until: datetime | None = None  # a running job whose lease passed is resumed
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A file container: written through an upload URL holding the token whose hash is
+    kept here, until `expires_at`. `size` is None until an upload completed."""
+
+    id: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    size: int | None = None
+
+
 def event_subjects(change: Change) -> tuple[str | None, str | None, int | None]:
     """(profile_id, other_profile_id, ref_seq) as stored and indexed for one event.
 
@@ -167,6 +206,66 @@ class Transaction(Protocol):
     def save_settings(self, settings: WorkspaceSettings) -> None:
         """Store new settings for the workspace."""
 
+    # --- dialect bookkeeping (not graph data: no events) -----------------------------
+    def remember_request(self, request_id: str, now: datetime, expires_at: datetime) -> bool:
+        """Record a signed request's id until `expires_at`. True when the id is new (or
+        its earlier record expired by `now`); False when it is still remembered: a
+        replay. Of two transactions recording one id at once, exactly one gets True."""
+
+    def purge_requests(self, now: datetime) -> int:
+        """Forget request ids whose record expired by `now`; how many were removed."""
+
+    def push_record(self, key: IdentifierKey) -> PushRecord | None:
+        """What the last Coveo push wrote for this identity, or None."""
+
+    def save_push_record(self, key: IdentifierKey, record: PushRecord) -> None:
+        """Record (replacing) what the push just applied to this identity wrote."""
+
+    def pushed_before(self, namespace: str, ordering_id: int) -> list[IdentifierKey]:
+        """Keys of the namespace whose push record's ordering id is below `ordering_id`,
+        sorted by value."""
+
+    def forget_push_records(self, keys: Collection[IdentifierKey]) -> int:
+        """Remove the push records of these identities (erasure); how many were removed."""
+
+    def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
+        """Up to `limit` identifiers of the namespace whose value ends with `@domain`
+        (exactly, as stored), sorted by value."""
+
+    # --- background jobs ---------------------------------------------------------------
+    def add_job(self, job: JobRecord) -> None:
+        """Store a new job of this workspace."""
+
+    def job(self, job_id: str) -> JobRecord | None:
+        """This workspace's job with this id, or None."""
+
+    def save_job(self, job: JobRecord) -> None:
+        """Replace the stored job with this id by `job` (progress, status, lease)."""
+
+    def runnable_jobs(self, now: datetime) -> list[str]:
+        """Ids of jobs that are queued, or running with a lease that passed by `now`,
+        oldest first."""
+
+    # --- file containers -----------------------------------------------------------------
+    def add_file(self, file: FileRecord) -> None:
+        """Store a new, empty file container of this workspace."""
+
+    def file(self, file_id: str) -> FileRecord | None:
+        """This workspace's file container, or None."""
+
+    def write_file_chunk(self, file_id: str, n: int, data: bytes) -> None:
+        """Store chunk `n` (0, 1, ...) of the container's content; chunk 0 first drops
+        whatever an earlier upload left."""
+
+    def finish_file(self, file_id: str, size: int) -> None:
+        """Mark the container's upload complete with `size` bytes."""
+
+    def file_chunk(self, file_id: str, n: int) -> bytes | None:
+        """Chunk `n` of the container's content, or None past the last one."""
+
+    def remove_file(self, file_id: str) -> None:
+        """Forget the container and its content."""
+
 
 class Store(Protocol):
     """A backend: opens transactions and keeps workspaces and keys."""
@@ -207,3 +306,7 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+    def key_by_id(self, key_id: str) -> KeyRecord | None:
+        """The key (revoked or not) with this id, in any workspace, or None. Signed
+        doors (Mimecast) name their key by id instead of sending a secret."""

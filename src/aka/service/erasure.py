@@ -57,6 +57,9 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
         new_payload = redactor.payload(old, about_deleted=about_deleted)
         if new_payload is not None:
             tx.rewrite_payload(old.seq, new_payload)
+    # What a vendor door remembers about these identities (Coveo's last orderingId and
+    # granted groups) names them too.
+    tx.forget_push_records(erased)
     return profile.id
 
 

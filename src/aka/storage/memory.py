@@ -18,7 +18,15 @@ from typing import Any
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
-from aka.core.ports import KeyRecord, StoredAnswer, WorkspaceRecord, event_subjects
+from aka.core.ports import (
+    FileRecord,
+    JobRecord,
+    KeyRecord,
+    PushRecord,
+    StoredAnswer,
+    WorkspaceRecord,
+    event_subjects,
+)
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
 
@@ -29,6 +37,11 @@ class _Workspace:
     graph: GraphState = field(default_factory=GraphState)
     events: list[Event] = field(default_factory=list)
     answers: dict[str, StoredAnswer] = field(default_factory=dict)
+    requests: dict[str, datetime] = field(default_factory=dict)  # request id -> expiry
+    pushes: dict[IdentifierKey, PushRecord] = field(default_factory=dict)
+    jobs: dict[str, JobRecord] = field(default_factory=dict)
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    chunks: dict[tuple[str, int], bytes] = field(default_factory=dict)
 
 
 class MemoryTransaction:
@@ -43,11 +56,15 @@ class MemoryTransaction:
     def savepoint(self) -> Iterator[None]:
         saved = (copy.deepcopy(self._ws.graph), list(self._ws.events), self._ws.record)
         saved_answers, saved_keys = dict(self._ws.answers), list(self.pending_keys)
+        saved_books = (dict(self._ws.requests), dict(self._ws.pushes))
+        saved_jobs = (dict(self._ws.jobs), dict(self._ws.files), dict(self._ws.chunks))
         try:
             yield
         except BaseException:
             self._ws.graph, self._ws.events, self._ws.record = saved
             self._ws.answers, self.pending_keys = saved_answers, saved_keys
+            self._ws.requests, self._ws.pushes = saved_books
+            self._ws.jobs, self._ws.files, self._ws.chunks = saved_jobs
             raise
 
     # profiles
@@ -165,6 +182,95 @@ class MemoryTransaction:
             del self._ws.answers[key]
         return len(expired)
 
+    # dialect bookkeeping
+    def remember_request(self, request_id: str, now: datetime, expires_at: datetime) -> bool:
+        seen = self._ws.requests.get(request_id)
+        if seen is not None and seen > now:
+            return False
+        self._ws.requests[request_id] = expires_at
+        return True
+
+    def purge_requests(self, now: datetime) -> int:
+        expired = [r for r, at in self._ws.requests.items() if at <= now]
+        for request_id in expired:
+            del self._ws.requests[request_id]
+        return len(expired)
+
+    def push_record(self, key: IdentifierKey) -> PushRecord | None:
+        return self._ws.pushes.get(key)
+
+    def save_push_record(self, key: IdentifierKey, record: PushRecord) -> None:
+        self._ws.pushes[key] = record
+
+    def forget_push_records(self, keys: Collection[IdentifierKey]) -> int:
+        gone = [k for k in keys if self._ws.pushes.pop(k, None) is not None]
+        return len(gone)
+
+    def pushed_before(self, namespace: str, ordering_id: int) -> list[IdentifierKey]:
+        return sorted(
+            k
+            for k, r in self._ws.pushes.items()
+            if k.namespace == namespace and r.ordering_id < ordering_id
+        )
+
+    def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
+        suffix = "@" + domain
+        found = sorted(
+            (
+                i
+                for k, i in self._ws.graph.identifiers.items()
+                if k.namespace == namespace and k.value.endswith(suffix)
+            ),
+            key=lambda i: i.value,
+        )
+        return found[:limit]
+
+    # jobs and files
+    def add_job(self, job: JobRecord) -> None:
+        self._ws.jobs[job.id] = job
+
+    def job(self, job_id: str) -> JobRecord | None:
+        return self._ws.jobs.get(job_id)
+
+    def save_job(self, job: JobRecord) -> None:
+        if job.id in self._ws.jobs:
+            self._ws.jobs[job.id] = job
+
+    def runnable_jobs(self, now: datetime) -> list[str]:
+        found = [
+            j
+            for j in self._ws.jobs.values()
+            if j.status == "queued"
+            or (j.status == "running" and j.lease_until is not None and j.lease_until <= now)
+        ]
+        return [j.id for j in sorted(found, key=lambda j: (j.created_at, j.id))]
+
+    def add_file(self, file: FileRecord) -> None:
+        self._ws.files[file.id] = file
+
+    def file(self, file_id: str) -> FileRecord | None:
+        return self._ws.files.get(file_id)
+
+    def write_file_chunk(self, file_id: str, n: int, data: bytes) -> None:
+        if n == 0:
+            for key in [k for k in self._ws.chunks if k[0] == file_id]:
+                del self._ws.chunks[key]
+            if file_id in self._ws.files:
+                self._ws.files[file_id] = replace(self._ws.files[file_id], size=None)
+        self._ws.chunks[(file_id, n)] = bytes(data)
+
+    def finish_file(self, file_id: str, size: int) -> None:
+        if file_id in self._ws.files:
+            self._ws.files[file_id] = replace(self._ws.files[file_id], size=size)
+
+    def file_chunk(self, file_id: str, n: int) -> bytes | None:
+        return self._ws.chunks.get((file_id, n))
+
+    def remove_file(self, file_id: str) -> None:
+        for key in [k for k in self._ws.chunks if k[0] == file_id]:
+            del self._ws.chunks[key]
+        self._ws.files.pop(file_id, None)
+
     # keys (kept by the store, outside the copied workspace: they are not graph data)
     def add_key(self, key: KeyRecord) -> None:
         if self._store.key_by_hash(key.secret_hash) or any(
@@ -255,6 +361,9 @@ class MemoryStore:
 
     def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
         return next((k for k in self._keys.values() if k.secret_hash == secret_hash), None)
+
+    def key_by_id(self, key_id: str) -> KeyRecord | None:
+        return self._keys.get(key_id)
 
     def keys(self, workspace_id: str) -> list[KeyRecord]:
         found = [k for k in self._keys.values() if k.workspace_id == workspace_id]

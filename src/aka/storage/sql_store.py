@@ -152,6 +152,11 @@ class SqlStore:
             ).one_or_none()
         return None if row is None else to_key(row)
 
+    def key_by_id(self, key_id: str) -> KeyRecord | None:
+        with self._connect(write=False) as conn:
+            row = conn.execute(sa.select(api_keys).where(api_keys.c.id == key_id)).one_or_none()
+        return None if row is None else to_key(row)
+
     def keys(self, workspace_id: str) -> list[KeyRecord]:
         with self._connect(write=False) as conn:
             rows = conn.execute(

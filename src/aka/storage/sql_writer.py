@@ -23,14 +23,16 @@ from aka.core.ports import event_subjects
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import ReplayError
 from aka.storage.sql_common import chunks
+from aka.storage.sql_dialect_records import SqlDialectRecords
 from aka.storage.sql_effects import Edge, SqlEffects
+from aka.storage.sql_jobs import SqlJobs
 from aka.storage.sql_records import SqlRecords
 from aka.storage.tables import events, profiles, workspaces
 
 __all__ = ["Edge", "SqlTransaction"]
 
 
-class SqlTransaction(SqlEffects, SqlRecords):
+class SqlTransaction(SqlEffects, SqlRecords, SqlDialectRecords, SqlJobs):
     """A `Transaction` over one connection; the store that opened it commits or rolls back."""
 
     @abstractmethod

@@ -223,3 +223,79 @@ idempotency_keys = sa.Table(
     _workspace_fk(),
     sa.Index(None, "workspace_id", "expires_at"),
 )
+
+# Mimecast request ids seen in the last 15 minutes, so a replayed signed request is
+# refused by every process sharing the database (the signature alone cannot tell).
+seen_requests = sa.Table(
+    "seen_requests",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("request_id", sa.String(255), primary_key=True),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    _workspace_fk(),
+    sa.Index(None, "workspace_id", "expires_at"),
+)
+
+# What the last Coveo push wrote for each identity: its `orderingId` (an older update is
+# dropped) and the groups its `wellKnowns` granted (the next push replaces exactly those,
+# leaving memberships that came from a group's own member list alone). Transport
+# bookkeeping, not graph data, so it is kept apart from the identifiers.
+pushed_identities = sa.Table(
+    "pushed_identities",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("namespace", NAMESPACE, primary_key=True),
+    sa.Column("value", VALUE, primary_key=True),
+    sa.Column("ordering_id", sa.BigInteger, nullable=False),
+    sa.Column("granted", json_type(), nullable=False),
+    _workspace_fk(),
+    # `olderthan` finds a provider's identities last written below an id.
+    sa.Index(None, "workspace_id", "namespace", "ordering_id"),
+)
+
+# Background jobs (a Coveo batch file applied after the 202): progress is saved in the
+# same transaction as the items it counts, so a job resumes exactly where it stopped.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("params", json_type(), nullable=False),
+    sa.Column("done", sa.BigInteger, nullable=False),
+    sa.Column("failed", sa.BigInteger, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=True),
+    sa.Column("errors", json_type(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("lease_until", UtcDateTime(), nullable=True),
+    _workspace_fk(),
+    sa.Index(None, "workspace_id", "status", "created_at"),
+)
+
+# File containers (Coveo `POST /files`) and their content in chunks of at most 1 MiB:
+# an upload is streamed into rows, never held whole in memory.
+file_containers = sa.Table(
+    "file_containers",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=True),
+    _workspace_fk(),
+)
+
+file_chunks = sa.Table(
+    "file_chunks",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("file_id", sa.String(64), primary_key=True),
+    sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["workspace_id", "file_id"], ["file_containers.workspace_id", "file_containers.id"]
+    ),
+)

@@ -13,6 +13,8 @@ import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from starlette.routing import BaseRoute
+
 from aka.http.routing import RouteGroup
 from aka.http.runtime import Runtime
 from aka.security.ratelimit import RateLimiter
@@ -28,6 +30,9 @@ class DialectContext:
     limiter: RateLimiter
     startup: list[Hook] = field(default_factory=list)
     shutdown: list[Hook] = field(default_factory=list)
+    # Raw Starlette routes outside any group (e.g. a streamed upload the typed layer
+    # would buffer); they answer their own errors.
+    routes: list[BaseRoute] = field(default_factory=list)
 
 
 def available() -> list[str]:

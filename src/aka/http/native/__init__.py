@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aka.http.native import admin, batch, graph, profiles
+from aka.http.native import admin, batch, graph, jobs, profiles
 from aka.http.routing import RouteGroup
 from aka.http.runtime import Runtime
 
@@ -12,3 +12,4 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     graph.register(group, rt)
     batch.register(group, rt)
     admin.register(group, rt)
+    jobs.register(group, rt)

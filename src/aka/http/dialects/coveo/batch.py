@@ -1,0 +1,124 @@
+"""`PUT .../permissions/batch?fileId=`: a stored batch file applied as a background job
+(`coveo.batch`), each item exactly as the single-identity routes apply it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from aka.core.errors import AkaError, Code
+from aka.core.ports import JobRecord, Store, Transaction
+from aka.http.dialects.coveo.wire import (
+    DeleteIn,
+    MappingsIn,
+    OrgProviderPath,
+    PermissionsIn,
+    now_ms,
+)
+from aka.http.problems import invalid_body
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.http.worker import JobKind
+from aka.security.auth import Principal
+from aka.security.keys import Scope
+from aka.service import batch_file, files, jobs
+from aka.service import security_identities as identities
+
+KIND = "coveo.batch"
+
+
+class BatchQuery(msgspec.Struct, forbid_unknown_fields=True):
+    fileId: str  # noqa: N815
+    orderingId: int | None = None  # noqa: N815
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    @group.put(
+        "/{organizationId}/providers/{providerId}/permissions/batch",
+        query=BatchQuery,
+        path_params=OrgProviderPath,
+        status=202,
+        scopes=(Scope.WRITE,),
+        errors=(404,),
+        tags=("coveo",),
+        summary="Apply an uploaded batch file as a background job",
+        description="The answer's `Location` header names the job: `GET /v1/jobs/{id}`.",
+    )
+    async def apply_batch(ctx: RequestContext[None, BatchQuery, OrgProviderPath]) -> Any:
+        who, q = ctx.auth, ctx.query
+        assert isinstance(who, Principal)
+        now = datetime.now(UTC)
+        params = {
+            "workspace": who.workspace_id,
+            "file_id": q.fileId,
+            "provider": ctx.path.providerId,
+            "ordering_id": q.orderingId if q.orderingId is not None else now_ms(),
+            "actor": who.key_id,
+        }
+
+        def work(tx: Transaction) -> JobRecord:
+            files.uploaded(tx, q.fileId, now)
+            return jobs.create(tx, KIND, params, now)
+
+        job = await rt.write(who.workspace_id, work)
+        ctx.set_header("Location", f"/v1/jobs/{job.id}")
+        return {}
+
+
+def _chunks(store: Store, workspace: str, file_id: str) -> Iterator[bytes]:
+    n = 0
+    while True:
+        with store.transaction(workspace, write=False) as tx:
+            chunk = tx.file_chunk(file_id, n)
+        if chunk is None:
+            return
+        yield chunk
+        n += 1
+
+
+def _items(store: Store, job: JobRecord) -> Iterator[tuple[str, Any]]:
+    p = job.params
+    return batch_file.items(_chunks(store, str(p["workspace"]), str(p["file_id"])))
+
+
+def _apply(tx: Transaction, job: JobRecord, section: str, item: Any) -> None:
+    p = job.params
+    provider, ordering, actor = str(p["provider"]), int(p["ordering_id"]), p.get("actor")
+    try:
+        if section == "members":
+            b = msgspec.convert(item, PermissionsIn)
+            identities.put_permissions(
+                tx,
+                b.identity.identity(provider, "identity"),
+                [m.identity(provider, f"members[{n}]") for n, m in enumerate(b.members)],
+                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
+                ordering,
+                actor=actor,
+            )
+        elif section == "mappings":
+            m = msgspec.convert(item, MappingsIn)
+            identities.put_mappings(
+                tx,
+                m.identity.identity(provider, "identity"),
+                [x.identity(provider, f"mappings[{n}]") for n, x in enumerate(m.mappings)],
+                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(m.wellKnowns)],
+                ordering,
+                actor=actor,
+            )
+        elif section == "deleted":
+            d = msgspec.convert(item, DeleteIn)
+            identities.disable(tx, d.identity.identity(provider, "identity"), ordering, actor=actor)
+        else:
+            raise AkaError(Code.INVALID_INPUT, f"unknown section {section!r}")
+    except msgspec.ValidationError as error:
+        raise invalid_body(error) from None
+
+
+def _done(tx: Transaction, job: JobRecord) -> None:
+    tx.remove_file(str(job.params["file_id"]))  # applied: the container is spent
+
+
+BATCH_JOB = JobKind(items=_items, apply=_apply, done=_done)

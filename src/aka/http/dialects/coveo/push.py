@@ -1,0 +1,136 @@
+"""Coveo Push API security identity routes: translation only; the rules are
+`aka.service.security_identities`. Writes are applied before the 202 answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aka.core.ports import Transaction
+from aka.http.dialects.coveo.wire import (
+    MAX_BODY,
+    DeleteIn,
+    MappingsIn,
+    OlderThanQuery,
+    OrderingQuery,
+    OrgProviderPath,
+    PermissionsIn,
+    now_ms,
+)
+from aka.http.routing import RequestContext, RouteGroup
+from aka.http.runtime import Runtime
+from aka.security.auth import Principal
+from aka.security.keys import Scope
+from aka.service import security_identities as identities
+
+PROVIDER = "/{organizationId}/providers/{providerId}"
+
+
+def _who(ctx: RequestContext[Any, Any, Any]) -> Principal:
+    assert isinstance(ctx.auth, Principal)
+    return ctx.auth
+
+
+def _ordering(query: OrderingQuery | None) -> int:
+    return query.orderingId if query is not None and query.orderingId is not None else now_ms()
+
+
+def register(group: RouteGroup, rt: Runtime) -> None:
+    common: dict[str, Any] = {
+        "status": 202,
+        "scopes": (Scope.WRITE,),
+        "errors": (400, 409),
+        "tags": ("coveo",),
+        "max_body_bytes": MAX_BODY,
+    }
+
+    @group.put(
+        PROVIDER + "/permissions",
+        body=PermissionsIn,
+        query=OrderingQuery,
+        path_params=OrgProviderPath,
+        summary="Add or update a security identity (replaces members and wellKnowns)",
+        **common,
+    )
+    async def put_permissions(
+        ctx: RequestContext[PermissionsIn, OrderingQuery, OrgProviderPath],
+    ) -> dict[str, Any]:
+        who, b, provider = _who(ctx), ctx.body, ctx.path.providerId
+        ordering = _ordering(ctx.query)
+
+        def work(tx: Transaction) -> bool:
+            return identities.put_permissions(
+                tx,
+                b.identity.identity(provider, "identity"),
+                [m.identity(provider, f"members[{n}]") for n, m in enumerate(b.members)],
+                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
+                ordering,
+                actor=who.key_id,
+            )
+
+        await rt.write(who.workspace_id, work)
+        return {}
+
+    @group.put(
+        PROVIDER + "/mappings",
+        body=MappingsIn,
+        query=OrderingQuery,
+        path_params=OrgProviderPath,
+        summary="Add or update an alias (mapped identities become one profile)",
+        **common,
+    )
+    async def put_mappings(
+        ctx: RequestContext[MappingsIn, OrderingQuery, OrgProviderPath],
+    ) -> dict[str, Any]:
+        who, b, provider = _who(ctx), ctx.body, ctx.path.providerId
+        ordering = _ordering(ctx.query)
+
+        def work(tx: Transaction) -> bool:
+            return identities.put_mappings(
+                tx,
+                b.identity.identity(provider, "identity"),
+                [m.identity(provider, f"mappings[{n}]") for n, m in enumerate(b.mappings)],
+                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
+                ordering,
+                actor=who.key_id,
+            )
+
+        await rt.write(who.workspace_id, work)
+        return {}
+
+    @group.delete(
+        PROVIDER + "/permissions",
+        body=DeleteIn,
+        query=OrderingQuery,
+        path_params=OrgProviderPath,
+        summary="Disable a security identity",
+        **common,
+    )
+    async def delete_permissions(
+        ctx: RequestContext[DeleteIn, OrderingQuery, OrgProviderPath],
+    ) -> dict[str, Any]:
+        who, b, provider = _who(ctx), ctx.body, ctx.path.providerId
+        ordering = _ordering(ctx.query)
+        await rt.write(
+            who.workspace_id,
+            lambda tx: identities.disable(
+                tx, b.identity.identity(provider, "identity"), ordering, actor=who.key_id
+            ),
+        )
+        return {}
+
+    @group.delete(
+        PROVIDER + "/permissions/olderthan",
+        query=OlderThanQuery,
+        path_params=OrgProviderPath,
+        summary="Disable the provider's identities last written with a lower orderingId",
+        **common,
+    )
+    async def delete_older_than(
+        ctx: RequestContext[None, OlderThanQuery, OrgProviderPath],
+    ) -> dict[str, Any]:
+        who, q, provider = _who(ctx), ctx.query, ctx.path.providerId
+        await rt.write(
+            who.workspace_id,
+            lambda tx: identities.disable_older_than(tx, provider, q.orderingId, actor=who.key_id),
+        )
+        return {}

@@ -1,0 +1,113 @@
+"""Coveo's wire shapes: identity bodies and the `{errorCode, message}` error face.
+
+`render_error` is this face's one mapping from aka's stable codes to Coveo's.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Final
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from aka.core.errors import Code, ErrorKind
+from aka.http.problems import Problem
+from aka.service.security_identities import Identity, kind_of
+
+_encode = msgspec.json.Encoder().encode
+
+MAX_BODY: Final = 6 * 1024 * 1024  # Coveo refuses a single request over 6 MB
+# A detail flag on a 401: no token at all (UNAUTHORIZED), not a bad one (INVALID_TOKEN).
+TOKEN_MISSING: Final = "token_missing"  # noqa: S105 (a flag name, not a secret)
+
+
+class IdentityIn(msgspec.Struct):
+    """`{name, type, additionalInfo}`; `provider` where another provider is meant."""
+
+    name: str
+    type: str | None = None
+    additionalInfo: dict[str, Any] | None = None  # noqa: N815 (Coveo's wire name)
+    provider: str | None = None
+
+    def identity(self, provider: str, where: str) -> Identity:
+        return Identity(
+            self.provider or provider,
+            self.name,
+            kind_of(self.type, f"{where}.type"),
+            dict(self.additionalInfo or {}),
+        )
+
+
+class PermissionsIn(msgspec.Struct):
+    identity: IdentityIn
+    members: list[IdentityIn] = msgspec.field(default_factory=list)
+    wellKnowns: list[IdentityIn] = msgspec.field(default_factory=list)  # noqa: N815
+
+
+class MappingsIn(msgspec.Struct):
+    identity: IdentityIn
+    mappings: list[IdentityIn] = msgspec.field(default_factory=list)
+    wellKnowns: list[IdentityIn] = msgspec.field(default_factory=list)  # noqa: N815
+
+
+class DeleteIn(msgspec.Struct):
+    identity: IdentityIn
+
+
+class OrgProviderPath(msgspec.Struct):
+    organizationId: str  # noqa: N815
+    providerId: str  # noqa: N815
+
+
+class OrderingQuery(msgspec.Struct, forbid_unknown_fields=True):
+    orderingId: int | None = None  # noqa: N815
+
+
+class OlderThanQuery(msgspec.Struct, forbid_unknown_fields=True):
+    orderingId: int  # noqa: N815
+    queueDelay: int = 15  # noqa: N815 (minutes; accepted, see docs: we apply at once)
+
+
+class ErrorOut(msgspec.Struct):
+    """Coveo's error body."""
+
+    errorCode: str  # noqa: N815
+    message: str
+
+
+def now_ms() -> int:
+    """The default `orderingId`: now, in milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+_BY_STATUS: Final = {
+    403: "ACCESS_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "IDENTITY_CONFLICT",
+    413: "REQUEST_TOO_LARGE",
+    429: "TOO_MANY_REQUESTS",
+    500: "UNEXPECTED_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def error_code(problem: Problem) -> tuple[int, str]:
+    """(HTTP status, Coveo errorCode) for a problem."""
+    if problem.status == 401:
+        return 401, "UNAUTHORIZED" if problem.details.get(TOKEN_MISSING) else "INVALID_TOKEN"
+    if problem.kind is ErrorKind.INVALID or problem.status == 422:
+        if problem.code == Code.INVALID_INPUT and " parameter `" not in problem.detail:
+            return 400, "INVALID_JSON"
+        return 400, "INVALID_PARAMETER"
+    return problem.status, _BY_STATUS.get(problem.status, "UNEXPECTED_ERROR")
+
+
+def render_error(problem: Problem, request: Request) -> Response:  # noqa: ARG001 (face signature)
+    status, code = error_code(problem)
+    headers = dict(problem.headers)
+    return Response(
+        _encode(ErrorOut(code, problem.detail)), status, headers, media_type="application/json"
+    )

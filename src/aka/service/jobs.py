@@ -1,0 +1,97 @@
+"""Background jobs: a durable row per job whose progress commits with the work it counts.
+
+A job is `queued` until a worker claims it (`running`, with a lease it renews after each
+step); `done` or `failed` at the end. A running job whose lease passed (its process
+died) is claimed again and resumes after its last committed item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import uuid_utils
+
+from aka.core.errors import AkaError, Code
+from aka.core.ports import JobRecord, Transaction
+
+ERRORS_KEPT: Final = 100  # per-item errors kept on a job; `failed` counts them all
+
+
+def create(tx: Transaction, kind: str, params: dict[str, Any], now: datetime) -> JobRecord:
+    job = JobRecord(f"job_{uuid_utils.uuid7().hex}", kind, "queued", params, now, now)
+    tx.add_job(job)
+    return job
+
+
+def get(tx: Transaction, job_id: str) -> JobRecord:
+    found = tx.job(job_id)
+    if found is None:
+        raise AkaError(Code.JOB_NOT_FOUND, f"no job {job_id!r} in this workspace", field="id")
+    return found
+
+
+def claim(tx: Transaction, now: datetime, lease: timedelta) -> JobRecord | None:
+    """The oldest runnable job, now running under a lease held until `now + lease`."""
+    for job_id in tx.runnable_jobs(now):
+        job = tx.job(job_id)
+        if job is None:
+            continue
+        claimed = replace(job, status="running", lease_until=now + lease, updated_at=now)
+        tx.save_job(claimed)
+        return claimed
+    return None
+
+
+def still_mine(tx: Transaction, job: JobRecord) -> bool:
+    """Whether the stored job is still the one this worker last saved (no other worker
+    took it over after its lease passed)."""
+    stored = tx.job(job.id)
+    return (
+        stored is not None
+        and stored.status == "running"
+        and stored.done == job.done
+        and stored.lease_until == job.lease_until
+    )
+
+
+def advance(
+    tx: Transaction,
+    job: JobRecord,
+    *,
+    done: int,
+    errors: list[dict[str, Any]],
+    now: datetime,
+    lease: timedelta,
+) -> JobRecord:
+    """Count items applied since the last step (`errors`: those that failed) and renew
+    the lease; saved in the transaction that applied them."""
+    kept = (job.errors + tuple(errors))[:ERRORS_KEPT]
+    moved = replace(
+        job,
+        done=job.done + done,
+        failed=job.failed + len(errors),
+        errors=kept,
+        updated_at=now,
+        lease_until=now + lease,
+    )
+    tx.save_job(moved)
+    return moved
+
+
+def finish(tx: Transaction, job: JobRecord, now: datetime, error: str | None = None) -> JobRecord:
+    """`done` (total = items seen), or `failed` with a job-level error (bad input file)."""
+    if error is None:
+        ended = replace(job, status="done", total=job.done, updated_at=now, lease_until=None)
+    else:
+        failure = {"item": None, "code": "job_failed", "message": error}
+        ended = replace(
+            job,
+            status="failed",
+            errors=(*job.errors, failure)[: ERRORS_KEPT + 1],
+            updated_at=now,
+            lease_until=None,
+        )
+    tx.save_job(ended)
+    return ended

@@ -1,0 +1,224 @@
+"""Security identities (what the Coveo door asks of the graph): push, map, disable, expand.
+
+An identity `{provider, name, type, additionalInfo}` is the identifier
+`provider:name` with that kind and attributes. Each write carries an ordering id: an
+update older than the last one applied to the same identity is dropped, and the push
+record (`Transaction.push_record`) keeps that id and the groups its `wellKnowns`
+granted, so the next push replaces exactly those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aka.core import normalize
+from aka.core.errors import AkaError, Code
+from aka.core.graph import EXPAND_MAX_DEPTH
+from aka.core.model import IdentifierKey, Kind, ResolvedProfile
+from aka.core.ports import PushRecord, Transaction
+from aka.service import groups, identities, merges, queries
+from aka.service.identities import NewIdentifier
+from aka.service.refs import ProfileRef
+
+_KINDS = {k.value.replace("_", ""): k for k in Kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    provider: str
+    name: str
+    kind: Kind = Kind.UNKNOWN
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+
+def kind_of(raw: Any, field: str = "type") -> Kind:
+    """`USER`, `User`, `user`, `VIRTUAL_GROUP`, `VirtualGroup`, `virtual-group`: any case
+    and separator; anything else is VALUE_INVALID."""
+    if raw is None:
+        return Kind.UNKNOWN
+    found = _KINDS.get(re.sub(r"[\s_-]", "", str(raw)).upper())
+    if found is None:
+        raise AkaError(
+            Code.VALUE_INVALID,
+            f"{field} {raw!r} is not one of USER, GROUP, VIRTUAL_GROUP, UNKNOWN",
+            field=field,
+        )
+    return found
+
+
+def _key(tx: Transaction, identity: Identity, where: str) -> IdentifierKey:
+    return normalize.identifier_key(identity.provider, identity.name, tx.settings(), field=where)
+
+
+def _newer(tx: Transaction, key: IdentifierKey, ordering_id: int) -> tuple[bool, PushRecord | None]:
+    """(apply?, the current push record): not applied when an update with a higher
+    ordering id was applied already; an equal id is applied again (a retry)."""
+    record = tx.push_record(key)
+    return record is None or ordering_id >= record.ordering_id, record
+
+
+def ensure(
+    tx: Transaction,
+    identity: Identity,
+    *,
+    actor: str | None,
+    where: str = "identity",
+    into: str | None = None,
+) -> str:
+    """The profile of this identity; an unknown one joins profile `into` (or a new
+    profile), an existing one takes the given kind and attributes and is enabled."""
+    key = _key(tx, identity, where)
+    found = tx.identifier(key)
+    info = dict(identity.info)
+    if found is None:
+        item = NewIdentifier(key.namespace, key.value, kind=identity.kind, attributes=info)
+        target = ProfileRef.by_id(into) if into is not None else None
+        linked = identities.link(tx, target, item, actor=actor, field_prefix=where)
+        return linked.profile.profile.id
+    identities.update_identifier(
+        tx,
+        key.namespace,
+        key.value,
+        kind=identity.kind,
+        disabled=False,
+        attributes=info,
+        actor=actor,
+    )
+    return found.profile_id
+
+
+def _grant(
+    tx: Transaction,
+    profile_id: str,
+    previous: PushRecord | None,
+    well_knowns: Sequence[Identity],
+    *,
+    actor: str | None,
+) -> tuple[IdentifierKey, ...]:
+    """Make the profile a member of exactly the given well-known groups among those the
+    last push granted; memberships from elsewhere stay."""
+    wanted: dict[str, IdentifierKey] = {}
+    for n, group in enumerate(well_knowns):
+        where = f"wellKnowns[{n}]"
+        wanted[ensure(tx, group, actor=actor, where=where)] = _key(tx, group, where)
+    current = {e.group_id for e in tx.groups_of([profile_id])}
+    for old in previous.granted if previous else ():
+        held = tx.identifier(old)
+        if held is not None and held.profile_id not in wanted and held.profile_id in current:
+            groups.remove_member(
+                tx, ProfileRef.by_id(held.profile_id), ProfileRef.by_id(profile_id), actor=actor
+            )
+    for group_id in wanted:
+        if group_id != profile_id:
+            groups.add_member(
+                tx, ProfileRef.by_id(group_id), ProfileRef.by_id(profile_id), actor=actor
+            )
+    return tuple(sorted(set(wanted.values())))
+
+
+def put_permissions(
+    tx: Transaction,
+    identity: Identity,
+    members: Sequence[Identity],
+    well_knowns: Sequence[Identity],
+    ordering_id: int,
+    *,
+    actor: str | None,
+) -> bool:
+    """Upsert the identity; its members become exactly `members`, its granted groups
+    `well_knowns`. False when dropped as older than the last update applied."""
+    key = _key(tx, identity, "identity")
+    newer, record = _newer(tx, key, ordering_id)
+    if not newer:
+        return False
+    profile_id = ensure(tx, identity, actor=actor)
+    wanted = {ensure(tx, m, actor=actor, where=f"members[{n}]") for n, m in enumerate(members)}
+    wanted.discard(profile_id)
+    for edge in tx.memberships_touching(profile_id):
+        if edge.group_id == profile_id and edge.member_id not in wanted:
+            groups.remove_member(
+                tx, ProfileRef.by_id(profile_id), ProfileRef.by_id(edge.member_id), actor=actor
+            )
+    for member_id in sorted(wanted):
+        groups.add_member(
+            tx, ProfileRef.by_id(profile_id), ProfileRef.by_id(member_id), actor=actor
+        )
+    granted = _grant(tx, profile_id, record, well_knowns, actor=actor)
+    tx.save_push_record(key, PushRecord(ordering_id, granted))
+    return True
+
+
+def put_mappings(
+    tx: Transaction,
+    identity: Identity,
+    mappings: Sequence[Identity],
+    well_knowns: Sequence[Identity],
+    ordering_id: int,
+    *,
+    actor: str | None,
+) -> bool:
+    """The identity and every mapped identity become one profile. A mapped identity on
+    another profile is an explicit "same person": that profile is merged in (refused
+    for two identified profiles). False when dropped as older."""
+    key = _key(tx, identity, "identity")
+    newer, record = _newer(tx, key, ordering_id)
+    if not newer:
+        return False
+    profile_id = ensure(tx, identity, actor=actor)
+    for n, mapped in enumerate(mappings):
+        where = f"mappings[{n}]"
+        other = ensure(tx, mapped, actor=actor, where=where, into=profile_id)
+        if other != profile_id:
+            merges.merge(tx, ProfileRef.by_id(profile_id), ProfileRef.by_id(other), actor=actor)
+    granted = _grant(tx, profile_id, record, well_knowns, actor=actor)
+    tx.save_push_record(key, PushRecord(ordering_id, granted))
+    return True
+
+
+def disable(tx: Transaction, identity: Identity, ordering_id: int, *, actor: str | None) -> bool:
+    """Mark the identity disabled (kept, left out of expansion). An unknown identity is
+    nothing to disable. False when dropped as older."""
+    key = _key(tx, identity, "identity")
+    newer, record = _newer(tx, key, ordering_id)
+    if not newer:
+        return False
+    if tx.identifier(key) is not None:
+        identities.update_identifier(tx, key.namespace, key.value, disabled=True, actor=actor)
+    granted = record.granted if record is not None else ()
+    tx.save_push_record(key, PushRecord(ordering_id, granted))
+    return True
+
+
+def disable_older_than(
+    tx: Transaction, provider: str, ordering_id: int, *, actor: str | None
+) -> int:
+    """Disable every identity of the provider last written with a lower ordering id;
+    how many were disabled now."""
+    namespace = normalize.namespace(provider, "providerId")
+    count = 0
+    for key in tx.pushed_before(namespace, ordering_id):
+        found = tx.identifier(key)
+        if found is not None and not found.disabled:
+            identities.update_identifier(tx, key.namespace, key.value, disabled=True, actor=actor)
+            count += 1
+    return count
+
+
+def parents(
+    tx: Transaction, member: Identity, *, recursive: bool = True
+) -> list[tuple[IdentifierKey, Kind]] | None:
+    """Every enabled identity the member is an alias of (its profile's other
+    identifiers) or belongs to (the identifiers of every group above it; direct groups
+    only unless `recursive`), sorted; None for an unknown or disabled member."""
+    key = normalize.lookup_key(member.provider, member.name, tx.settings())
+    found = tx.identifier(key)
+    if found is None or found.disabled:
+        return None
+    depth = EXPAND_MAX_DEPTH if recursive else 1
+    expansion = queries.expand(tx, ProfileRef.by_id(found.profile_id), max_depth=depth)
+    everyone: list[ResolvedProfile] = [expansion.profile, *expansion.groups]
+    seen = {(i.key, i.kind) for p in everyone for i in p.identifiers if i.key != key}
+    return sorted(seen)
