@@ -129,3 +129,37 @@ class Log:
 
     def member(self, group_id: str, member_id: str) -> Event:
         return self.add(ev.MEMBERSHIP_ADDED, group_id, group_id=group_id, member_id=member_id)
+
+
+def merge_payload(keep: str, merge: str, **extra: Any) -> dict[str, Any]:
+    """A merge event's payload in which nothing moved, with `extra` fields on top."""
+    payload: dict[str, Any] = {
+        "keep": keep,
+        "merge": merge,
+        "identifiers": [],
+        "demoted": [],
+        "memberships": [],
+        "tombstones": [],
+        "external_id_moved": None,
+        "attributes_added": {},
+    }
+    payload.update(extra)
+    return payload
+
+
+def unmerge_payload(merge_seq: int, keep: str, merge: str, **extra: Any) -> dict[str, Any]:
+    """An undo event's payload that restored nothing, with `extra` fields on top."""
+    payload: dict[str, Any] = {
+        "merge_seq": merge_seq,
+        "keep": keep,
+        "merge": merge,
+        "identifiers": [],
+        "promoted": [],
+        "memberships_removed": [],
+        "memberships_restored": [],
+        "tombstones": [],
+        "external_id_moved": None,
+        "attributes_removed": [],
+    }
+    payload.update(extra)
+    return payload

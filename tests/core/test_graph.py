@@ -13,7 +13,7 @@ from aka.core.errors import AkaError, Code
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.settings import WorkspaceSettings
 
-from .builders import a_profile, an_edge, an_event, an_identifier, identifiers
+from .builders import a_profile, an_edge, an_event, an_identifier, identifiers, merge_payload
 
 DEFAULTS = WorkspaceSettings()
 
@@ -221,17 +221,7 @@ def test_plan_merge_rewrites_edges_and_marks_the_dropped_ones() -> None:
 
 
 def merge_event(keep: Profile, merge: Profile, *, seq: int, **payload: object) -> Event:
-    full: dict[str, object] = {
-        "keep": keep.id,
-        "merge": merge.id,
-        "identifiers": [],
-        "demoted": [],
-        "memberships": [],
-        "tombstones": [],
-        "external_id_moved": None,
-        "attributes_added": {},
-    }
-    full.update(payload)
+    full = merge_payload(keep.id, merge.id, **payload)
     return an_event(ev.PROFILE_MERGED, seq=seq, profile_id=keep.id, **full)
 
 

@@ -8,41 +8,9 @@ from aka.core import events as ev
 from aka.core.model import IdentifierKey, Kind
 from aka.core.state import GraphState, ReplayError
 
-from .builders import Log, an_event
+from .builders import Log, an_event, merge_payload, unmerge_payload
 
 K = IdentifierKey
-
-
-def merge_payload(keep: str, merge: str, **extra: object) -> dict[str, object]:
-    payload: dict[str, object] = {
-        "keep": keep,
-        "merge": merge,
-        "identifiers": [],
-        "demoted": [],
-        "memberships": [],
-        "tombstones": [],
-        "external_id_moved": None,
-        "attributes_added": {},
-    }
-    payload.update(extra)
-    return payload
-
-
-def unmerge_payload(merge_seq: int, keep: str, merge: str, **extra: object) -> dict[str, object]:
-    payload: dict[str, object] = {
-        "merge_seq": merge_seq,
-        "keep": keep,
-        "merge": merge,
-        "identifiers": [],
-        "promoted": [],
-        "memberships_removed": [],
-        "memberships_restored": [],
-        "tombstones": [],
-        "external_id_moved": None,
-        "attributes_removed": [],
-    }
-    payload.update(extra)
-    return payload
 
 
 # --- profiles --------------------------------------------------------------------------

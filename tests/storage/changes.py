@@ -13,6 +13,7 @@ from typing import Any
 from aka.core import events as ev
 from aka.core.events import Change
 from aka.core.model import IdentifierKey
+from tests.core.builders import merge_payload, unmerge_payload
 
 EMAIL = "email"
 
@@ -79,34 +80,12 @@ def keys(*pairs: tuple[str, str]) -> list[list[str]]:
 
 def merged(keep: str, merge: str, **payload: Any) -> Change:
     """A merge of `merge` into `keep`; payload fields default to "nothing moved"."""
-    full: dict[str, Any] = {
-        "keep": keep,
-        "merge": merge,
-        "identifiers": [],
-        "demoted": [],
-        "memberships": [],
-        "tombstones": [],
-        "external_id_moved": None,
-        "attributes_added": {},
-    }
-    full.update(payload)
-    return Change(ev.PROFILE_MERGED, keep, full, "test")
+    return Change(ev.PROFILE_MERGED, keep, merge_payload(keep, merge, **payload), "test")
 
 
 def unmerged(merge_seq: int, keep: str, merge: str, **payload: Any) -> Change:
-    full: dict[str, Any] = {
-        "merge_seq": merge_seq,
-        "keep": keep,
-        "merge": merge,
-        "identifiers": [],
-        "promoted": [],
-        "memberships_removed": [],
-        "memberships_restored": [],
-        "tombstones": [],
-        "external_id_moved": None,
-        "attributes_removed": [],
-    }
-    full.update(payload)
+    """The undo of merge `merge_seq`; payload fields default to "nothing restored"."""
+    full = unmerge_payload(merge_seq, keep, merge, **payload)
     return Change(ev.PROFILE_UNMERGED, keep, full, "test")
 
 

@@ -21,6 +21,7 @@ import anyio.to_thread
 from aka.core.errors import AkaError
 from aka.core.ports import JobRecord, Store, Transaction
 from aka.service import jobs
+from aka.service.batch import attempt
 
 log = logging.getLogger("aka.jobs")
 
@@ -119,12 +120,10 @@ class JobWorker:
                 return replace(job, status="lost")  # another worker took it over
             errors: list[dict[str, Any]] = []
             for n, (section, item) in enumerate(step):
-                try:
-                    with tx.savepoint():
-                        kind.apply(tx, job, section, item)
-                except AkaError as error:
+                refused = attempt(tx, kind.apply, job, section, item)
+                if isinstance(refused, AkaError):
                     where = {"item": job.done + n, "section": section}
-                    errors.append({**where, "code": str(error.code), "message": error.message})
+                    errors.append({**where, "code": str(refused.code), "message": refused.message})
             now = datetime.now(UTC)
             job = jobs.advance(tx, job, done=len(step), errors=errors, now=now, lease=self.lease)
             if last:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aka.core.errors import AkaError
 from aka.core.ports import Transaction
@@ -11,21 +11,25 @@ from aka.core.ports import Transaction
 T = TypeVar("T")
 
 
+def attempt(tx: Transaction, work: Callable[..., T], *args: Any, **kwargs: Any) -> T | AkaError:
+    """`work(tx, *args, **kwargs)` in its own savepoint: its result, or its refusal
+    (AkaError) with its changes undone while the transaction goes on.
+
+    Anything else (a database failure) propagates and the whole transaction rolls back,
+    so a batch never commits half of what a crash interrupted. Every per-item door
+    (the native batch, Braze's item lists, Mimecast's `data`, a Coveo job's step) runs
+    its items through here.
+    """
+    try:
+        with tx.savepoint():
+            return work(tx, *args, **kwargs)
+    except AkaError as refused:
+        return refused
+
+
 def run_each(
     tx: Transaction, operations: Sequence[Callable[[Transaction], T]]
 ) -> list[T | AkaError]:
-    """Run the operations in order inside `tx`, each in its own savepoint.
-
-    A refused operation (AkaError) is rolled back alone and reported in its place;
-    later operations see the graph as the earlier successful ones left it. Anything
-    else (a database failure) propagates and the whole transaction rolls back, so a
-    batch never commits half of what a crash interrupted.
-    """
-    results: list[T | AkaError] = []
-    for operation in operations:
-        try:
-            with tx.savepoint():
-                results.append(operation(tx))
-        except AkaError as refused:
-            results.append(refused)
-    return results
+    """Run the operations in order inside `tx`, each through `attempt`; later operations
+    see the graph as the earlier successful ones left it."""
+    return [attempt(tx, operation) for operation in operations]

@@ -6,8 +6,7 @@ and the others still apply, as Braze processes items independently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aka.core.errors import AkaError
 from aka.core.ports import Transaction
@@ -17,22 +16,12 @@ from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
 from aka.service import aliases, identities
 from aka.service.aliases import IdentifyOutcome
+from aka.service.batch import attempt
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
-T = TypeVar("T")
 TAGS = ("braze",)
 EMAIL = "email"
-
-
-def attempt(tx: Transaction, work: Callable[..., T], *args: Any, **kwargs: Any) -> T | AkaError:
-    """`work(tx, *args, **kwargs)` in a savepoint: its result, or the refusal with its
-    changes undone."""
-    try:
-        with tx.savepoint():
-            return work(tx, *args, **kwargs)
-    except AkaError as error:
-        return error
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:

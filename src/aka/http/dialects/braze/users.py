@@ -8,11 +8,12 @@ from aka.core.errors import AkaError, Code
 from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
 from aka.http.dialects.braze import schemas as s
-from aka.http.dialects.braze.aliases import EMAIL, TAGS, attempt
+from aka.http.dialects.braze.aliases import EMAIL, TAGS
 from aka.http.dialects.braze.wire import check_count, decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
 from aka.service import erasure, merges, refs
+from aka.service.batch import attempt
 from aka.service.refs import ProfileRef
 
 EXPORT_FIELDS: Final = (

@@ -17,6 +17,7 @@ from aka.http.runtime import Runtime
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import email_aliases as mail
+from aka.service.batch import attempt
 
 ITEMS_MAX = 500  # items per request; more is refused whole (413)
 
@@ -78,12 +79,11 @@ async def _each(
         data: list[Any] = []
         fail: list[FailOut] = []
         for item in items:
-            try:
-                decoded = _decode(item, shape)
-                with tx.savepoint():
-                    data.append(work(tx, decoded))
-            except AkaError as error:
-                fail.append(item_failure(item, error))
+            result = attempt(tx, lambda t, raw=item: work(t, _decode(raw, shape)))
+            if isinstance(result, AkaError):
+                fail.append(item_failure(item, result))
+            else:
+                data.append(result)
         return data, fail
 
     data, fail = await rt.write(who.workspace_id, run)
