@@ -8,15 +8,12 @@ Every test runs on each backend of `tests.backends` (memory, SQLite, PostgreSQL)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from aka.app import build_app
-from aka.config import Settings
 from aka.core.ports import Store
 from aka.service import admin
 from tests.http.conftest import ADMIN_KEY, bearer
@@ -24,17 +21,6 @@ from tests.http.conftest import ADMIN_KEY, bearer
 ERROR_NAMES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
                429: "Too Many Requests"}  # fmt: skip
-
-
-@pytest.fixture
-def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
-    return Settings(database_url=database_url, admin_key=ADMIN_KEY, **settings_overrides)
-
-
-@pytest.fixture
-def client(settings: Settings, store: Store) -> Iterator[TestClient]:
-    with TestClient(build_app(settings, store=store)) as c:
-        yield c
 
 
 class Appizer:

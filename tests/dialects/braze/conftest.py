@@ -9,15 +9,12 @@ Every test runs on each backend of `tests.backends` (memory, SQLite, PostgreSQL)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from aka.app import build_app
-from aka.config import Settings
 from aka.core.ports import Store
 from aka.service import admin
 from tests.http.conftest import ADMIN_KEY, Api, bearer
@@ -60,18 +57,6 @@ LISTS: dict[str, tuple[str, Any]] = {
     "/users/delete": ("external_ids", "nobody"),
     "/users/export/ids": ("external_ids", "nobody"),
 }
-
-
-@pytest.fixture
-def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
-    return Settings(database_url=database_url, admin_key=ADMIN_KEY, **settings_overrides)
-
-
-@pytest.fixture
-def client(settings: Settings, store: Store) -> Iterator[TestClient]:
-    """The app with no default credentials: each request says how it authenticates."""
-    with TestClient(build_app(settings, store=store)) as c:
-        yield c
 
 
 class Braze:

@@ -17,8 +17,8 @@ from starlette.testclient import TestClient
 from aka.app import build_app
 from aka.config import Settings
 from aka.core.ports import Store
+from tests.http.conftest import ADMIN_KEY
 
-ADMIN_KEY = "test-admin-key"
 ORG = "default"
 
 
@@ -106,11 +106,6 @@ def coveo_error(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert set(body) == {"errorCode", "message"}
     assert body["errorCode"] == code
     return body
-
-
-@pytest.fixture
-def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
-    return Settings(database_url=database_url, admin_key=ADMIN_KEY, **settings_overrides)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,12 +17,10 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from aka.app import build_app
-from aka.config import Settings
 from aka.core.ports import Store
 from aka.service import mimecast_keys
+from tests.http.conftest import ADMIN_KEY
 
-ADMIN_KEY = "test-admin-key"
 WORKSPACE = "default"
 
 
@@ -96,17 +93,6 @@ def issue(store: Store, *scopes: str, workspace: str = WORKSPACE) -> dict[str, s
         "app_id": creds.app_id,
         "app_key": creds.app_key,
     }
-
-
-@pytest.fixture
-def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
-    return Settings(database_url=database_url, admin_key=ADMIN_KEY, **settings_overrides)
-
-
-@pytest.fixture
-def client(settings: Settings, store: Store) -> Iterator[TestClient]:
-    with TestClient(build_app(settings, store=store)) as c:
-        yield c
 
 
 @pytest.fixture
