@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from aka.core import normalize
@@ -285,3 +287,13 @@ def test_an_external_id_has_the_value_limits() -> None:
         with pytest.raises(AkaError) as caught:
             normalize.external_id(bad)
         assert caught.value.code is Code.EXTERNAL_ID_INVALID
+
+
+def test_the_control_character_check_agrees_with_unicodedata_on_every_code_point() -> None:
+    """The fast regex refuses exactly the code points of category Cc and Cs."""
+    disagree = [
+        cp
+        for cp in range(0x110000)
+        if normalize.has_control(chr(cp)) != (unicodedata.category(chr(cp)) in ("Cc", "Cs"))
+    ]
+    assert disagree == []

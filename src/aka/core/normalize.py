@@ -8,6 +8,7 @@ together (`null`, `0`, ...) never becomes one.
 from __future__ import annotations
 
 import contextlib
+import re
 import unicodedata
 
 from aka.core.errors import AkaError, Code
@@ -21,10 +22,16 @@ EMAIL_LOCAL_MAX = 64
 EMAIL_DOMAIN_MAX = 253
 
 
-def _has_control(text: str) -> bool:
-    # Cc are C0/C1 controls (NUL, newline, ESC...); Cs are lone surrogates, which
-    # cannot be stored as UTF-8 at all.
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F (C0/C1 controls: NUL,
+# newline, ESC...); Cs is U+D800-U+DFFF (lone surrogates cannot be stored as UTF-8 at
+# all). One regex search is ~10x faster than asking unicodedata per character, which
+# matters at bulk-load rates (`tests/core` checks both agree on every code point).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def has_control(text: str) -> bool:
+    """Whether the text holds a C0/C1 control character or a lone surrogate."""
+    return _CONTROL.search(text) is not None
 
 
 def clean_text(raw: object, field: str, *, code: Code, max_bytes: int) -> str:
@@ -32,7 +39,7 @@ def clean_text(raw: object, field: str, *, code: Code, max_bytes: int) -> str:
     if not isinstance(raw, str):
         raise AkaError(code, f"{field} must be a string", field=field)
     text = unicodedata.normalize("NFC", raw)
-    if _has_control(text):
+    if has_control(text):
         raise AkaError(code, f"{field} must not contain control characters", field=field)
     size = len(text.encode("utf-8"))
     if size == 0:
@@ -52,7 +59,7 @@ def namespace(raw: object, field: str = "namespace") -> str:
     if not isinstance(raw, str):
         raise AkaError(Code.NAMESPACE_INVALID, f"{field} must be a string", field=field)
     text = unicodedata.normalize("NFC", raw)
-    if _has_control(text):
+    if has_control(text):
         raise AkaError(
             Code.NAMESPACE_INVALID, f"{field} must not contain control characters", field=field
         )

@@ -144,6 +144,18 @@ class Transaction(Protocol):
     def count_in_namespace(self, profile_id: str, namespace: str) -> int:
         """How many identifiers of this namespace the profile holds."""
 
+    # --- many at once (bulk paths: one statement per chunk, never one per item) -------
+    def identifiers_by_keys(
+        self, keys: Collection[IdentifierKey]
+    ) -> dict[IdentifierKey, Identifier]:
+        """The stored identifiers among these keys; absent keys are simply not in the map."""
+
+    def profiles_by_ids(self, profile_ids: Collection[str]) -> dict[str, Profile]:
+        """The profiles (live or tombstone) among these ids."""
+
+    def profiles_by_external_ids(self, external_ids: Collection[str]) -> dict[str, Profile]:
+        """The profiles (live or tombstone) holding these external ids, by external id."""
+
     # --- memberships -------------------------------------------------------------
     def memberships_touching(self, profile_id: str) -> list[Membership]:
         """Every edge where the profile is the group or the member, sorted."""
@@ -157,6 +169,16 @@ class Transaction(Protocol):
         actor = change.actor)
         and apply its effect to the stored graph exactly as `GraphState.apply` does,
         in this transaction. Returns the event as stored."""
+
+    def append_many(self, changes: Sequence[Change], at: datetime) -> list[Event]:
+        """Exactly `append` of each change in order, all stamped `at`, as one unit: if
+        any is refused (ReplayError), none is applied and no seq is used. Backends write
+        the rows with multi-row statements; only `profile.created` and
+        `identifier.linked` are guaranteed a fast path, other types may be appended one
+        by one."""
+
+    def last_seq(self) -> int:
+        """The seq of the workspace's newest event (0 when there is none)."""
 
     def event(self, seq: int) -> Event | None:
         """The event with this sequence number, or None."""
@@ -265,6 +287,16 @@ class Transaction(Protocol):
 
     def remove_file(self, file_id: str) -> None:
         """Forget the container and its content."""
+
+    # --- paging through the live graph (export) ---------------------------------------
+    def profiles_page(self, after_id: str | None, limit: int) -> list[Profile]:
+        """Up to `limit` live profiles (no tombstones) with id > `after_id` (all when
+        None), in id order. Paging with the last id seen visits each live profile once.
+        (aka's ids are lower-case UUIDs, which every backend orders alike.)"""
+
+    def memberships_page(self, after: tuple[str, str] | None, limit: int) -> list[Membership]:
+        """Up to `limit` edges with (group_id, member_id) > `after` (all when None), in
+        (group_id, member_id) order."""
 
 
 class Store(Protocol):

@@ -7,6 +7,7 @@ together (`null`, `0`, `unknown`, ...) are refused as identifiers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -66,7 +67,7 @@ class WorkspaceSettings:
     def blocked_for(self, namespace: str) -> frozenset[str]:
         rule = self.rule_for(namespace)
         values = self.blocked_values if rule.blocked_values is None else rule.blocked_values
-        return frozenset(v.strip().casefold() for v in values)
+        return _folded(values)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,3 +199,9 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise AkaError(Code.SETTINGS_INVALID, "must be a list of strings", field=where)
     return tuple(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(values: tuple[str, ...]) -> frozenset[str]:
+    # Asked once per identifier checked: at bulk-load rates the set is worth keeping.
+    return frozenset(v.strip().casefold() for v in values)

@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aka.core.errors import AkaError, Code
-from aka.core.ports import Store
+from aka.core.ports import KeyRecord, Store
 from aka.core.rates import Rate, parse_limits
 from aka.security.keys import hash_secret
 
 log = logging.getLogger("aka.security")
 _warned_keys: set[str] = set()  # keys whose bad stored limits were logged once already
+# Principals by secret hash, with the record each was made from (`authenticate_secret`).
+_principals: dict[str, tuple[KeyRecord, Principal]] = {}
+_PRINCIPALS_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,26 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+def cached_principal(store: Store, secret: str | None) -> Principal | None:
+    """The principal behind `secret` when it is known without asking the database: the
+    store keeps the key in memory (`cached_key`, PostgreSQL) and it is still good.
+    None means "ask" (`authenticate_secret`, which may block on the network); so does a
+    store that keeps no keys in memory, such as SQLite, whose lookup is a local read.
+
+    Lets the HTTP layer skip the worker-thread hop a networked lookup needs."""
+    peek = getattr(store, "cached_key", None)
+    if peek is None or not secret:
+        return None
+    secret_hash = hash_secret(secret)
+    record = peek(secret_hash)
+    if record is None or record.revoked_at is not None:
+        return None
+    made = _principals.get(secret_hash)
+    if made is not None and made[0] is record:
+        return made[1]
+    return None
+
+
 def authenticate_secret(store: Store, secret: str | None) -> Principal:
     """The principal behind a key's secret; 401 for a missing, unknown or revoked key."""
     if not secret:
@@ -44,13 +67,23 @@ def authenticate_secret(store: Store, secret: str | None) -> Principal:
             "an API key is required: send 'Authorization: Bearer <key>'",
             field="Authorization",
         )
-    record = store.key_by_hash(hash_secret(secret))
+    secret_hash = hash_secret(secret)
+    record = store.key_by_hash(secret_hash)
     if record is None or record.revoked_at is not None:
         raise AkaError(
             Code.UNAUTHENTICATED, "the API key is unknown or revoked", field="Authorization"
         )
+    # The principal is derived from the record alone: made again only when the store
+    # hands back a different record (revoked, or another key with this hash).
+    made = _principals.get(secret_hash)
+    if made is not None and (made[0] is record or made[0] == record):
+        return made[1]
     limits = _key_limits(record.id, record.extra)
-    return Principal(record.id, record.workspace_id, frozenset(record.scopes), limits)
+    principal = Principal(record.id, record.workspace_id, frozenset(record.scopes), limits)
+    if len(_principals) >= _PRINCIPALS_MAX:
+        _principals.clear()
+    _principals[secret_hash] = (record, principal)
+    return principal
 
 
 def _key_limits(key_id: str, extra: dict[str, Any] | None) -> Mapping[str, Rate]:

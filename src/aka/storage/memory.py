@@ -104,6 +104,24 @@ class MemoryTransaction:
             if i.profile_id == profile_id and i.namespace == namespace
         )
 
+    def identifiers_by_keys(
+        self, keys: Collection[IdentifierKey]
+    ) -> dict[IdentifierKey, Identifier]:
+        found = self._ws.graph.identifiers
+        return {key: found[key] for key in keys if key in found}
+
+    def profiles_by_ids(self, profile_ids: Collection[str]) -> dict[str, Profile]:
+        found = self._ws.graph.profiles
+        return {pid: found[pid] for pid in profile_ids if pid in found}
+
+    def profiles_by_external_ids(self, external_ids: Collection[str]) -> dict[str, Profile]:
+        wanted = set(external_ids)
+        return {
+            p.external_id: p
+            for p in self._ws.graph.profiles.values()
+            if p.external_id is not None and p.external_id in wanted
+        }
+
     # memberships
     def memberships_touching(self, profile_id: str) -> list[Membership]:
         return self._ws.graph.edges_touching(profile_id)
@@ -118,23 +136,32 @@ class MemoryTransaction:
 
     # event log
     def append(self, change: Change) -> Event:
-        seq = self._ws.record.last_seq + 1
-        event = Event(
-            seq=seq,
-            type=change.type,
-            profile_id=change.profile_id,
-            at=datetime.now(UTC),
-            actor=change.actor,
-            payload=copy.deepcopy(change.payload),
-        )
+        return self.append_many([change], datetime.now(UTC))[0]
+
+    def append_many(self, changes: Sequence[Change], at: datetime) -> list[Event]:
+        first = self._ws.record.last_seq + 1
+        written = [
+            Event(
+                seq=seq,
+                type=change.type,
+                profile_id=change.profile_id,
+                at=at,
+                actor=change.actor,
+                payload=copy.deepcopy(change.payload),
+            )
+            for seq, change in enumerate(changes, start=first)
+        ]
         # Apply on a copy first: a refused event must leave no trace and no seq gap,
         # as the SQL stores' savepointed append does.
         graph = copy.deepcopy(self._ws.graph)
-        graph.apply(event)
+        graph.apply_all(written)
         self._ws.graph = graph
-        self._ws.record = replace(self._ws.record, last_seq=seq)
-        self._ws.events.append(event)
-        return event
+        self._ws.record = replace(self._ws.record, last_seq=first + len(written) - 1)
+        self._ws.events.extend(written)
+        return written
+
+    def last_seq(self) -> int:
+        return self._ws.record.last_seq
 
     def event(self, seq: int) -> Event | None:
         if 1 <= seq <= len(self._ws.events):
@@ -298,6 +325,26 @@ class MemoryTransaction:
 
     def save_settings(self, settings: WorkspaceSettings) -> None:
         self._ws.record = replace(self._ws.record, settings=settings)
+
+    # paging through the live graph (export)
+    def profiles_page(self, after_id: str | None, limit: int) -> list[Profile]:
+        live = sorted(
+            (
+                p
+                for p in self._ws.graph.profiles.values()
+                if p.merged_into is None and (after_id is None or p.id > after_id)
+            ),
+            key=lambda p: p.id,
+        )
+        return live[:limit]
+
+    def memberships_page(self, after: tuple[str, str] | None, limit: int) -> list[Membership]:
+        edges = sorted(
+            Membership(g, m, seq)
+            for (g, m), seq in self._ws.graph.memberships.items()
+            if after is None or (g, m) > after
+        )
+        return edges[:limit]
 
 
 class MemoryStore:

@@ -14,17 +14,24 @@ that committed between two of its statements.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Final
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import PoolProxiedConnection
 
+from aka.core.ports import KeyRecord
+from aka.core.settings import WorkspaceSettings
 from aka.storage.sql_common import WRITE_OPTION
 from aka.storage.sql_store import SqlStore
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import workspaces
+from aka.storage.ttl_cache import TtlCache
 
 DRIVER: Final = "postgresql+psycopg"
 # `postgres://` is what Heroku-style platforms hand out; SQLAlchemy dropped the alias.
@@ -38,6 +45,9 @@ POOL_SIZE: Final = 16
 MAX_OVERFLOW: Final = 8
 POOL_TIMEOUT_S: Final = 30
 CONNECT_TIMEOUT_S: Final = 5
+# How long a process trusts what it read of a key and of a workspace's settings (`_Caches`).
+KEY_CACHE_S: Final = 2.0
+SETTINGS_CACHE_S: Final = 2.0
 # The bound on waiting for a lock (another writer of the workspace), as SQLite's
 # busy_timeout bounds waiting for its write lock: a stuck writer turns into an error,
 # not a pile-up of requests that wait forever.
@@ -86,7 +96,9 @@ def postgres_engine(
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,
         # A connection the server or a proxy dropped while idle is replaced on checkout
-        # instead of failing the request that drew it.
+        # instead of failing the request that drew it. A round trip per checkout, but
+        # the hot paths check out once per round of many requests (`read_batch`, group
+        # commit) and keys and settings come from `_Caches`.
         pool_pre_ping=True,
         # Said explicitly: the write path is correct *because* each statement after the
         # workspace lock sees the latest commit; a server-wide default of REPEATABLE READ
@@ -115,6 +127,20 @@ def lock_workspace(conn: Connection, workspace_id: str) -> bool:
 
 
 class PostgresTransaction(SqlTransaction):
+    # What this transaction changed of what the store caches (`_Caches`): the store
+    # evicts it once the transaction committed.
+    _settings_saved = False
+    _keys_removed: tuple[str, ...] = ()
+
+    def save_settings(self, settings: WorkspaceSettings) -> None:
+        super().save_settings(settings)
+        self._settings_saved = True
+
+    def remove_key(self, key_id: str) -> bool:
+        removed = super().remove_key(key_id)
+        self._keys_removed = (*self._keys_removed, key_id)
+        return removed
+
     def lock_profiles(self, profile_ids: Sequence[str]) -> None:
         """`FOR UPDATE` row locks in id order. The workspace lock already serialises this
         workspace's writers, so these never wait today; they are where finer-grained
@@ -124,8 +150,39 @@ class PostgresTransaction(SqlTransaction):
     _dialect_insert = staticmethod(pg_insert)
 
 
+class _Caches:
+    """What a process keeps of rarely changing rows, each for a short time: a lookup is
+    a round trip here (not a local read, as on SQLite), and every request makes one.
+
+    - API keys by secret hash (`KEY_CACHE_S`): a key revoked through another process
+      (another server, `aka keys revoke`) is refused within that time; one revoked
+      through this process at once.
+    - Workspace settings as stored JSON text, for read-only transactions only
+      (`SETTINGS_CACHE_S`): a change made through another process applies to this
+      process's reads within that time; writers always read them afresh. Workspaces are
+      never deleted, so a cached entry also proves that the workspace exists.
+    """
+
+    def __init__(self, key_s: float, settings_s: float) -> None:
+        self.keys: TtlCache[str, KeyRecord] = TtlCache(key_s)
+        self.settings: TtlCache[str, str] = TtlCache(settings_s)
+
+    def forget_key(self, key_id: str) -> None:
+        self.keys.evict_where(lambda key: key.id == key_id)
+
+    def forget_changes_of(self, tx: PostgresTransaction) -> None:
+        """After `tx` committed. A reader that read the old rows before the commit
+        does not cache them after it (`TtlCache.put(since=)`)."""
+        if tx._settings_saved:
+            self.settings.evict(tx.workspace_id)
+        for key_id in tx._keys_removed:
+            self.forget_key(key_id)
+
+
 class PostgresStore(SqlStore):
-    """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`."""
+    """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`.
+
+    Keys and, for readers, workspace settings are cached briefly (`_Caches`)."""
 
     transaction_class = PostgresTransaction
 
@@ -136,6 +193,8 @@ class PostgresStore(SqlStore):
         pool_size: int = POOL_SIZE,
         max_overflow: int = MAX_OVERFLOW,
         lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+        key_cache_s: float = KEY_CACHE_S,
+        settings_cache_s: float = SETTINGS_CACHE_S,
     ) -> None:
         super().__init__(
             postgres_engine(
@@ -145,6 +204,49 @@ class PostgresStore(SqlStore):
                 lock_timeout_ms=lock_timeout_ms,
             )
         )
+        self._caches = _Caches(key_cache_s, settings_cache_s)
+
+    @contextmanager
+    def transaction(
+        self, workspace_id: str, *, write: bool = True
+    ) -> Iterator[PostgresTransaction]:
+        with super().transaction(workspace_id, write=write) as tx:
+            assert isinstance(tx, PostgresTransaction)
+            yield tx
+        self._caches.forget_changes_of(tx)
+
+    def _settings_for_read(self, conn: Connection, workspace_id: str) -> str | None:
+        cache = self._caches.settings
+        cached = cache.get(workspace_id)
+        if cached is not None:
+            return cached
+        since = cache.mark()
+        text = super()._settings_for_read(conn, workspace_id)
+        if text is not None:
+            cache.put(workspace_id, text, since=since)
+        return text
+
+    def cached_key(self, secret_hash: str) -> KeyRecord | None:
+        """The key if this process read it in the last `KEY_CACHE_S` seconds, without
+        touching the database (None: ask `key_by_hash`)."""
+        return self._caches.keys.get(secret_hash)
+
+    def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
+        cache = self._caches.keys
+        cached = cache.get(secret_hash)
+        if cached is not None:
+            return cached
+        since = cache.mark()
+        found = super().key_by_hash(secret_hash)
+        # An unknown hash is not cached: a key created a moment ago works at once.
+        if found is not None:
+            cache.put(secret_hash, found, since=since)
+        return found
+
+    def revoke_key(self, workspace_id: str, key_id: str) -> bool:
+        revoked = super().revoke_key(workspace_id, key_id)
+        self._caches.forget_key(key_id)
+        return revoked
 
     def _transaction_options(self, *, write: bool) -> dict[str, Any]:
         if write:
@@ -161,3 +263,16 @@ class PostgresStore(SqlStore):
         if write:
             return lock_workspace(conn, workspace_id)
         return super()._enter_workspace(conn, workspace_id, write=write)
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[PoolProxiedConnection]:
+        # psycopg otherwise opens a transaction (BEGIN, then COMMIT: two more round
+        # trips) around a single read that needs none.
+        with super()._autocommit() as pooled:
+            driver = pooled.driver_connection
+            driver.autocommit = True  # type: ignore[union-attr]
+            try:
+                yield pooled
+            finally:
+                with contextlib.suppress(psycopg.Error):  # closed: the pool drops it anyway
+                    driver.autocommit = False  # type: ignore[union-attr]

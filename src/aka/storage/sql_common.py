@@ -1,9 +1,10 @@
 """The read side of a SQL transaction, and row <-> model conversion.
 
-Everything here is portable SQLAlchemy Core, shared by the SQLite store and the future
-PostgreSQL one. Results that the port promises "sorted" by text are sorted in Python:
-SQLite compares bytes, while PostgreSQL sorts by the column's collation, and the memory
-twin sorts by code point; sorting here keeps every backend's answer identical.
+Shared by the SQLite and PostgreSQL stores: portable SQLAlchemy Core, except the reads
+every resolve makes, which run as plain SQL on the driver's cursor (`sql_hot`). Results
+that the port promises "sorted" by text are sorted in Python: SQLite compares bytes,
+while PostgreSQL sorts by the column's collation, and the memory twin sorts by code
+point; sorting here keeps every backend's answer identical.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, P
 from aka.core.ports import KeyRecord, WorkspaceRecord
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
-from aka.storage.tables import events, identifiers, memberships, profiles, workspaces
+from aka.storage.sql_hot import IDENT_COLUMNS, Link, hot_sql, run
+from aka.storage.tables import events, identifiers, memberships, profiles
 
 # Execution option read by a backend's "begin" hook: True asks for a transaction that
 # holds the write lock from its first statement (SQLite `BEGIN IMMEDIATE`).
@@ -28,6 +30,9 @@ WRITE_OPTION: Final = "aka_write"
 
 # Keeps `IN (...)` lists under SQLite's bound-parameter limit and PostgreSQL plans small.
 CHUNK: Final = 500
+# How many identifiers `SqlReader.identifier` reads ahead in a read-only transaction:
+# every identifier of all but unusually large profiles (namespace limits default to 100).
+READ_AHEAD: Final = 200
 _FEED_PAGE: Final = 1000
 
 
@@ -124,30 +129,66 @@ def _identifiers_sorted(rows: Iterable[Row[Any]]) -> list[Identifier]:
 
 
 class SqlReader:
-    """Every read a `Transaction` offers, over one open connection in one workspace."""
+    """Every read a `Transaction` offers, over one open connection in one workspace.
 
-    def __init__(self, conn: Connection, workspace_id: str, *, write: bool) -> None:
+    The reads a resolve makes (settings, identifier, profile, identifiers of a profile)
+    run on the driver's cursor (`sql_hot`). In a read-only transaction, which sees one
+    snapshot and changes nothing, two more things are safe and done:
+    - the settings are read once (and primed by the store when it checked that the
+      workspace exists);
+    - `identifier` reads ahead: the same statement fetches the identifier's profile and
+      (up to `READ_AHEAD` of) that profile's identifiers, which `profile` and
+      `identifiers_of` then answer without another statement. A write transaction reads
+      every time: its own writes may have changed the rows since.
+    """
+
+    def __init__(
+        self,
+        conn: Connection | Link,
+        workspace_id: str,
+        *,
+        write: bool,
+        settings_text: str | None = None,
+    ) -> None:
         self.workspace_id = workspace_id
-        self._conn = conn
+        self._link = conn if isinstance(conn, Link) else Link.of(conn)
         self._write = write
+        self._hot = hot_sql(self._link.dialect.name)
+        self._settings: WorkspaceSettings | None = None
+        if settings_text is not None and not write:
+            self._settings = self._hot.to_settings(settings_text)
+        # Read transactions only: rows read ahead (`identifier`, `read_ahead`): profiles
+        # with their identifiers (None: too many to read ahead), and identifiers by key
+        # (None: known to be absent).
+        self._ahead: dict[str, tuple[Profile, list[Identifier] | None]] = {}
+        self._known: dict[IdentifierKey, Identifier | None] = {}
+
+    @property
+    def _conn(self) -> Connection:
+        """The SQLAlchemy connection every Core statement runs on."""
+        return self._link.connection()
+
+    @_conn.setter
+    def _conn(self, conn: Connection) -> None:
+        self._link = Link.of(conn)
+
+    def _rows(self, sql: str, *params: Any) -> list[Any]:
+        return self._link.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+
+    def _row(self, sql: str, *params: Any) -> Any:
+        return self._link.execute(sql, params).fetchone()
 
     # -- profiles
     def profile(self, profile_id: str) -> Profile | None:
-        row = self._conn.execute(
-            sa.select(profiles).where(
-                profiles.c.workspace_id == self.workspace_id, profiles.c.id == profile_id
-            )
-        ).one_or_none()
-        return None if row is None else to_profile(row)
+        ahead = self._ahead.get(profile_id)
+        if ahead is not None:
+            return ahead[0]
+        row = self._row(self._hot.profile, self.workspace_id, profile_id)
+        return None if row is None else self._hot.to_profile(row)
 
     def profile_by_external_id(self, external_id: str) -> Profile | None:
-        row = self._conn.execute(
-            sa.select(profiles).where(
-                profiles.c.workspace_id == self.workspace_id,
-                profiles.c.external_id == external_id,
-            )
-        ).one_or_none()
-        return None if row is None else to_profile(row)
+        row = self._row(self._hot.profile_by_external_id, self.workspace_id, external_id)
+        return None if row is None else self._hot.to_profile(row)
 
     def tombstones_of(self, profile_id: str) -> list[str]:
         rows = self._conn.execute(
@@ -160,17 +201,65 @@ class SqlReader:
 
     # -- identifiers
     def identifier(self, key: IdentifierKey) -> Identifier | None:
-        row = self._conn.execute(
-            sa.select(identifiers).where(
-                identifiers.c.workspace_id == self.workspace_id,
-                identifiers.c.namespace == key.namespace,
-                identifiers.c.value == key.value,
-            )
-        ).one_or_none()
-        return None if row is None else to_identifier(row)
+        if not self._write:
+            if key in self._known:
+                return self._known[key]
+            return self._identifier_ahead(key)
+        row = self._row(self._hot.identifier, self.workspace_id, key.namespace, key.value)
+        return None if row is None else self._hot.to_identifier(row)
+
+    def _identifier_ahead(self, key: IdentifierKey) -> Identifier | None:
+        hot = self._hot
+        rows = self._rows(
+            hot.identifier_ahead, self.workspace_id, key.namespace, key.value, READ_AHEAD + 1
+        )
+        if not rows:
+            return None
+        profile = hot.to_profile(rows[0], IDENT_COLUMNS)
+        if len(rows) > READ_AHEAD:
+            # A profile this large is read in full only if someone asks for it.
+            self._ahead[profile.id] = (profile, None)
+        else:
+            held = sorted((hot.to_identifier(r) for r in rows), key=_by_key)
+            self._ahead[profile.id] = (profile, held)
+            for ident in held:
+                if ident.namespace == key.namespace and ident.value == key.value:
+                    return ident
+        row = self._row(hot.identifier, self.workspace_id, key.namespace, key.value)
+        return None if row is None else hot.to_identifier(row)
+
+    def read_ahead(self, keys: Collection[IdentifierKey]) -> None:
+        """Read these identifiers, their profiles and those profiles' identifiers now,
+        a few statements for all of them, so that resolving each key afterwards costs no
+        statement (a batch of reads, `queries.resolve_many`). A read-only transaction's
+        affair: a writer's own changes would make what was read ahead stale."""
+        if self._write:
+            return
+        hot, wanted = self._hot, sorted(set(keys) - set(self._known))
+        found: dict[str, Profile] = {}
+        for part in chunks(wanted):
+            sql, params = hot.by_keys([(k.namespace, k.value) for k in part])
+            for row in self._rows(sql, self.workspace_id, *params):
+                ident = hot.to_identifier(row)
+                self._known[ident.key] = ident
+                found.setdefault(ident.profile_id, hot.to_profile(row, IDENT_COLUMNS))
+        for key in wanted:
+            self._known.setdefault(key, None)
+        held: dict[str, list[Identifier]] = {pid: [] for pid in found}
+        for part in chunks(sorted(found)):
+            sql, params = hot.of_profiles(part)
+            for row in self._rows(sql, self.workspace_id, *params):
+                ident = hot.to_identifier(row)
+                held[ident.profile_id].append(ident)
+        for pid, profile in found.items():
+            self._ahead[pid] = (profile, sorted(held[pid], key=_by_key))
 
     def identifiers_of(self, profile_id: str) -> list[Identifier]:
-        return self.identifiers_of_many([profile_id])
+        ahead = self._ahead.get(profile_id)
+        if ahead is not None and ahead[1] is not None:
+            return list(ahead[1])
+        rows = self._rows(self._hot.identifiers_of, self.workspace_id, profile_id)
+        return sorted((self._hot.to_identifier(r) for r in rows), key=_by_key)
 
     def identifiers_of_many(self, profile_ids: Collection[str]) -> list[Identifier]:
         rows: list[Row[Any]] = []
@@ -311,17 +400,29 @@ class SqlReader:
 
     # -- settings
     def settings(self) -> WorkspaceSettings:
-        raw = self._conn.execute(
-            sa.select(workspaces.c.settings).where(workspaces.c.id == self.workspace_id)
-        ).scalar_one_or_none()
-        if raw is None:
+        if self._settings is not None:
+            return self._settings
+        row = self._row(self._hot.settings, self.workspace_id)
+        if row is None:
             # Only reachable if the workspace vanished mid-transaction; say so plainly.
             raise AkaError(Code.WORKSPACE_NOT_FOUND, f"no workspace {self.workspace_id!r}")
-        return WorkspaceSettings.from_json(raw)
+        settings = self._hot.to_settings(row[0])
+        if not self._write:  # a writer may change them (`save_settings`) before asking again
+            self._settings = settings
+        return settings
+
+
+def workspace_settings_text(conn: Connection, workspace_id: str) -> str | None:
+    """The workspace's settings as stored JSON text; None when there is no such workspace."""
+    sql = hot_sql(conn.dialect.name).settings
+    cursor_of = conn.connection.driver_connection
+    row = run(cursor_of, sql, (workspace_id,), conn.dialect, conn.invalidate).fetchone()
+    return None if row is None else str(row[0] if row[0] is not None else "{}")
 
 
 def workspace_exists(conn: Connection, workspace_id: str) -> bool:
-    found = conn.execute(
-        sa.select(workspaces.c.id).where(workspaces.c.id == workspace_id)
-    ).one_or_none()
-    return found is not None
+    return workspace_settings_text(conn, workspace_id) is not None
+
+
+def _by_key(identifier: Identifier) -> tuple[str, str]:
+    return (identifier.namespace, identifier.value)

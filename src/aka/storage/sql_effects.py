@@ -128,18 +128,19 @@ class SqlEffects(SqlReader, ABC):
             rows,
         )
 
-    def _demote_primaries(self, profile_id: str, keep: IdentifierKey, seq: int) -> None:
-        self._conn.execute(
-            sa.update(identifiers)
-            .where(
-                identifiers.c.workspace_id == self.workspace_id,
-                identifiers.c.profile_id == profile_id,
-                identifiers.c.namespace == keep.namespace,
-                identifiers.c.is_primary.is_(True),
-                identifiers.c.value != keep.value,
-            )
-            .values(is_primary=False, seq=seq)
-        )
+    def _demote_primaries(
+        self, profile_id: str, keep: IdentifierKey, seq: int, older_than: int | None = None
+    ) -> None:
+        where = [
+            identifiers.c.workspace_id == self.workspace_id,
+            identifiers.c.profile_id == profile_id,
+            identifiers.c.namespace == keep.namespace,
+            identifiers.c.is_primary.is_(True),
+            identifiers.c.value != keep.value,
+        ]
+        if older_than is not None:
+            where.append(identifiers.c.seq < older_than)
+        self._conn.execute(sa.update(identifiers).where(*where).values(is_primary=False, seq=seq))
 
     def _delete_edges(self, edges: Sequence[Edge]) -> None:
         if edges:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord, WorkspaceRecord
@@ -25,7 +26,9 @@ from aka.storage.sql_common import (
     to_key,
     to_workspace,
     workspace_exists,
+    workspace_settings_text,
 )
+from aka.storage.sql_hot import hot_sql, run
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import UtcDateTime, api_keys, workspaces
 
@@ -37,6 +40,28 @@ def _is_lock_timeout(err: OperationalError) -> bool:
     return "database is locked" in str(err.orig) or "database table is locked" in str(err.orig)
 
 
+@contextmanager
+def busy_as_error() -> Iterator[None]:
+    """A lock wait that ran out (SQLite busy timeout, PostgreSQL lock_timeout) is load,
+    not a bug: nothing was committed, so the caller may simply retry (STORE_BUSY)."""
+    try:
+        yield
+    except OperationalError as err:
+        if not _is_lock_timeout(err):
+            raise
+        raise AkaError(
+            Code.STORE_BUSY,
+            "the store is busy with other writers of this workspace; retry shortly",
+            details={"retry_after": 1},
+        ) from err
+
+
+def workspace_not_found(workspace_id: str) -> AkaError:
+    return AkaError(
+        Code.WORKSPACE_NOT_FOUND, f"workspace {workspace_id!r} does not exist", field="workspace"
+    )
+
+
 class SqlStore:
     """A `Store` over a SQLAlchemy engine. Subclasses set `transaction_class`."""
 
@@ -44,6 +69,7 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._hot = hot_sql(engine.dialect.name)
 
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[Connection]:
@@ -52,6 +78,16 @@ class SqlStore:
             conn.execution_options(**self._transaction_options(write=write))
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[PoolProxiedConnection]:
+        """A pooled DBAPI connection in autocommit mode, for a single-statement read
+        (one statement is its own snapshot: no BEGIN or COMMIT needed)."""
+        pooled = self.engine.raw_connection()
+        try:
+            yield pooled
+        finally:
+            pooled.close()
 
     # --- backend hooks ---------------------------------------------------------------
     def _transaction_options(self, *, write: bool) -> dict[str, Any]:
@@ -64,27 +100,24 @@ class SqlStore:
         del write  # SQLite's writers already hold the database (`BEGIN IMMEDIATE`)
         return workspace_exists(conn, workspace_id)
 
+    def _settings_for_read(self, conn: Connection, workspace_id: str) -> str | None:
+        """A reader's first statement: the workspace's settings as stored JSON text, or
+        None when there is no such workspace."""
+        return workspace_settings_text(conn, workspace_id)
+
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
-        try:
-            with self._connect(write=write) as conn:
-                if not self._enter_workspace(conn, workspace_id, write=write):
-                    raise AkaError(
-                        Code.WORKSPACE_NOT_FOUND,
-                        f"workspace {workspace_id!r} does not exist",
-                        field="workspace",
-                    )
-                yield self.transaction_class(conn, workspace_id, write=write)
-        except OperationalError as err:
-            # A lock wait that ran out (SQLite busy timeout, PostgreSQL lock_timeout) is
-            # load, not a bug: nothing was committed, so the caller may simply retry.
-            if not _is_lock_timeout(err):
-                raise
-            raise AkaError(
-                Code.STORE_BUSY,
-                "the store is busy with other writers of this workspace; retry shortly",
-                details={"retry_after": 1},
-            ) from err
+        with busy_as_error(), self._connect(write=write) as conn:
+            # A reader's existence check also fetches the settings, so its first
+            # `settings()` costs no second statement.
+            settings_text = None if write else self._settings_for_read(conn, workspace_id)
+            if (write and not self._enter_workspace(conn, workspace_id, write=write)) or (
+                not write and settings_text is None
+            ):
+                raise workspace_not_found(workspace_id)
+            yield self.transaction_class(
+                conn, workspace_id, write=write, settings_text=settings_text
+            )
 
     # --- schema ----------------------------------------------------------------------
     def migrate(self) -> None:
@@ -146,11 +179,12 @@ class SqlStore:
             raise ValueError(f"key {key.id!r} not stored: {err.orig}") from err
 
     def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
-        with self._connect(write=False) as conn:
-            row = conn.execute(
-                sa.select(api_keys).where(api_keys.c.secret_hash == secret_hash)
-            ).one_or_none()
-        return None if row is None else to_key(row)
+        # Every authenticated request asks: one statement on the driver's cursor.
+        sql, dialect = self._hot.key_by_hash, self.engine.dialect
+        with self._autocommit() as pooled:
+            cursor = run(pooled.driver_connection, sql, (secret_hash,), dialect, pooled.invalidate)
+            row = cursor.fetchone()
+        return None if row is None else self._hot.to_key(row)
 
     def key_by_id(self, key_id: str) -> KeyRecord | None:
         with self._connect(write=False) as conn:

@@ -22,17 +22,19 @@ from aka.core.model import Event
 from aka.core.ports import event_subjects
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import ReplayError
+from aka.storage.sql_bulk import SqlBulk
 from aka.storage.sql_common import chunks
 from aka.storage.sql_dialect_records import SqlDialectRecords
-from aka.storage.sql_effects import Edge, SqlEffects
+from aka.storage.sql_effects import Edge
 from aka.storage.sql_jobs import SqlJobs
 from aka.storage.sql_records import SqlRecords
+from aka.storage.sql_transfer import SqlTransfer
 from aka.storage.tables import events, profiles, workspaces
 
 __all__ = ["Edge", "SqlTransaction"]
 
 
-class SqlTransaction(SqlEffects, SqlRecords, SqlDialectRecords, SqlJobs):
+class SqlTransaction(SqlBulk, SqlRecords, SqlDialectRecords, SqlJobs, SqlTransfer):
     """A `Transaction` over one connection; the store that opened it commits or rolls back."""
 
     @abstractmethod
@@ -56,6 +58,9 @@ class SqlTransaction(SqlEffects, SqlRecords, SqlDialectRecords, SqlJobs):
 
     # --- the event log -------------------------------------------------------------
     def append(self, change: Change) -> Event:
+        return self._append_at(change, datetime.now(UTC))
+
+    def _append_at(self, change: Change, at: datetime) -> Event:
         if not self._write:
             # On SQLite a read transaction would have to upgrade its lock mid-way and
             # could fail with "database is locked" only under load; fail every time.
@@ -73,7 +78,7 @@ class SqlTransaction(SqlEffects, SqlRecords, SqlDialectRecords, SqlJobs):
         with self._conn.begin_nested():
             try:
                 seq = self._next_seq()
-                event = Event(seq, change.type, profile_id, datetime.now(UTC), actor, payload)
+                event = Event(seq, change.type, profile_id, at, actor, payload)
                 self._conn.execute(
                     sa.insert(events).values(
                         workspace_id=self.workspace_id,

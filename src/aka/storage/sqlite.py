@@ -9,7 +9,8 @@ Readers open with a plain `BEGIN` and, under WAL, never block or get blocked.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -17,11 +18,15 @@ from sqlalchemy import event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from aka.core.ports import KeyRecord
 from aka.storage.sql_common import WRITE_OPTION
-from aka.storage.sql_store import SqlStore
+from aka.storage.sql_hot import run
+from aka.storage.sql_store import SqlStore, busy_as_error, workspace_not_found
 from aka.storage.sql_writer import SqlTransaction
+from aka.storage.sqlite_readers import Readers
 
 BUSY_TIMEOUT_MS: Final = 5000
+_KEY_ROWS_MAX: Final = 4096
 
 _PRAGMAS: Final = (
     "PRAGMA journal_mode=WAL",
@@ -30,26 +35,33 @@ _PRAGMAS: Final = (
 )
 
 
+def _prepare(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    # pysqlite's own transaction handling delays BEGIN and breaks SAVEPOINT; switch
+    # it off and let `_on_begin` say BEGIN (SQLAlchemy's documented SQLite recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+        # How long a writer waits for another; then the store answers "busy".
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    finally:
+        cursor.close()
+
+
 def _connect_hook(busy_timeout_ms: int) -> Any:
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # pysqlite's own transaction handling delays BEGIN and breaks SAVEPOINT; switch
-        # it off and let `_on_begin` say BEGIN (SQLAlchemy's documented SQLite recipe).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            for pragma in _PRAGMAS:
-                cursor.execute(pragma)
-            # How long a writer waits for another; then the store answers "busy".
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        finally:
-            cursor.close()
+        _prepare(dbapi_connection, busy_timeout_ms)
 
     return on_connect
 
 
 def _on_begin(conn: Connection) -> None:
     write = bool(conn.get_execution_options().get(WRITE_OPTION, False))
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # On the driver's cursor: through `exec_driver_sql` this costs more than the read
+    # that follows it (docs/performance.md).
+    sql = "BEGIN IMMEDIATE" if write else "BEGIN"
+    run(conn.connection.driver_connection, sql, (), conn.dialect, conn.invalidate)
 
 
 def sqlite_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
@@ -74,9 +86,51 @@ class SqliteTransaction(SqlTransaction):
 
 
 class SqliteStore(SqlStore):
-    """The `Store` on a SQLite file, e.g. `SqliteStore("sqlite:///./aka.db")`."""
+    """The `Store` on a SQLite file, e.g. `SqliteStore("sqlite:///./aka.db")`.
+
+    Read-only transactions and key lookups run on the calling thread's own connection
+    (`sqlite_readers`), writers on the pool's."""
 
     transaction_class = SqliteTransaction
 
     def __init__(self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         super().__init__(sqlite_engine(url, busy_timeout_ms=busy_timeout_ms))
+        self._readers = Readers(self.engine, lambda raw: _prepare(raw, busy_timeout_ms))
+        self._keys_by_row: dict[Any, KeyRecord] = {}
+
+    @contextmanager
+    def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
+        reader = None if write else self._readers.idle()
+        if reader is None:
+            with super().transaction(workspace_id, write=write) as tx:
+                yield tx
+            return
+        with busy_as_error(), reader.transaction() as link:
+            row = link.execute(self._hot.settings, (workspace_id,)).fetchone()
+            if row is None:
+                raise workspace_not_found(workspace_id)
+            yield self.transaction_class(
+                link, workspace_id, write=False, settings_text=row[0] or "{}"
+            )
+
+    def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
+        reader = self._readers.idle()
+        if reader is None:
+            return super().key_by_hash(secret_hash)
+        with busy_as_error():
+            row = reader.one(self._hot.key_by_hash, (secret_hash,))
+        if row is None:
+            return None
+        # The same stored row decodes to the same record: decoded once (the row is read
+        # every time, so a revocation shows at once).
+        record = self._keys_by_row.get(row)
+        if record is None:
+            record = self._hot.to_key(row)
+            if len(self._keys_by_row) >= _KEY_ROWS_MAX:
+                self._keys_by_row.clear()
+            self._keys_by_row[row] = record
+        return record
+
+    def close(self) -> None:
+        self._readers.close()
+        super().close()

@@ -1,0 +1,317 @@
+"""The reads every resolve makes, run on the driver's own cursor instead of through Core.
+
+Measured on one core (docs/performance.md): building and compiling a Core `select` per
+call costs ~80 µs, executing a prebuilt one ~20 µs, the same point read on the DBAPI
+cursor ~3 µs. A resolve makes four or five of these reads, so they are written here as
+plain SQL text, once per dialect, and decoded by hand; every other read and every write
+stays Core.
+
+The statements run on the very connection, and inside the very transaction, that
+SQLAlchemy opened, so they see exactly what a Core statement would (a write
+transaction's own changes included). Decoding mirrors what the column types in
+`tables.py` do: SQLite keeps JSON as text and timestamps as naive UTC text, PostgreSQL
+hands back `jsonb` as Python values and `timestamptz` in the session's time zone.
+"""
+
+# S608: every statement here is assembled from this module's constants only; values are
+# always bound parameters, never formatted in.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+
+from aka.core.model import Identifier, Kind, Profile
+from aka.core.ports import KeyRecord
+from aka.core.settings import WorkspaceSettings
+
+_KINDS: Final = {k.value: k for k in Kind}
+
+_IDENT: Final = (
+    "namespace, value, profile_id, kind, is_primary, disabled, attributes, created_at, seq"
+)
+_PROFILE: Final = "id, external_id, attributes, merged_into, created_at, updated_at"
+_KEY: Final = "id, workspace_id, name, prefix, secret_hash, scopes, extra, created_at, revoked_at"
+
+
+def _prefixed(columns: str, alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
+
+# `{p}` is the driver's placeholder; `{settings}` the settings column as JSON text.
+_TEMPLATES: Final = {
+    "key_by_hash": f"SELECT {_KEY} FROM api_keys WHERE secret_hash = {{p}}",
+    "settings": "SELECT {settings} FROM workspaces WHERE id = {p}",
+    "identifier": (
+        f"SELECT {_IDENT} FROM identifiers"
+        " WHERE workspace_id = {p} AND namespace = {p} AND value = {p}"
+    ),
+    # An identifier with its profile and (up to a bound) every identifier of that
+    # profile, in one statement: what a resolve reads next (`SqlReader.identifier`).
+    "identifier_ahead": (
+        f"SELECT {_prefixed(_IDENT, 'i')}, {_prefixed(_PROFILE, 'p')}"
+        " FROM identifiers k"
+        " JOIN profiles p ON p.workspace_id = k.workspace_id AND p.id = k.profile_id"
+        " JOIN identifiers i ON i.workspace_id = k.workspace_id AND i.profile_id = k.profile_id"
+        " WHERE k.workspace_id = {p} AND k.namespace = {p} AND k.value = {p}"
+        " LIMIT {p}"
+    ),
+    "profile": f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND id = {{p}}",
+    "profile_by_external_id": (
+        f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND external_id = {{p}}"
+    ),
+    "identifiers_of": (
+        f"SELECT {_IDENT} FROM identifiers WHERE workspace_id = {{p}} AND profile_id = {{p}}"
+    ),
+    # For a batch of reads (`SqlReader.read_ahead`); `{keys}`/`{ids}` are filled per batch.
+    "identifiers_by_keys": (
+        f"SELECT {_prefixed(_IDENT, 'i')}, {_prefixed(_PROFILE, 'p')}"
+        " FROM identifiers i"
+        " JOIN profiles p ON p.workspace_id = i.workspace_id AND p.id = i.profile_id"
+        " WHERE i.workspace_id = {p} AND (i.namespace, i.value) IN ({keys})"
+    ),
+    "identifiers_of_profiles": (
+        f"SELECT {_IDENT} FROM identifiers WHERE workspace_id = {{p}} AND profile_id {{ids}}"
+    ),
+}
+
+IDENT_COLUMNS: Final = len(_IDENT.split(","))
+
+# Parsed settings by their stored JSON text. Settings change rarely and every read
+# fetches the text anyway, so parsing is skipped, never the read: a change is seen by
+# the very next transaction. Bounded: cleared whole when it fills (a few workspaces'
+# worth of versions).
+_SETTINGS_CACHE_MAX: Final = 256
+_settings_by_text: dict[str, WorkspaceSettings] = {}
+
+
+def _utc_from_text(value: Any) -> datetime:
+    # SQLAlchemy stores SQLite timestamps as naive UTC ISO text (`UtcDateTime`); the
+    # suffix makes the parser attach UTC itself (one call instead of two).
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value + "+00:00")
+
+
+def _utc(value: Any) -> datetime:
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _json_text(value: Any) -> Any:
+    if value is None:
+        return None
+    if value == "{}":  # most attribute maps: skip the parser
+        return {}
+    return json.loads(value)
+
+
+def _json_value(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class HotSql:
+    """One dialect's statement texts and column decoders."""
+
+    key_by_hash: str
+    settings: str
+    identifier: str
+    identifier_ahead: str
+    profile: str
+    profile_by_external_id: str
+    identifiers_of: str
+    identifiers_by_keys: str
+    identifiers_of_profiles: str
+    arrays: bool  # lists bind as arrays (PostgreSQL), else one placeholder per item
+    json: Callable[[Any], Any]
+    time: Callable[[Any], datetime]
+
+    def by_keys(self, keys: Sequence[tuple[str, str]]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters reading these identifiers with their profiles."""
+        if self.arrays:
+            sql = self.identifiers_by_keys.format(
+                keys="SELECT * FROM unnest(%s::text[], %s::text[])"
+            )
+            return sql, ([n for n, _ in keys], [v for _, v in keys])
+        sql = self.identifiers_by_keys.format(keys="VALUES " + ", ".join(["(?, ?)"] * len(keys)))
+        return sql, tuple(x for key in keys for x in key)
+
+    def of_profiles(self, profile_ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters reading every identifier of these profiles."""
+        if self.arrays:
+            return self.identifiers_of_profiles.format(ids="= ANY(%s::text[])"), (
+                list(profile_ids),
+            )
+        marks = ", ".join(["?"] * len(profile_ids))
+        return self.identifiers_of_profiles.format(ids=f"IN ({marks})"), tuple(profile_ids)
+
+    def to_identifier(self, row: Any) -> Identifier:
+        namespace, value, profile_id, kind, primary, disabled, attributes, created, seq = row[
+            :IDENT_COLUMNS
+        ]
+        return Identifier(
+            namespace,
+            value,
+            profile_id,
+            _KINDS.get(kind) or Kind(kind),
+            bool(primary),
+            bool(disabled),
+            dict(self.json(attributes)),
+            self.time(created),
+            int(seq),
+        )
+
+    def to_profile(self, row: Any, start: int = 0) -> Profile:
+        pid, external_id, attributes, merged_into, created, updated = row[start : start + 6]
+        return Profile(
+            pid,
+            external_id,
+            dict(self.json(attributes)),
+            merged_into,
+            self.time(created),
+            self.time(updated),
+        )
+
+    def to_key(self, row: Any) -> KeyRecord:
+        kid, workspace_id, name, prefix, secret_hash, scopes, extra, created, revoked = row
+        extra = self.json(extra)
+        return KeyRecord(
+            id=kid,
+            workspace_id=workspace_id,
+            name=name,
+            prefix=prefix,
+            secret_hash=secret_hash,
+            scopes=tuple(self.json(scopes)),
+            created_at=self.time(created),
+            revoked_at=None if revoked is None else self.time(revoked),
+            extra=None if extra is None else dict(extra),
+        )
+
+    def to_settings(self, text: str | None) -> WorkspaceSettings:
+        """Settings from the stored JSON text (parsed once per distinct text)."""
+        key = text or "{}"
+        found = _settings_by_text.get(key)
+        if found is None:
+            found = WorkspaceSettings.from_json(json.loads(key) or {})
+            if len(_settings_by_text) >= _SETTINGS_CACHE_MAX:
+                _settings_by_text.clear()
+            _settings_by_text[key] = found
+        return found
+
+
+def _build(
+    placeholder: str,
+    settings: str,
+    json: Callable[[Any], Any],
+    time: Callable[[Any], datetime],
+) -> HotSql:
+    def sql(name: str) -> str:
+        # `{keys}` and `{ids}` survive, doubled braces, for `by_keys`/`of_profiles`.
+        return _TEMPLATES[name].format(p=placeholder, settings=settings, keys="{keys}", ids="{ids}")
+
+    return HotSql(
+        key_by_hash=sql("key_by_hash"),
+        settings=sql("settings"),
+        identifier=sql("identifier"),
+        identifier_ahead=sql("identifier_ahead"),
+        profile=sql("profile"),
+        profile_by_external_id=sql("profile_by_external_id"),
+        identifiers_of=sql("identifiers_of"),
+        identifiers_by_keys=sql("identifiers_by_keys"),
+        identifiers_of_profiles=sql("identifiers_of_profiles"),
+        arrays=placeholder == "%s",
+        json=json,
+        time=time,
+    )
+
+
+SQLITE: Final = _build("?", "settings", json=_json_text, time=_utc_from_text)
+# `::text`: the settings come back as the text the cache is keyed by, not a dict.
+POSTGRES: Final = _build("%s", "settings::text", json=_json_value, time=_utc)
+
+_BY_DIALECT: Final = {"sqlite": SQLITE, "postgresql": POSTGRES}
+
+
+class Link:
+    """How a transaction reaches its database: the driver's connection, for the hot
+    reads, and a SQLAlchemy `Connection` on that same driver connection (and so in the
+    same transaction) for everything else. A transaction begun on the driver's
+    connection directly (`SqliteStore`'s readers) opens the latter on first use only."""
+
+    __slots__ = ("_open", "_sa", "cursor_of", "dialect", "invalidate")
+
+    def __init__(
+        self,
+        cursor_of: Any,
+        dialect: Dialect,
+        invalidate: Callable[[BaseException], None],
+        *,
+        sa: Connection | None = None,
+        open_sa: Callable[[], Connection] | None = None,
+    ) -> None:
+        self.cursor_of = cursor_of
+        self.dialect = dialect
+        self.invalidate = invalidate
+        self._sa = sa
+        self._open = open_sa
+
+    @classmethod
+    def of(cls, conn: Connection) -> Link:
+        return cls(conn.connection.driver_connection, conn.dialect, conn.invalidate, sa=conn)
+
+    @property
+    def opened(self) -> Connection | None:
+        """The SQLAlchemy connection, if one was opened."""
+        return self._sa
+
+    def connection(self) -> Connection:
+        if self._sa is None:
+            if self._open is None:
+                raise RuntimeError("this link has no SQLAlchemy connection")
+            self._sa = self._open()
+        return self._sa
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> Any:
+        return run(self.cursor_of, sql, params, self.dialect, self.invalidate)
+
+
+def run(
+    cursor_of: Any,
+    sql: str,
+    params: tuple[Any, ...],
+    dialect: Dialect,
+    invalidate: Callable[[BaseException], None],
+) -> Any:
+    """`cursor_of.execute(sql, params)`, failing as SQLAlchemy would: a driver error
+    becomes the matching `sqlalchemy.exc.DBAPIError` (so "database is locked" and lock
+    timeouts still read as such upstream), and a lost connection is invalidated so the
+    pool never hands it out again."""
+    try:
+        return cursor_of.execute(sql, params)
+    except dialect.loaded_dbapi.Error as err:
+        disconnected = dialect.is_disconnect(err, cursor_of, None)
+        if disconnected:
+            invalidate(err)
+        raise DBAPIError.instance(
+            sql,
+            params,
+            err,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=disconnected,
+            dialect=dialect,
+        ) from err
+
+
+def hot_sql(dialect_name: str) -> HotSql:
+    """The statements for a SQLAlchemy dialect name (`sqlite`, `postgresql`)."""
+    try:
+        return _BY_DIALECT[dialect_name]
+    except KeyError:
+        raise ValueError(f"no hot-path statements for dialect {dialect_name!r}") from None

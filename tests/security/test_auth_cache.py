@@ -1,0 +1,52 @@
+"""Authentication reuses what it derived from a key record, never past a change to it,
+and answers without the store only where the store keeps keys in memory (PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aka.core.errors import AkaError, Code
+from aka.core.ports import Store
+from aka.security.auth import authenticate_secret, cached_principal
+from aka.service import admin
+from tests.backends import backend_params, open_backend
+
+
+@pytest.fixture(params=backend_params())
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    store = open_backend(request.param, tmp_path)
+    admin.create_workspace(store, "acme")
+    yield store
+    store.close()
+
+
+def test_the_same_key_authenticates_as_the_same_principal_until_revoked(store: Store) -> None:
+    issued = admin.issue_key(store, "acme", scopes=["identities:read"])
+    first = authenticate_secret(store, issued.secret)
+    again = authenticate_secret(store, issued.secret)
+    assert again == first
+    assert (again.key_id, again.workspace_id, again.scopes) == (
+        issued.record.id,
+        "acme",
+        frozenset({"identities:read"}),
+    )
+    admin.revoke_key(store, "acme", issued.record.id)
+    with pytest.raises(AkaError) as refused:
+        authenticate_secret(store, issued.secret)
+    assert refused.value.code is Code.UNAUTHENTICATED
+    assert cached_principal(store, issued.secret) is None
+
+
+def test_only_a_store_that_keeps_keys_in_memory_answers_without_asking(store: Store) -> None:
+    """SQLite reads the key on every request (a local read), so nothing is known
+    ahead; PostgreSQL serves a key it read in the last seconds from memory."""
+    issued = admin.issue_key(store, "acme")
+    assert cached_principal(store, issued.secret) is None
+    principal = authenticate_secret(store, issued.secret)
+    keeps_keys = hasattr(store, "cached_key")
+    assert cached_principal(store, issued.secret) == (principal if keeps_keys else None)
+    assert cached_principal(store, None) is None
+    assert cached_principal(store, "aka_not_a_key") is None
