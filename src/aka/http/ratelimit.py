@@ -99,14 +99,20 @@ def _refusal(group: str, rate: Rate, decision: Decision) -> AkaError:
     )
 
 
+_LIMIT, _REMAINING, _RESET = b"x-ratelimit-limit", b"x-ratelimit-remaining", b"x-ratelimit-reset"
+
+
 def _stamp(answer: Answer, decision: Decision, reset_unit: ResetUnit) -> None:
     if reset_unit == "ms":
         reset = max(0, math.ceil((decision.reset_at - time.time()) * 1000))
     else:
         reset = math.ceil(decision.reset_at)
-    answer.add_header("X-RateLimit-Limit", str(decision.limit))
-    answer.add_header("X-RateLimit-Remaining", str(decision.remaining))
-    answer.add_header("X-RateLimit-Reset", str(reset))
+    # Raw header pairs, as `Answer.add_header` would make them (every request pays this).
+    answer.headers += (
+        (_LIMIT, b"%d" % decision.limit),
+        (_REMAINING, b"%d" % decision.remaining),
+        (_RESET, b"%d" % reset),
+    )
 
 
 def default_limits(settings: Settings) -> dict[str, Rate]:
