@@ -25,7 +25,8 @@ from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
 from aka.security.auth import Principal, require_scopes
 from aka.security.keys import Scope
-from aka.service import batch, identities, merges
+from aka.service import bulk, identities, merges
+from aka.service.bulk import SLOW, Wants
 from aka.service.identities import LinkOutcome
 
 Work = Callable[[Transaction], BatchResultOut]
@@ -81,6 +82,24 @@ def _operation(op: Operation, who: Principal) -> Work:
     )
 
 
+def _wants(op: Operation) -> Wants:
+    """What a link or create will look up, so a whole window is prefetched at once."""
+    if isinstance(op, LinkOp):
+        ref = op.profile
+        return Wants(
+            identifiers=[(op.identifier.namespace, op.identifier.value)]
+            + ([(ref.namespace, ref.value)] if ref and ref.namespace is not None else []),
+            profile_ids=[ref.profile_id] if ref and ref.profile_id else [],
+            external_ids=[ref.external_id] if ref and ref.external_id is not None else [],
+        )
+    if isinstance(op, CreateOp):
+        return Wants(
+            identifiers=[(i.namespace, i.value) for i in op.identifiers],
+            external_ids=[op.external_id] if op.external_id is not None else [],
+        )
+    return SLOW
+
+
 def _failed(n: int, error: AkaError) -> BatchResultOut:
     located = error.at(f"operations[{n}]")
     problem = problem_from_error(located)
@@ -101,7 +120,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         description="Operations: `link`, `unlink`, `identify`, `merge` (needs the "
         "`identities:merge` scope), `create`. They run in order in one transaction; each "
         "gets its own result (`status` plus `profile`, or `problem`), and a refused "
-        "operation does not stop the others.",
+        "operation does not stop the others. Links and creates are looked up and written "
+        "many rows per statement.",
     )
     async def run_batch(ctx: RequestContext[BatchIn, None, None]) -> BatchOut:
         who, ops = principal(ctx.auth), ctx.body.operations
@@ -113,7 +133,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 details={"limit": limit, "actual": len(ops)},
             )
         work = [_operation(op, who) for op in ops]
-        results = await rt.write(who.workspace_id, lambda tx: batch.run_each(tx, work))
+        wants = [_wants(op) for op in ops]
+        results = await rt.write(who.workspace_id, lambda tx: bulk.run_all(tx, work, wants))
         return BatchOut(
             [r if isinstance(r, BatchResultOut) else _failed(n, r) for n, r in enumerate(results)]
         )
