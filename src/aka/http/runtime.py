@@ -9,6 +9,13 @@ An interceptor may open the request's transaction itself (`Runtime.transaction`)
 idempotency does, so that the stored answer commits with the work; `read` and `write`
 then join that transaction instead of opening another (a second writer on SQLite
 would wait for the first: ourselves).
+
+`write_one` is `write` for a single small operation (a link, a new profile, one
+alias): concurrent ones of a workspace are committed together by its group-commit
+writer (`group_commit.py` and its ADR), each still answered with its own
+result, and only after the shared commit returned. A request inside an ambient
+transaction keeps joining it instead: its stored answer must commit with its work.
+The app's lifespan calls `aclose` on shutdown so queued single writes are finished.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from anyio import CapacityLimiter
 
 from aka.config import Settings
 from aka.core.ports import Store, Transaction
+from aka.http.group_commit import GroupCommit
+from aka.service.bulk import SLOW, Wants
 
 T = TypeVar("T")
 
@@ -38,6 +47,10 @@ class Runtime:
     offload: bool = False
     threads: int = 16
     _limiter: CapacityLimiter | None = field(default=None, init=False, repr=False)
+    group_commit: GroupCommit = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.group_commit = GroupCommit(self.store, self.call, inline=not self.offload)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a synchronous store call: inline, or in a worker thread when offloading."""
@@ -59,6 +72,29 @@ class Runtime:
         if ambient is not None and ambient.workspace_id == workspace_id:
             return await self.call(_in_savepoint, ambient, work)
         return await self.call(self._run, workspace_id, True, work)
+
+    async def write_one(
+        self,
+        workspace_id: str,
+        work: Callable[[Transaction], T],
+        *,
+        operations: int = 1,
+        wants: Wants = SLOW,
+    ) -> T:
+        """`write` for one request's small unit of work, committed in one transaction
+        with the workspace's other concurrent single writes (group commit). `work` must
+        act only through its transaction: if another request's failure rolls the shared
+        transaction back, it runs again. `operations`: how many items it holds;
+        `wants`: what it will look up (prefetched for the whole round, see
+        `service.bulk`), or `SLOW` when that is not known."""
+        ambient = _ambient.get()
+        if ambient is not None and ambient.workspace_id == workspace_id:
+            return await self.call(_in_savepoint, ambient, work)
+        return await self.group_commit.submit(workspace_id, work, weight=operations, wants=wants)
+
+    async def aclose(self) -> None:
+        """Shutdown: finish every queued single write (and refuse new ones)."""
+        await self.group_commit.close()
 
     def _run(self, workspace_id: str, write: bool, work: Callable[[Transaction], T]) -> T:
         with self.store.transaction(workspace_id, write=write) as tx:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from aka.core import events as ev
-from aka.core import graph
+from aka.core import graph, normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import Event, Expansion, IdentifierKey, Membership, ResolvedProfile
 from aka.core.ports import Transaction
@@ -18,6 +21,37 @@ EVENTS_PAGE_MAX = 1000
 def get(tx: Transaction, ref: ProfileRef, field: str = "profile") -> ResolvedProfile:
     """The live profile a reference points at (forwarding from merged ids)."""
     return refs.resolved(tx, refs.require(tx, ref, field))
+
+
+@runtime_checkable
+class ReadsAhead(Protocol):
+    """A transaction that can read a batch of identifiers (with their profiles and
+    those profiles' identifiers) in a few statements, ahead of resolving each: the SQL
+    stores. Not part of the `Transaction` port; `resolve_many` works without it."""
+
+    def read_ahead(self, keys: Collection[IdentifierKey]) -> None: ...
+
+
+def resolve_many(
+    tx: Transaction, refs: Sequence[ProfileRef], field: str = "profile"
+) -> list[ResolvedProfile | AkaError]:
+    """`get` for each reference in one transaction: each one's answer, or the error it
+    alone would have raised (a missing profile, a malformed reference)."""
+    if isinstance(tx, ReadsAhead):
+        settings = tx.settings()
+        keys = []
+        for ref in refs:
+            if ref.namespace is not None and ref.value is not None and ref.profile_id is None:
+                with contextlib.suppress(AkaError):  # `get` reports it for this ref
+                    keys.append(normalize.lookup_key(ref.namespace, ref.value, settings))
+        tx.read_ahead(keys)
+    answers: list[ResolvedProfile | AkaError] = []
+    for ref in refs:
+        try:
+            answers.append(get(tx, ref, field))
+        except AkaError as error:
+            answers.append(error)
+    return answers
 
 
 def history(tx: Transaction, ref: ProfileRef) -> list[Event]:
@@ -65,8 +99,6 @@ def explain(tx: Transaction, a: ProfileRef, b: ProfileRef) -> Explanation:
 def _key_of(tx: Transaction, ref: ProfileRef) -> IdentifierKey | None:
     if ref.namespace is None or ref.value is None:
         return None
-    from aka.core import normalize  # noqa: PLC0415 - only identifier refs need it
-
     return normalize.lookup_key(ref.namespace, ref.value, tx.settings())
 
 

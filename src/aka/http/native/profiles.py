@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
 from aka.http.native.common import ProfilePath, json_response, no_content, principal
 from aka.http.native.schemas import (
@@ -16,10 +17,12 @@ from aka.http.native.schemas import (
     _In,
     profile_out,
 )
+from aka.http.read_batch import ReadBatcher
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
 from aka.security.keys import Scope
 from aka.service import erasure, identities, queries
+from aka.service.bulk import Wants
 from aka.service.identities import LinkOutcome
 from aka.service.refs import ProfileRef
 
@@ -33,6 +36,14 @@ class ResolveQuery(_In):
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:
+    # Where a store call leaves the event loop (PostgreSQL), concurrent resolves share a
+    # read transaction (`read_batch`); inline (SQLite) each reads on its own.
+    resolves: ReadBatcher[ProfileRef, ResolvedProfile] | None = (
+        ReadBatcher(rt, lambda tx, refs: queries.resolve_many(tx, refs, "query"))
+        if rt.offload
+        else None
+    )
+
     @group.post(
         "/profiles",
         body=CreateProfileIn,
@@ -47,7 +58,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def create_profile(ctx: RequestContext[CreateProfileIn, None, None]) -> ProfileOut:
         who, body = principal(ctx.auth), ctx.body
-        created = await rt.write(
+        # One request, one small unit of work: committed with concurrent ones.
+        created = await rt.write_one(
             who.workspace_id,
             lambda tx: identities.create_profile(
                 tx,
@@ -55,6 +67,10 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 attributes=body.attributes,
                 identifiers=[i.new() for i in body.identifiers],
                 actor=who.key_id,
+            ),
+            wants=Wants(
+                identifiers=[(i.namespace, i.value) for i in body.identifiers],
+                external_ids=[body.external_id] if body.external_id is not None else [],
             ),
         )
         return profile_out(created)
@@ -124,9 +140,10 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def resolve(ctx: RequestContext[None, ResolveQuery, None]) -> ProfileOut:
         q = ctx.query
         ref = ProfileRef(None, q.external_id, q.namespace, q.value)
-        found = await rt.read(
-            principal(ctx.auth).workspace_id, lambda tx: queries.get(tx, ref, "query")
-        )
+        workspace_id = principal(ctx.auth).workspace_id
+        if resolves is not None:
+            return profile_out(await resolves.read(workspace_id, ref))
+        found = await rt.read(workspace_id, lambda tx: queries.get(tx, ref, "query"))
         return profile_out(found)
 
     @group.post(
@@ -150,7 +167,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         def work(tx: Transaction) -> identities.LinkResult:
             return identities.link(tx, ref, item, actor=who.key_id)
 
-        result = await rt.write(who.workspace_id, work)
+        wants = Wants(identifiers=[(item.namespace, item.value)], profile_ids=[ctx.path.id])
+        result = await rt.write_one(who.workspace_id, work, wants=wants)
         status = 200 if result.outcome is LinkOutcome.EXISTING else 201
         return json_response(profile_out(result.profile), status)
 

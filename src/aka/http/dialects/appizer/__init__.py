@@ -24,6 +24,7 @@ from aka.http.runtime import Runtime
 from aka.security.keys import Scope
 from aka.service import aliases, identities, refs
 from aka.service.aliases import AliasOutcome
+from aka.service.bulk import Wants
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -97,6 +98,17 @@ def _user(tx: Transaction, user_id: str | None, primary_user_id: str | None) -> 
     return found
 
 
+def _alias_wants(body: AliasIn) -> Wants:
+    """What create-alias looks up: the user by any of its ids, and whether the alias is
+    taken or equals a user id (prefetched with the rest of its group-commit round)."""
+    ids = [i for i in (body.user_id, body.alias_id) if isinstance(i, str) and i]
+    return Wants(
+        identifiers=[(ALIAS, i) for i in ids],
+        external_ids=ids,
+        profile_ids=[i for i in (body.user_id, body.primary_user_id) if isinstance(i, str)],
+    )
+
+
 def register(group: RouteGroup, rt: Runtime) -> None:
     @group.post(
         "/aliases",
@@ -125,7 +137,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             assert result.profile is not None  # if_taken="refuse" never ignores
             return result.outcome, result.profile.profile
 
-        outcome, user = await rt.write(who.workspace_id, work)
+        outcome, user = await rt.write_one(who.workspace_id, work, wants=_alias_wants(body))
         answer = {
             "success": True,
             "alias_id": body.alias_id,

@@ -17,6 +17,7 @@ from aka.http.runtime import Runtime
 from aka.service import aliases, identities
 from aka.service.aliases import IdentifyOutcome
 from aka.service.batch import attempt
+from aka.service.bulk import Wants
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -65,7 +66,14 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 processed += 1
             return success(errors, aliases_processed=processed)
 
-        return await rt.write(who.workspace_id, work)
+        # The request is one unit of the group commit, its items savepoints within it.
+        wants = Wants(
+            identifiers=[(i.alias_label, i.alias_name) for i in body.user_aliases],
+            external_ids=[i.external_id for i in body.user_aliases if i.external_id],
+        )
+        return await rt.write_one(
+            who.workspace_id, work, operations=len(body.user_aliases), wants=wants
+        )
 
     @group.post(
         "/alias/update",

@@ -73,7 +73,9 @@ async def _each(
     work: Callable[[Transaction, T], Any],
 ) -> EnvelopeOut:
     """Every item in one transaction, each in its own savepoint: a failed item leaves
-    the others applied and becomes a `fail` entry."""
+    the others applied and becomes a `fail` entry. The request is one unit of the
+    workspace's group commit: concurrent requests (most carry a single item) share a
+    commit."""
 
     def run(tx: Transaction) -> tuple[list[Any], list[FailOut]]:
         data: list[Any] = []
@@ -86,7 +88,7 @@ async def _each(
                 data.append(result)
         return data, fail
 
-    data, fail = await rt.write(who.workspace_id, run)
+    data, fail = await rt.write_one(who.workspace_id, run, operations=len(items))
     return envelope(data, fail)
 
 

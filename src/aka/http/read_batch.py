@@ -1,0 +1,110 @@
+"""Read coalescing: concurrent resolves of a workspace share one read transaction.
+
+On PostgreSQL a resolve alone costs a worker-thread hop and three round trips (BEGIN,
+one read, COMMIT), nearly all of it overhead around a single indexed read. Here a
+resolve joins its workspace's queue and waits; a reader (at most `READERS` at a time per
+workspace) takes everything queued (up to `MAX_BATCH`, never waiting for more), resolves
+all of it in one read-only transaction (`queries.resolve_many`: on the SQL stores two
+statements for the whole batch) and answers each request with its own result or its
+own error. While the readers read, new requests queue for the next round, so the busier
+the workspace, the more each round carries; an idle server answers a lone request at
+once.
+
+A write is visible to the very next read: a round's transaction begins after every
+request it carries arrived, so it sees every commit that was answered before any of
+them was sent. Nothing is cached between rounds.
+
+Used where store calls leave the event loop (`Runtime.offload`): inline (SQLite) a
+read costs less than the queueing would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Final, Generic, TypeVar
+
+from aka.core.errors import AkaError
+from aka.core.ports import Transaction
+from aka.http.runtime import Runtime
+
+Q = TypeVar("Q")
+R = TypeVar("R")
+
+MAX_BATCH: Final = 256
+"""Most reads one round carries; bounds a round's statements and its result size."""
+
+READERS: Final = 1
+"""Rounds of one workspace that may run at once. More let one round read while another
+waits on the database, but each carries less, and their threads contend for the GIL
+with the event loop: on a 2-core test machine 1 was best (docs/performance.md)."""
+
+ManyReads = Callable[[Transaction, Sequence[Q]], Sequence[R | AkaError]]
+"""Answers a batch of reads in one transaction, each with its result or its error."""
+
+
+class ReadBatcher(Generic[Q, R]):
+    """Queues reads per workspace and answers each from a shared round (module doc)."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        many: ManyReads[Q, R],
+        *,
+        max_batch: int = MAX_BATCH,
+        readers: int = READERS,
+    ) -> None:
+        self._rt = rt
+        self._many = many
+        self._max = max_batch
+        self._most = readers
+        self._queues: dict[str, list[tuple[Q, asyncio.Future[R]]]] = {}
+        self._readers: dict[str, int] = {}  # rounds running, by workspace
+        self._tasks: set[asyncio.Task[None]] = set()  # kept, or they may be collected
+
+    async def read(self, workspace_id: str, query: Q) -> R:
+        """The answer to `query`, read with whatever else is queued for the workspace."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queues.setdefault(workspace_id, []).append((query, future))
+        if self._readers.get(workspace_id, 0) < self._most:
+            self._readers[workspace_id] = self._readers.get(workspace_id, 0) + 1
+            # A task, so that requests arriving in this same turn of the loop join its
+            # first round rather than each starting one.
+            task = asyncio.create_task(self._rounds(workspace_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _rounds(self, workspace_id: str) -> None:
+        try:
+            while queue := self._queues.get(workspace_id):
+                # A request cancelled while queued (its client left) is simply dropped.
+                live = [(q, f) for q, f in queue[: self._max] if not f.done()]
+                del queue[: self._max]
+                if live:
+                    await self._round(workspace_id, live)
+        finally:
+            self._readers[workspace_id] -= 1
+            if not self._readers[workspace_id]:
+                del self._readers[workspace_id]
+                if not self._queues.get(workspace_id):
+                    self._queues.pop(workspace_id, None)
+
+    async def _round(self, workspace_id: str, taken: list[tuple[Q, asyncio.Future[R]]]) -> None:
+        queries = [q for q, _ in taken]
+        try:
+            answers = await self._rt.read(workspace_id, lambda tx: self._many(tx, queries))
+        except BaseException as failure:  # no transaction, a database error: everyone's
+            for _, future in taken:
+                if not future.done():
+                    future.set_exception(failure)
+            if not isinstance(failure, Exception):
+                raise  # cancelled (shutdown): its requests were told above
+            return
+        for (_, future), answer in zip(taken, answers, strict=True):
+            if future.done():
+                continue  # cancelled while its round ran: nobody is waiting
+            if isinstance(answer, AkaError):
+                future.set_exception(answer)
+            else:
+                future.set_result(answer)

@@ -1,0 +1,184 @@
+"""Read coalescing (`read_batch.ReadBatcher`): concurrent reads of a workspace share a
+round (one read transaction), each answered with its own result or error; a lone read
+is answered at once; nothing read before a write is served after it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from tests.backends import open_backend
+
+from aka.config import Settings
+from aka.core.errors import AkaError, Code
+from aka.core.model import ResolvedProfile
+from aka.core.ports import Transaction
+from aka.core.settings import WorkspaceSettings
+from aka.http.read_batch import ReadBatcher
+from aka.http.runtime import Runtime
+from aka.service import identities, queries
+from aka.service.identities import NewIdentifier
+from aka.service.refs import ProfileRef
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Iterator[Runtime]:
+    """Store calls in worker threads, on SQLite (whose readers never wait for each
+    other, unlike the memory twin's one lock)."""
+    store = open_backend("sqlite", tmp_path)
+    store.create_workspace("acme", WorkspaceSettings())
+    yield Runtime(store, Settings(database_url="sqlite://"), offload=True)
+    store.close()
+
+
+class Rounds:
+    """A batch function that records each round and can hold the first one open."""
+
+    def __init__(self) -> None:
+        self.seen: list[list[str]] = []
+        self.hold = threading.Event()
+        self.hold.set()
+        self.entered = threading.Event()
+
+    def __call__(self, _tx: Transaction, queries: Sequence[str]) -> list[str | AkaError]:
+        self.seen.append(list(queries))
+        self.entered.set()
+        self.hold.wait(5)
+        if "boom" in queries:
+            raise RuntimeError("the round failed")
+        return [
+            AkaError(Code.PROFILE_NOT_FOUND, f"no {q}") if q.startswith("missing") else q.upper()
+            for q in queries
+        ]
+
+
+async def until(event: threading.Event) -> None:
+    for _ in range(500):
+        if event.is_set():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+async def test_a_lone_read_is_answered_by_a_round_of_its_own(rt: Runtime) -> None:
+    rounds = Rounds()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
+    assert await batcher.read("acme", "a") == "A"
+    assert rounds.seen == [["a"]]
+
+
+async def test_reads_arriving_during_a_round_share_the_next(rt: Runtime) -> None:
+    rounds = Rounds()
+    rounds.hold.clear()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
+    first = asyncio.create_task(batcher.read("acme", "a"))
+    await until(rounds.entered)
+    rest = [asyncio.create_task(batcher.read("acme", q)) for q in ("b", "c", "d")]
+    await asyncio.sleep(0.05)
+    rounds.hold.set()
+    assert await first == "A"
+    assert [await r for r in rest] == ["B", "C", "D"]
+    assert rounds.seen == [["a"], ["b", "c", "d"]]
+
+
+async def test_up_to_readers_rounds_run_at_once_then_reads_queue(rt: Runtime) -> None:
+    """With two readers, a read arriving while one round waits starts the second; later
+    ones queue for whichever round ends first."""
+    rounds = Rounds()
+    rounds.hold.clear()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=2)
+    first = asyncio.create_task(batcher.read("acme", "a"))
+    await until(rounds.entered)
+    second = asyncio.create_task(batcher.read("acme", "b"))
+    for _ in range(500):
+        if len(rounds.seen) == 2:
+            break
+        await asyncio.sleep(0.01)
+    rest = [asyncio.create_task(batcher.read("acme", q)) for q in ("c", "d")]
+    await asyncio.sleep(0.05)
+    rounds.hold.set()
+    assert [await t for t in (first, second, *rest)] == ["A", "B", "C", "D"]
+    assert rounds.seen[:2] == [["a"], ["b"]]
+    assert sorted(q for r in rounds.seen[2:] for q in r) == ["c", "d"]
+
+
+async def test_each_read_gets_its_own_error(rt: Runtime) -> None:
+    rounds = Rounds()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
+    answers = await asyncio.gather(
+        batcher.read("acme", "a"), batcher.read("acme", "missing-b"), return_exceptions=True
+    )
+    assert answers[0] == "A"
+    assert isinstance(answers[1], AkaError)
+    assert answers[1].code is Code.PROFILE_NOT_FOUND
+    assert rounds.seen == [["a", "missing-b"]]
+
+
+async def test_a_failed_round_fails_its_reads_and_the_next_round_runs(rt: Runtime) -> None:
+    rounds = Rounds()
+    rounds.hold.clear()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
+    doomed = [asyncio.create_task(batcher.read("acme", q)) for q in ("boom", "a")]
+    await until(rounds.entered)
+    later = asyncio.create_task(batcher.read("acme", "b"))
+    await asyncio.sleep(0.05)
+    rounds.hold.set()
+    for task in doomed:
+        with pytest.raises(RuntimeError, match="the round failed"):
+            await task
+    assert await later == "B"
+
+
+async def test_an_unknown_workspace_fails_every_read_of_its_round(rt: Runtime) -> None:
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, Rounds(), readers=1)
+    with pytest.raises(AkaError) as refused:
+        await batcher.read("ghost", "a")
+    assert refused.value.code is Code.WORKSPACE_NOT_FOUND
+
+
+async def test_a_cancelled_read_leaves_the_others_answered(rt: Runtime) -> None:
+    rounds = Rounds()
+    rounds.hold.clear()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
+    first = asyncio.create_task(batcher.read("acme", "a"))
+    await until(rounds.entered)
+    gone = asyncio.create_task(batcher.read("acme", "b"))
+    kept = asyncio.create_task(batcher.read("acme", "c"))
+    await asyncio.sleep(0.01)
+    gone.cancel()
+    rounds.hold.set()
+    assert (await first, await kept) == ("A", "C")
+    assert rounds.seen == [["a"], ["c"]]
+
+
+async def test_a_round_carries_at_most_max_batch_reads(rt: Runtime) -> None:
+    rounds = Rounds()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, max_batch=2, readers=1)
+    answers = await asyncio.gather(*(batcher.read("acme", q) for q in "abcde"))
+    assert answers == list("ABCDE")
+    assert rounds.seen == [["a", "b"], ["c", "d"], ["e"]]
+
+
+async def test_a_write_is_seen_by_the_next_read(rt: Runtime) -> None:
+    batcher: ReadBatcher[ProfileRef, ResolvedProfile] = ReadBatcher(
+        rt, lambda tx, refs: queries.resolve_many(tx, refs, "query")
+    )
+    ref = ProfileRef(namespace="device", value="d1")
+    with pytest.raises(AkaError):
+        await batcher.read("acme", ref)
+    created = await rt.write(
+        "acme",
+        lambda tx: identities.create_profile(tx, identifiers=[NewIdentifier("device", "d1")]),
+    )
+    found = await batcher.read("acme", ref)
+    assert found.profile.id == created.profile.id
