@@ -8,7 +8,7 @@ import msgspec
 import typer
 
 from aka import config
-from aka.cli import keys, workspaces
+from aka.cli import keys, transfer, workspaces
 from aka.cli.context import opened_store
 from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 app.add_typer(keys.app, name="keys")
 app.add_typer(workspaces.app, name="workspace")
+app.command("import")(transfer.import_command)
+app.command("export")(transfer.export_command)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")]

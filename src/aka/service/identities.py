@@ -6,6 +6,9 @@ events (which change the graph) and never commits: the request or command bounda
 
 from __future__ import annotations
 
+import contextlib
+import reprlib
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -37,6 +40,9 @@ class NewIdentifier:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+_UUID_CHARS = 36
+
+
 class LinkOutcome(StrEnum):
     LINKED = "linked"  # new on this profile
     EXISTING = "existing"  # was already on this profile: nothing changed
@@ -55,6 +61,23 @@ def new_profile_id() -> str:
     return str(uuid_utils.uuid7())
 
 
+def checked_profile_id(raw: Any, field: str = "profile_id") -> str:
+    """A profile id chosen by the caller (an import keeping its source's ids): a UUID in
+    its 36-character 8-4-4-4-12 form, any case, returned lower-case as aka writes them."""
+    if isinstance(raw, str) and len(raw) == _UUID_CHARS:
+        with contextlib.suppress(ValueError):
+            canonical = str(uuid.UUID(raw))
+            # uuid.UUID also reads hyphens in other places; only the usual form passes.
+            if canonical == raw.lower():
+                return canonical
+    raise AkaError(
+        Code.INVALID_INPUT,
+        f"{field} must be a UUID written as 36 characters (8-4-4-4-12 hex digits), "
+        f"got {reprlib.repr(raw)}",  # shortened: a line may carry anything there
+        field=field,
+    )
+
+
 def create_profile(
     tx: Transaction,
     *,
@@ -62,12 +85,21 @@ def create_profile(
     attributes: Any = None,
     identifiers: list[NewIdentifier] | None = None,
     actor: str | None = None,
+    profile_id: Any = None,
 ) -> ResolvedProfile:
     """A new profile, optionally identified and holding identifiers from the start.
 
     Everything is checked before anything is written, so a refused identifier leaves
-    no half-made profile behind.
+    no half-made profile behind. `profile_id` keeps an id chosen elsewhere (an import
+    reproducing an export); by default a fresh UUIDv7 is used.
     """
+    chosen = checked_profile_id(profile_id) if profile_id is not None else None
+    if chosen is not None and tx.profile(chosen) is not None:
+        raise AkaError(
+            Code.INVALID_INPUT,
+            f"profile_id {chosen} is already taken by another profile",
+            field="profile_id",
+        )
     ext = normalize.external_id(external_id) if external_id is not None else None
     attrs = check_attributes(attributes or {}, "attributes")
     settings = tx.settings()
@@ -85,7 +117,7 @@ def create_profile(
         keys.append(key)
         check_attributes(item.attributes, f"{where}.attributes")
     _check_namespace_counts(keys, settings)
-    profile_id = new_profile_id()
+    profile_id = chosen or new_profile_id()
     tx.append(
         Change(ev.PROFILE_CREATED, profile_id, {"external_id": ext, "attributes": attrs}, actor)
     )
