@@ -1,0 +1,56 @@
+"""What a scenario needs from a database: fresh stores for aka, and the raw floors.
+
+A floor is the database doing the same writes as aka with nothing of aka around it:
+the same rows, the same rows per transaction, the same server or file system. Each
+floor method returns `(label, value)` pairs; the first pair is the figure's floor and
+the others are printed as extra lines for context.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bench.data import Row
+
+Measured = list[tuple[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    url: str  # AKA_DATABASE_URL for aka's processes
+    name: str  # the file (SQLite) or database name (PostgreSQL)
+
+
+class Backend(ABC):
+    name: ClassVar[str]
+
+    @abstractmethod
+    def database(self, label: str) -> AbstractContextManager[Database]:
+        """A new, empty database for one store; removed when the block ends."""
+
+    @abstractmethod
+    def count_identifiers(self, db: Database, namespace: str) -> int:
+        """Rows in aka's identifiers table: proof that what aka acknowledged is there."""
+
+    @abstractmethod
+    def version(self) -> str: ...
+
+    @abstractmethod
+    def ingest_floors(self, rows: Sequence[Row], rows_per_tx: int) -> Measured:
+        """Rows per second inserting `rows` into an empty scratch table."""
+
+    @abstractmethod
+    def commit_per_row(self, seconds: int, concurrency: int) -> Measured:
+        """Rows per second when every row is its own transaction."""
+
+    @abstractmethod
+    def repoint(self, rows: Sequence[Row], to_profile: str) -> tuple[float, float]:
+        """Seconds to move `rows` (one profile's) to `to_profile` and back, one commit each."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Remove whatever the floors left behind."""

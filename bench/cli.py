@@ -1,0 +1,158 @@
+"""`python -m bench [--quick] [--large] [--backend ...] [--runs N] [--only a,b]`.
+
+Runs each chosen scenario on each chosen backend, prints the table and writes the JSON.
+Exits 1 when a scenario failed (an error, never a missed target), 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from types import FrameType
+
+from bench import machine, report
+from bench.backends import Backend
+from bench.context import Context, Datasets
+from bench.errors import BenchError
+from bench.figures import Figure, Status, failed, unavailable
+from bench.postgres_backend import DEFAULT_URL, PostgresBackend
+from bench.scenarios import SCENARIOS
+from bench.sizes import choose
+from bench.sqlite_backend import SqliteBackend
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="aka's benchmarks, each beside a floor measured in the same run "
+        "(docs/performance.md).",
+    )
+    p.add_argument("--quick", action="store_true", help="tiny sizes, one run: a smoke test")
+    p.add_argument("--large", action="store_true", help="add a 10M-identifier latency store")
+    p.add_argument(
+        "--backend", choices=("sqlite", "postgres", "all"), default="all", help="default: all"
+    )
+    p.add_argument("--runs", type=int, help="measured runs per figure (default 3, quick 1)")
+    p.add_argument(
+        "--only",
+        type=lambda text: [s.strip() for s in text.split(",") if s.strip()],
+        default=[],
+        help=f"comma list of scenarios: {', '.join(SCENARIOS)}",
+    )
+    p.add_argument(
+        "--memory-runs",
+        type=int,
+        help="runs of the 10M-row import (default 1: each takes minutes)",
+    )
+    p.add_argument("--workers", type=int, default=1, help="granian workers (default 1)")
+    p.add_argument(
+        "--output",
+        type=Path,
+        help="JSON file (default: bench/results/latest.json for a full run of everything, "
+        "quick.json or partial.json otherwise)",
+    )
+    p.add_argument("--keep", action="store_true", help="keep the work directory (stores, logs)")
+    return p
+
+
+def _stop_on_sigterm() -> None:
+    """Unwind (stop servers, drop databases) when CI or make sends SIGTERM."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del frame
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _backend(name: str, workdir: Path) -> Backend:
+    if name == "sqlite":
+        return SqliteBackend(workdir)
+    return PostgresBackend(os.environ.get("AKA_BENCH_POSTGRES_URL", DEFAULT_URL), workdir)
+
+
+def _run_backend(ctx: Context, chosen: list[str]) -> list[Figure]:
+    figures: list[Figure] = []
+    for name in chosen:
+        ctx.say(f"{name}: start")
+        try:
+            figures += SCENARIOS[name](ctx)
+        except Exception as exc:  # one scenario's failure is reported; the rest run
+            log = ctx.log(f"{name}-error")
+            log.write_text(traceback.format_exc())
+            ctx.say(f"{name}: FAILED: {exc}")
+            detail = str(exc) if isinstance(exc, BenchError) else f"{type(exc).__name__}: {exc}"
+            figures.append(failed(name, name, ctx.backend.name, detail))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    unknown = [s for s in args.only if s not in SCENARIOS]
+    if unknown:
+        _parser().error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    for flag, given in (("--runs", args.runs), ("--memory-runs", args.memory_runs)):
+        if given is not None and given < 1:
+            _parser().error(f"{flag} must be at least 1")
+    chosen = [s for s in SCENARIOS if not args.only or s in args.only]
+    backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
+    sizes = choose(quick=args.quick, large=args.large, runs=args.runs, memory_runs=args.memory_runs)
+    complete = not args.quick and not args.only and args.backend == "all" and args.runs is None
+    output = args.output or RESULTS / (
+        "latest.json" if complete else "quick.json" if args.quick else "partial.json"
+    )
+    _stop_on_sigterm()
+    workdir = Path(tempfile.mkdtemp(prefix="aka-bench-"))
+    datasets = Datasets(workdir)
+    figures: list[Figure] = []
+    pg_version: str | None = None
+    try:
+        for name in backends:
+            try:
+                backend = _backend(name, workdir)
+            except BenchError as exc:
+                # As the test suite does: without PostgreSQL, skip locally, fail in CI.
+                ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+                make = failed if ci else unavailable
+                figures.append(make("backend", "PostgreSQL backend", name, str(exc)))
+                print(f"bench: {exc}", file=sys.stderr)
+                continue
+            if isinstance(backend, PostgresBackend):
+                pg_version = backend.version()
+            ctx = Context(backend, sizes, workers=args.workers, workdir=workdir, datasets=datasets)
+            try:
+                figures += _run_backend(ctx, chosen)
+            finally:
+                ctx.close()
+    finally:
+        if args.keep:
+            print(f"bench: work directory kept at {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    mode = "quick" if args.quick else "large" if args.large else "full"
+    meta = {
+        "mode": mode,
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        **machine.describe(pg_version),
+        "sizes": sizes.as_json(),
+        "workers": args.workers,
+        "scenarios": chosen,
+        "backends": backends,
+    }
+    report.show(figures, f"aka bench ({mode}, median of {sizes.runs} run(s) per figure)")
+    report.write(output, meta, figures)
+    print(f"bench: results written to {output}", file=sys.stderr)
+    errors = [f for f in figures if f.status is Status.ERROR]
+    if errors:
+        print(f"bench: {len(errors)} scenario(s) failed", file=sys.stderr)
+        return 1
+    return 0

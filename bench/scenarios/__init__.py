@@ -1,0 +1,24 @@
+"""The scenarios, in the order they run on each backend.
+
+Read scenarios share one loaded store (filled by the last ingest run), so they come
+after ingest; link and merge add to that store, so they come after the pure reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bench.context import Context
+from bench.figures import Figure
+from bench.scenarios import ingest, latency, link, memory, merge, resolve
+
+Scenario = Callable[[Context], list[Figure]]
+
+SCENARIOS: dict[str, Scenario] = {
+    "ingest": ingest.run,
+    "resolve": resolve.run,
+    "latency": latency.run,
+    "link": link.run,
+    "merge": merge.run,
+    "memory": memory.run,
+}

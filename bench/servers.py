@@ -1,0 +1,117 @@
+"""The processes under test: `aka serve`, and the bare ASGI app under the same granian.
+
+Both are started with the same worker count and granian's defaults otherwise (the bare
+app's launcher builds `Granian(...)` as `aka serve` does). Their output goes to a log
+file, whose tail is shown when one fails to start.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.errors import BenchError
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_KEY = "aka_bench_admin_key_0123456789abcdef"
+_NO_LIMIT = "1000000000/second"  # the most a rate may say: counted, never reached
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def aka_env(database_url: str, *, per_request: int) -> dict[str, str]:
+    """The settings aka runs with in every scenario (docs/performance.md)."""
+    return {
+        "AKA_DATABASE_URL": database_url,
+        "AKA_ADMIN_KEY": ADMIN_KEY,
+        # Rate limits stay on (their counting is part of every request's cost) but are
+        # set out of reach: a bench measures the server, not its limits.
+        "AKA_RATE_LIMIT_READ": _NO_LIMIT,
+        "AKA_RATE_LIMIT_WRITE": _NO_LIMIT,
+        "AKA_RATE_LIMIT_ADMIN": _NO_LIMIT,
+        "AKA_BATCH_MAX_OPERATIONS": str(per_request),
+        "AKA_MAX_BODY_BYTES": str(64 * 1024 * 1024),
+    }
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    base: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # granian stops its workers and exits
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _start(argv: list[str], env: dict[str, str], log: Path, ready_path: str) -> Server:
+    port = free_port()
+    full_env = {**os.environ, **env, "AKA_HOST": "127.0.0.1", "AKA_PORT": str(port)}
+    # granian's workers import the app by name: they need the checkout on their path.
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*argv, "--port", str(port)], env=full_env, stdout=out, stderr=subprocess.STDOUT
+        )
+    server = Server(proc, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(server.base + ready_path, timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise BenchError(f"{' '.join(argv)} did not come up; its log:\n{tail(log)}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def aka_server(database_url: str, *, workers: int, per_request: int, log: Path) -> Iterator[Server]:
+    """`aka serve` on the store (it migrates and creates workspace `default` first)."""
+    env = {**aka_env(database_url, per_request=per_request), "AKA_WORKERS": str(workers)}
+    server = _start([sys.executable, "-m", "aka", "serve"], env, log, "/readyz")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def bare_server(*, workers: int, log: Path) -> Iterator[Server]:
+    argv = [sys.executable, "-m", "bench.bare_asgi", "--workers", str(workers)]
+    server = _start(argv, {}, log, "/healthz")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,73 @@
+"""How big each scenario is: the issue's sizes for `make bench`, tiny ones for `--quick`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    ingest_rows: int  # identifiers ingested per run (one per created profile)
+    per_request: int  # create operations per `POST /v1/batch`: aka's rows per transaction
+    import_chunk: int  # `aka import --chunk-size`: its rows per transaction
+    small_store: int  # identifiers in the store of the "10k" latency figure
+    large_store: int | None  # --large: a third latency store (10M)
+    big_import_rows: int  # the second peak-RSS figure (10M)
+    big_import_runs: int  # one by default: a 10M import takes minutes (docs/performance.md)
+    link_profiles: int  # profiles the link scenario spreads its identifiers over
+    merge_identifiers: int  # identifiers on the profile that is merged and unmerged
+    wrk_seconds: int  # one measured wrk run
+    warmup_seconds: int  # one unmeasured wrk run before the measured ones (0: none)
+    connections: int  # concurrent connections for throughput figures (the issue's 64)
+    latency_connections: int  # connections for p50/p99: one, so they are service times
+    runs: int  # measured runs per figure; the median is reported
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+FULL = Sizes(
+    ingest_rows=1_000_000,
+    per_request=10_000,
+    import_chunk=10_000,
+    small_store=10_000,
+    large_store=None,
+    big_import_rows=10_000_000,
+    big_import_runs=1,
+    link_profiles=10_000,
+    merge_identifiers=10_000,
+    wrk_seconds=10,
+    warmup_seconds=2,
+    connections=64,
+    latency_connections=1,
+    runs=3,
+)
+
+QUICK = Sizes(
+    ingest_rows=1_000,
+    per_request=250,
+    import_chunk=250,
+    small_store=300,
+    large_store=None,
+    big_import_rows=1_500,
+    big_import_runs=1,
+    link_profiles=100,
+    merge_identifiers=500,
+    wrk_seconds=1,
+    warmup_seconds=0,
+    connections=64,
+    latency_connections=1,
+    runs=1,
+)
+
+
+def choose(*, quick: bool, large: bool, runs: int | None, memory_runs: int | None = None) -> Sizes:
+    sizes = QUICK if quick else FULL
+    if large:
+        sizes = replace(sizes, large_store=20_000 if quick else 10_000_000)
+    if runs is not None:
+        sizes = replace(sizes, runs=runs)
+    if memory_runs is not None:
+        sizes = replace(sizes, big_import_runs=memory_runs)
+    return sizes
