@@ -82,17 +82,35 @@ def test_every_connection_bounds_its_lock_waits(pg_store: PostgresStore) -> None
     assert LOCK_TIMEOUT_MS == 5000
 
 
+def test_every_connection_plans_each_statement_for_the_tables_as_they_are(
+    pg_store: PostgresStore,
+) -> None:
+    """No generic plan is kept for a prepared statement: one made while a table was
+    nearly empty would outlive the bulk load that filled it (a batched resolve ran for
+    minutes after an import into a fresh store)."""
+    assert show(pg_store, "plan_cache_mode") == ["force_custom_plan"]
+
+
 def test_options_in_the_url_are_kept_and_win(tmp_path: Path) -> None:
-    """`options` in the URL are passed on beside aka's lock_timeout, and a lock_timeout
-    there replaces aka's; so do connect_timeout and application_name."""
+    """`options` in the URL are passed on beside aka's own, and a lock_timeout or a
+    plan_cache_mode there replaces aka's; so do connect_timeout and application_name."""
     url = sa.make_url(backend_url("postgres", tmp_path))
     kept = PostgresStore(url.update_query_dict({"options": "-c statement_timeout=1234"}))
     replaced = PostgresStore(
-        url.update_query_dict({"options": "-c lock_timeout=250", "application_name": "mine"})
+        url.update_query_dict(
+            {
+                "options": "-c lock_timeout=250 -c plan_cache_mode=auto",
+                "application_name": "mine",
+            }
+        )
     )
     try:
         assert show(kept, "statement_timeout", "lock_timeout") == ["1234ms", "5s"]
-        assert show(replaced, "lock_timeout", "application_name") == ["250ms", "mine"]
+        assert show(replaced, "lock_timeout", "plan_cache_mode", "application_name") == [
+            "250ms",
+            "auto",
+            "mine",
+        ]
     finally:
         kept.close()
         replaced.close()

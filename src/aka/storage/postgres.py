@@ -73,11 +73,22 @@ def _connect_args(url: URL, lock_timeout_ms: int) -> dict[str, Any]:
         args["connect_timeout"] = CONNECT_TIMEOUT_S
     if "application_name" not in url.query:
         args["application_name"] = "aka"
+    # Connection options, not a SET per transaction: no extra round trip. Kept next to
+    # any `options` the URL brings (e.g. a search_path); a setting the URL names wins.
     options = str(url.query.get("options", ""))
+    extra = []
     if "lock_timeout" not in options:
-        # Connection options, not a SET per transaction: no extra round trip. Kept
-        # next to any `options` the URL brings (e.g. a search_path).
-        args["options"] = f"{options} -c lock_timeout={lock_timeout_ms}".strip()
+        extra.append(f"-c lock_timeout={lock_timeout_ms}")
+    if "plan_cache_mode" not in options:
+        # psycopg prepares a statement it has run 5 times, and PostgreSQL may then keep
+        # one generic plan for it. A plan made while a table was nearly empty stays
+        # after a bulk load has filled it, until the next ANALYZE (autovacuum: a minute
+        # or more): a batched resolve planned as a nested loop over every identifier
+        # times every profile ran for minutes (docs/performance.md). Custom plans are
+        # made for each execution from the table's current size: ~0.05 ms of planning.
+        extra.append("-c plan_cache_mode=force_custom_plan")
+    if extra:
+        args["options"] = " ".join([options, *extra]).strip()
     return args
 
 
