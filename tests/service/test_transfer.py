@@ -22,7 +22,7 @@ from aka.core.model import Kind
 from aka.core.ports import Store, Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
-from aka.service import batch, identities, transfer
+from aka.service import identities, transfer
 from aka.service.check import check_workspace
 from aka.service.transfer import (
     Action,
@@ -668,7 +668,7 @@ def test_export_then_import_into_an_empty_workspace_reproduces_the_graph(world: 
 
 
 def reference(tx: Transaction, records: list[transfer.Record]) -> list[Outcome | AkaError]:
-    return [batch.attempt(tx, transfer.upsert, record, actor="test") for record in records]
+    return transfer.apply_each(tx, records, actor="test")
 
 
 class Names:
