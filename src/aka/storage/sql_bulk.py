@@ -137,7 +137,14 @@ class SqlBulk(SqlEffects, ABC):
         return found
 
     def profiles_by_ids(self, profile_ids: Collection[str]) -> dict[str, Profile]:
-        return self._profiles_where(profiles.c.id, profile_ids, lambda p: p.id)
+        # On the driver's cursor (`sql_hot`): asked by every group-commit round.
+        hot, found = self._hot, {}
+        for part in chunks(sorted(set(profile_ids))):
+            sql, params = hot.profiles_listed(part)
+            for row in self._rows(sql, self.workspace_id, *params):
+                profile = hot.to_profile(row)
+                found[profile.id] = profile
+        return found
 
     def profiles_by_external_ids(self, external_ids: Collection[str]) -> dict[str, Profile]:
         return self._profiles_where(
@@ -160,10 +167,7 @@ class SqlBulk(SqlEffects, ABC):
         return found
 
     def last_seq(self) -> int:
-        seq = self._conn.execute(
-            sa.select(workspaces.c.last_seq).where(workspaces.c.id == self.workspace_id)
-        ).scalar_one()
-        return int(seq)
+        return int(self._row(self._hot.last_seq, self.workspace_id)[0])
 
     # --- the bulk append -----------------------------------------------------------------
     def append_many(self, changes: Sequence[Change], at: datetime) -> list[Event]:

@@ -80,6 +80,9 @@ _TEMPLATES: Final = {
     "identifiers_of_profiles": (
         f"SELECT {_IDENT} FROM identifiers WHERE workspace_id = {{p}} AND profile_id {{ids}}"
     ),
+    # What every group-commit round and batch window asks besides (`sql_bulk`).
+    "profiles_by_ids": f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND id {{ids}}",
+    "last_seq": "SELECT last_seq FROM workspaces WHERE id = {p}",
 }
 
 IDENT_COLUMNS: Final = len(_IDENT.split(","))
@@ -129,6 +132,8 @@ class HotSql:
     identifiers_of: str
     identifiers_by_keys: str
     identifiers_of_profiles: str
+    profiles_by_ids: str
+    last_seq: str
     arrays: bool  # lists bind as arrays (PostgreSQL), else one placeholder per item
     json: Callable[[Any], Any]
     time: Callable[[Any], datetime]
@@ -145,12 +150,16 @@ class HotSql:
 
     def of_profiles(self, profile_ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
         """The statement and parameters reading every identifier of these profiles."""
+        return self._listed(self.identifiers_of_profiles, profile_ids)
+
+    def profiles_listed(self, profile_ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters reading these profiles (live or tombstones)."""
+        return self._listed(self.profiles_by_ids, profile_ids)
+
+    def _listed(self, template: str, ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
         if self.arrays:
-            return self.identifiers_of_profiles.format(ids="= ANY(%s::text[])"), (
-                list(profile_ids),
-            )
-        marks = ", ".join(["?"] * len(profile_ids))
-        return self.identifiers_of_profiles.format(ids=f"IN ({marks})"), tuple(profile_ids)
+            return template.format(ids="= ANY(%s::text[])"), (list(ids),)
+        return template.format(ids=f"IN ({', '.join(['?'] * len(ids))})"), tuple(ids)
 
     def to_identifier(self, row: Any) -> Identifier:
         namespace, value, profile_id, kind, primary, disabled, attributes, created, seq = row[
@@ -226,6 +235,8 @@ def _build(
         identifiers_of=sql("identifiers_of"),
         identifiers_by_keys=sql("identifiers_by_keys"),
         identifiers_of_profiles=sql("identifiers_of_profiles"),
+        profiles_by_ids=sql("profiles_by_ids"),
+        last_seq=sql("last_seq"),
         arrays=placeholder == "%s",
         json=json,
         time=time,
