@@ -41,7 +41,16 @@ class Settings(BaseSettings):
         description="Largest request body accepted, in bytes; larger bodies get 413.",
     )
     batch_max_operations: int = Field(
-        default=1000, ge=1, le=100_000, description="Most operations one `POST /v1/batch` may hold."
+        default=10_000,
+        ge=1,
+        le=100_000,
+        description="Most operations one `POST /v1/batch` may hold.",
+    )
+    batch_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest `POST /v1/batch` body, in bytes (10,000 operations of a few "
+        "identifiers each fit); larger bodies get 413. Other routes keep `max_body_bytes`.",
     )
     idempotency_ttl_seconds: int = Field(
         default=86_400,

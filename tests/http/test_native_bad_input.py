@@ -29,7 +29,9 @@ NOT_A_NUMBER = "not-a-number"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"max_body_bytes": MAX_BODY}
+    # The batch route has its own bound (`batch_max_body_bytes`): the same one here, so
+    # that one oversize body fits every route.
+    return {"max_body_bytes": MAX_BODY, "batch_max_body_bytes": MAX_BODY}
 
 
 @dataclass

@@ -116,7 +116,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         response=BatchOut,
         scopes=(Scope.WRITE,),
         tags=("batch",),
-        summary=f"Run up to {limit} operations in one transaction",
+        # A batch of 10,000 operations is a few MB: its own bound, not every route's.
+        max_body_bytes=rt.settings.batch_max_body_bytes,
+        summary=f"Run up to {limit:,} operations in one transaction",
         description="Operations: `link`, `unlink`, `identify`, `merge` (needs the "
         "`identities:merge` scope), `create`. They run in order in one transaction; each "
         "gets its own result (`status` plus `profile`, or `problem`), and a refused "
