@@ -4,19 +4,35 @@ stdlib driver with aka's own pragmas (imported, so the two cannot drift apart)."
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
-from aka.storage.sqlite import _PRAGMAS, BUSY_TIMEOUT_MS
+from aka.core.settings import WorkspaceSettings
+from aka.storage.sqlite import _PRAGMAS, BUSY_TIMEOUT_MS, SqliteStore
 from bench import scratch
 from bench.backends import Backend, Database, Measured
 from bench.data import WORKSPACE, Row
 from bench.errors import BenchError
 
 _INSERT = f"INSERT INTO {scratch.TABLE} ({scratch.COLUMNS}) VALUES (?, ?, ?, ?)"
+# aka's own tables (storage/tables.py), for the floor of the rows aka writes.
+_AKA_PROFILE = (
+    "INSERT INTO profiles (workspace_id, id, external_id, attributes, merged_into,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_AKA_IDENTIFIER = (
+    "INSERT INTO identifiers (workspace_id, namespace, value, profile_id, kind, is_primary,"
+    " disabled, attributes, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_AKA_EVENT = (
+    "INSERT INTO events (workspace_id, seq, type, profile_id, actor, at, payload)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _remove(path: Path) -> None:
@@ -85,7 +101,56 @@ class SqliteBackend(Backend):
                 conn.executemany(_INSERT, rows[at : at + rows_per_tx])
                 conn.execute("COMMIT")
             elapsed = time.perf_counter() - start
-        return [(f"executemany, {rows_per_tx:,} rows/tx", len(rows) / elapsed)]
+        return [
+            (f"executemany, {rows_per_tx:,} rows/tx", len(rows) / elapsed),
+            (
+                f"executemany of aka's own rows into aka's schema, {rows_per_tx:,} ids/tx",
+                self._aka_rows_floor(rows, rows_per_tx),
+            ),
+        ]
+
+    def _aka_rows_floor(self, rows: Sequence[Row], rows_per_tx: int) -> float:
+        """Identifiers per second when the database alone writes what aka writes for each:
+        a profile row, an identifier row and two events (`profile.created`,
+        `identifier.linked`), into aka's migrated schema with its indexes and foreign
+        keys. What aka's schema costs, apart from any of aka's code."""
+        path = self._path("aka-rows")
+        store = SqliteStore(f"sqlite:///{path.resolve()}")
+        try:
+            store.migrate()
+            store.create_workspace(WORKSPACE, WorkspaceSettings())
+        finally:
+            store.close()
+        at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        created = json.dumps({"external_id": None, "attributes": {}})
+        try:
+            with closing(connect(path)) as conn:
+                seq = 0
+                start = time.perf_counter()
+                for first in range(0, len(rows), rows_per_tx):
+                    profiles, idents, events = [], [], []
+                    for ws, namespace, value, pid in rows[first : first + rows_per_tx]:
+                        profiles.append((ws, pid, None, "{}", None, at, at))
+                        linked = json.dumps(
+                            {"namespace": namespace, "value": value, "kind": "USER",
+                             "primary": False, "attributes": {}}
+                        )  # fmt: skip
+                        events.append((ws, seq + 1, "profile.created", pid, "bench", at, created))
+                        events.append((ws, seq + 2, "identifier.linked", pid, "bench", at, linked))
+                        idents.append((ws, namespace, value, pid, "USER", 0, 0, "{}", at, seq + 2))
+                        seq += 2
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.executemany(_AKA_PROFILE, profiles)
+                    conn.executemany(_AKA_IDENTIFIER, idents)
+                    conn.executemany(_AKA_EVENT, events)
+                    conn.execute(
+                        "UPDATE workspaces SET last_seq = ? WHERE id = ?", (seq, WORKSPACE)
+                    )
+                    conn.execute("COMMIT")
+                elapsed = time.perf_counter() - start
+        finally:
+            _remove(path)
+        return len(rows) / elapsed
 
     def commit_per_row(self, seconds: int, concurrency: int) -> Measured:
         # SQLite admits one writer at a time, and aka on SQLite runs its writes inline on
