@@ -27,7 +27,7 @@ from aka.core.ports import event_subjects
 from aka.core.state import ReplayError
 from aka.storage.sql_common import chunks, to_identifier, to_profile
 from aka.storage.sql_effects import SqlEffects
-from aka.storage.tables import events, identifiers, profiles, workspaces
+from aka.storage.tables import events, identifiers, profiles
 
 # Event types whose effect is a plain row insert (plus primary demotion and a touch),
 # which is what lets them be written many rows per statement.
@@ -57,6 +57,12 @@ def _row_insert(table: sa.Table, columns: tuple[str, ...], dialect: Dialect) -> 
         )
         _compiled[key] = _RowInsert(compiled.string, names, compiled.positional, processors)
     return _compiled[key]
+
+
+def _bound(column: sa.Column[Any], value: Any, dialect: Dialect) -> Any:
+    """`value` as the column's type binds it (a statement run on the driver's cursor)."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return value if processor is None else processor(value)
 
 
 def _processed_column(values: list[Any], processor: Callable[[Any], Any] | None) -> list[Any]:
@@ -100,18 +106,12 @@ class SqlBulk(SqlEffects, ABC):
         by_namespace: dict[str, list[str]] = {}
         for key in set(keys):
             by_namespace.setdefault(key.namespace, []).append(key.value)
-        found: dict[IdentifierKey, Identifier] = {}
+        hot, found = self._hot, {}
         for namespace, values in sorted(by_namespace.items()):
             for part in chunks(sorted(values)):
-                rows = self._conn.execute(
-                    sa.select(identifiers).where(
-                        identifiers.c.workspace_id == self.workspace_id,
-                        identifiers.c.namespace == namespace,
-                        identifiers.c.value.in_(part),
-                    )
-                )
-                for row in rows:
-                    ident = to_identifier(row)
+                sql, params = hot.values_listed(part)
+                for row in self._rows(sql, self.workspace_id, namespace, *params):
+                    ident = hot.to_identifier(row)
                     found[ident.key] = ident
         return found
 
@@ -186,12 +186,7 @@ class SqlBulk(SqlEffects, ABC):
                 raise ReplayError(f"the database refused the changes ({reason})") from err
 
     def _append_rows(self, changes: Sequence[Change], at: datetime) -> list[Event]:
-        last = self._conn.execute(
-            sa.update(workspaces)
-            .where(workspaces.c.id == self.workspace_id)
-            .values(last_seq=workspaces.c.last_seq + len(changes))
-            .returning(workspaces.c.last_seq)
-        ).scalar_one()
+        (last,) = self._row(self._hot.bump_seq, len(changes), self.workspace_id)
         first = int(last) - len(changes) + 1
         written: list[Event] = []
         event_rows: list[dict[str, Any]] = []
@@ -260,12 +255,10 @@ class SqlBulk(SqlEffects, ABC):
             # In seq order, each demoting only rows older than itself: what one `append`
             # after another would have left (a later primary link wins).
             self._demote_primaries(profile_id, key, seq, older_than=seq)
+        stamp = _bound(profiles.c.updated_at, at, self._conn.dialect)
         for part in chunks(sorted(touched)):
-            updated = self._conn.execute(
-                sa.update(profiles)
-                .where(profiles.c.workspace_id == self.workspace_id, profiles.c.id.in_(part))
-                .values(updated_at=at)
-            ).rowcount
+            sql, params = self._hot.touching(part)
+            updated = self._link.execute(sql, (stamp, self.workspace_id, *params)).rowcount
             if updated != len(part):
                 raise ReplayError("identifier.linked: a linked profile does not exist")
         return written

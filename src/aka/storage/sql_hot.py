@@ -83,6 +83,12 @@ _TEMPLATES: Final = {
     # What every group-commit round and batch window asks besides (`sql_bulk`).
     "profiles_by_ids": f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND id {{ids}}",
     "last_seq": "SELECT last_seq FROM workspaces WHERE id = {p}",
+    "touch_profiles": "UPDATE profiles SET updated_at = {p} WHERE workspace_id = {p} AND id {ids}",
+    "bump_seq": "UPDATE workspaces SET last_seq = last_seq + {p} WHERE id = {p} RETURNING last_seq",
+    "identifiers_in_namespace": (
+        f"SELECT {_IDENT} FROM identifiers"
+        " WHERE workspace_id = {p} AND namespace = {p} AND value {ids}"
+    ),
 }
 
 IDENT_COLUMNS: Final = len(_IDENT.split(","))
@@ -134,6 +140,9 @@ class HotSql:
     identifiers_of_profiles: str
     profiles_by_ids: str
     last_seq: str
+    bump_seq: str
+    touch_profiles: str
+    identifiers_in_namespace: str
     arrays: bool  # lists bind as arrays (PostgreSQL), else one placeholder per item
     json: Callable[[Any], Any]
     time: Callable[[Any], datetime]
@@ -155,6 +164,16 @@ class HotSql:
     def profiles_listed(self, profile_ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
         """The statement and parameters reading these profiles (live or tombstones)."""
         return self._listed(self.profiles_by_ids, profile_ids)
+
+    def touching(self, profile_ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters setting these profiles' `updated_at` (bound
+        before the workspace and the ids)."""
+        return self._listed(self.touch_profiles, profile_ids)
+
+    def values_listed(self, values: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters reading these values of one namespace (bound
+        after the workspace and the namespace)."""
+        return self._listed(self.identifiers_in_namespace, values)
 
     def _listed(self, template: str, ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
         if self.arrays:
@@ -237,6 +256,9 @@ def _build(
         identifiers_of_profiles=sql("identifiers_of_profiles"),
         profiles_by_ids=sql("profiles_by_ids"),
         last_seq=sql("last_seq"),
+        bump_seq=sql("bump_seq"),
+        touch_profiles=sql("touch_profiles"),
+        identifiers_in_namespace=sql("identifiers_in_namespace"),
         arrays=placeholder == "%s",
         json=json,
         time=time,
