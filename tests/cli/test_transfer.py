@@ -496,26 +496,24 @@ def test_an_import_killed_half_way_and_run_again_ends_as_an_uninterrupted_one(
     half = aka.graph("killed")
     assert 0 < len(half.profiles) < profiles, "killed before the first or after the last chunk"
 
-    rerun = subprocess.run(
-        [*command, "--workspace", "killed", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["committed_through_line"] == total
+    def import_through(workspace: str) -> dict[str, Any]:
+        """The whole file into `workspace` by a process of its own: its JSON summary."""
+        done = subprocess.run(
+            [*command, "--workspace", workspace, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        summary: dict[str, Any] = json.loads(done.stdout)
+        return summary
+
+    rerun = import_through("killed")
+    assert rerun["committed_through_line"] == total
     aka.ok("workspace", "create", "whole")
-    whole = subprocess.run(
-        [*command, "--workspace", "whole", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert whole.returncode == 0, whole.stderr
-    assert json.loads(whole.stdout)["rejected"] == json.loads(rerun.stdout)["rejected"] > 0
+    whole = import_through("whole")
+    assert whole["rejected"] == rerun["rejected"] > 0
     assert shape(aka.graph("killed"), ids) == shape(aka.graph("whole"), ids)
     assert aka.json("check")["ok"] is True

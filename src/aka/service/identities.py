@@ -113,7 +113,7 @@ def create_profile(
         if key in keys:
             raise AkaError(Code.INVALID_INPUT, f"{where} repeats {key}", field=where)
         if (owner_ident := tx.identifier(key)) is not None:
-            raise _identifier_taken(key, owner_ident.profile_id, where)
+            raise identifier_taken(key, owner_ident.profile_id, where)
         keys.append(key)
         check_attributes(item.attributes, f"{where}.attributes")
     _check_namespace_counts(keys, settings)
@@ -145,7 +145,7 @@ def link(
     existing = tx.identifier(key)
     if target is None:
         if existing is not None:
-            raise _identifier_taken(key, existing.profile_id, field_prefix or "value")
+            raise identifier_taken(key, existing.profile_id, field_prefix or "value")
         created = create_profile(tx, identifiers=[item], actor=actor)
         return LinkResult(LinkOutcome.LINKED, created, _ident(tx, key))
     profile = refs.require(tx, target, "profile")
@@ -156,7 +156,7 @@ def link(
         assert owner is not None  # invariant 1: every identifier has a live owner
         auto = settings.merge_policy is MergePolicy.AUTO
         if not auto or (owner.identified and profile.identified):
-            raise _identifier_taken(key, owner.id, field_prefix or "value")
+            raise identifier_taken(key, owner.id, field_prefix or "value")
         keep, gone = (owner, profile) if owner.identified else (profile, owner)
         merged = merge(tx, ProfileRef.by_id(keep.id), ProfileRef.by_id(gone.id), actor=actor)
         return LinkResult(LinkOutcome.MERGED, merged.profile, _ident(tx, key), merged.merge_id)
@@ -203,7 +203,7 @@ def rename(
     if new_key == key:
         return existing
     if (holder := tx.identifier(new_key)) is not None:
-        raise _identifier_taken(new_key, holder.profile_id, "new_value")
+        raise identifier_taken(new_key, holder.profile_id, "new_value")
     tx.append(
         Change(
             ev.IDENTIFIER_RENAMED,
@@ -342,10 +342,12 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _identifier_taken(key: IdentifierKey, owner_id: str, field: str) -> AkaError:
+def identifier_taken(key: IdentifierKey, owner_id: str, field: str, why: str = "") -> AkaError:
+    """The refusal of an identifier another profile holds; `why` adds the caller's rule
+    (an import's "never merges")."""
     return AkaError(
         Code.IDENTIFIER_CONFLICT,
-        f"identifier {key} already belongs to profile {owner_id}",
+        f"identifier {key} already belongs to profile {owner_id}{why}",
         field=field,
         details={"owner": owner_id, "namespace": key.namespace, "value": key.value},
     )

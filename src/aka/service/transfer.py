@@ -25,7 +25,7 @@ from aka.core.ports import Transaction
 from aka.service import batch, bulk, groups, identities, refs
 from aka.service.attributes import check_attributes
 from aka.service.bulk import SLOW, Wants
-from aka.service.identities import NewIdentifier, checked_profile_id
+from aka.service.identities import NewIdentifier, checked_profile_id, identifier_taken
 from aka.service.refs import ProfileRef
 
 # Export reads this many profiles per page: one `IN` query fetches their identifiers.
@@ -331,7 +331,9 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
     _check_external_id(ext, holder, target, profile_id)
     for n, (key, found) in enumerate(zip(keys, held, strict=True)):
         if found is not None and (target is None or found.profile_id != target.id):
-            raise _identifier_taken(key, found.profile_id, f"identifiers[{n}]")
+            raise identifier_taken(
+                key, found.profile_id, f"identifiers[{n}]", "; an import never merges profiles"
+            )
     new = [n for n, found in enumerate(held) if found is None]
     _check_namespace_limits(tx, target, [keys[n] for n in new], new)
 
@@ -453,15 +455,6 @@ def _add_membership(tx: Transaction, record: MembershipRecord, actor: str | None
     )
     return Outcome(
         Action.LINKED if created else Action.UNCHANGED, edge.group_id, member_id=edge.member_id
-    )
-
-
-def _identifier_taken(key: IdentifierKey, owner_id: str, field: str) -> AkaError:
-    return AkaError(
-        Code.IDENTIFIER_CONFLICT,
-        f"identifier {key} already belongs to profile {owner_id}; an import never merges profiles",
-        field=field,
-        details={"owner": owner_id, "namespace": key.namespace, "value": key.value},
     )
 
 
