@@ -281,18 +281,21 @@ class SqlReader:
         return int(count)
 
     def existing_keys(self, keys: Collection[IdentifierKey]) -> set[IdentifierKey]:
-        """Which of these keys are stored (one query per chunk, not per key)."""
+        """Which of these keys are stored (one query per namespace and chunk).
+
+        `namespace = ? AND value IN (...)` walks the primary key. The row-value
+        `(namespace, value) IN (...)` this used to run is planned by SQLite as a scan of
+        the workspace's keys: 93 ms a 500-key chunk at 1M identifiers, ~2 s for each
+        merge and undo of a 10,000-identifier profile."""
+        by_namespace: dict[str, list[str]] = {}
+        for key in set(keys):
+            by_namespace.setdefault(key.namespace, []).append(key.value)
         found: set[IdentifierKey] = set()
-        for part in chunks(sorted(set(keys))):
-            rows = self._conn.execute(
-                sa.select(identifiers.c.namespace, identifiers.c.value).where(
-                    identifiers.c.workspace_id == self.workspace_id,
-                    sa.tuple_(identifiers.c.namespace, identifiers.c.value).in_(
-                        [(k.namespace, k.value) for k in part]
-                    ),
-                )
-            )
-            found.update(IdentifierKey(r.namespace, r.value) for r in rows)
+        for namespace, values in sorted(by_namespace.items()):
+            for part in chunks(sorted(values)):
+                sql, params = self._hot.values_listed(part)
+                rows = self._rows(sql, self.workspace_id, namespace, *params)
+                found.update(IdentifierKey(row[0], row[1]) for row in rows)
         return found
 
     # -- memberships

@@ -128,6 +128,22 @@ class SqlEffects(SqlReader, ABC):
             rows,
         )
 
+    def _restore_keys(self, restored: Sequence[tuple[IdentifierKey, int]], profile_id: str) -> None:
+        """Give each identifier back to `profile_id` with its own seq, in one executemany."""
+        rows = [{"b_ns": k.namespace, "b_value": k.value, "b_seq": seq} for k, seq in restored]
+        if not rows:
+            return
+        self._conn.execute(
+            sa.update(identifiers)
+            .where(
+                identifiers.c.workspace_id == self.workspace_id,
+                identifiers.c.namespace == sa.bindparam("b_ns"),
+                identifiers.c.value == sa.bindparam("b_value"),
+            )
+            .values(profile_id=profile_id, seq=sa.bindparam("b_seq")),
+            rows,
+        )
+
     def _demote_primaries(
         self, profile_id: str, keep: IdentifierKey, seq: int, older_than: int | None = None
     ) -> None:
@@ -316,13 +332,10 @@ class SqlEffects(SqlReader, ABC):
         keep, merge = self._require_profile(keep_id, e), self._require_profile(merge_id, e)
         restored = restored_seqs(e)
         self._require_keys([key for key, _ in restored], e)
-        # Each identifier goes back to its seq from before the merge (one statement per
-        # distinct seq: usually one or two).
-        by_seq: dict[int, list[IdentifierKey]] = {}
-        for key, seq in restored:
-            by_seq.setdefault(seq, []).append(key)
-        for seq, keys in sorted(by_seq.items()):
-            self._update_keys(keys, profile_id=merge_id, seq=seq)
+        # Each identifier goes back to its seq from before the merge: one executemany
+        # with the seq bound per row (a profile linked one identifier at a time has as
+        # many seqs as identifiers: 10,000 statements, ~2 s, when grouped by seq).
+        self._restore_keys(restored, merge_id)
         promoted = ev.keys_from_json(e.payload.get("promoted", []))
         self._update_keys(promoted, is_primary=True)
         # Removed edges touch the kept profile, restored ones the revived profile: the
