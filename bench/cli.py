@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -23,7 +24,7 @@ from bench.errors import BenchError
 from bench.figures import Figure, Status, failed, unavailable
 from bench.postgres_backend import DEFAULT_URL, PostgresBackend
 from bench.scenarios import SCENARIOS
-from bench.sizes import choose
+from bench.sizes import Sizes, choose
 from bench.sqlite_backend import SqliteBackend
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -79,8 +80,9 @@ def _backend(name: str, workdir: Path) -> Backend:
     return PostgresBackend(os.environ.get("AKA_BENCH_POSTGRES_URL", DEFAULT_URL), workdir)
 
 
-def _run_backend(ctx: Context, chosen: list[str]) -> list[Figure]:
-    figures: list[Figure] = []
+def _run_backend(ctx: Context, chosen: list[str], figures: list[Figure]) -> None:
+    """Run the scenarios, adding each one's figures to `figures` as it finishes (so an
+    interrupted run still has them)."""
     for name in chosen:
         ctx.say(f"{name}: start")
         try:
@@ -91,7 +93,53 @@ def _run_backend(ctx: Context, chosen: list[str]) -> list[Figure]:
             ctx.say(f"{name}: FAILED: {exc}")
             detail = str(exc) if isinstance(exc, BenchError) else f"{type(exc).__name__}: {exc}"
             figures.append(failed(name, name, ctx.backend.name, detail))
-    return figures
+
+
+@dataclass
+class _Run:
+    """What a run measured: its figures, the PostgreSQL server's version, and whether
+    it was interrupted before the end."""
+
+    figures: list[Figure] = field(default_factory=list)
+    pg_version: str | None = None
+    interrupted: bool = False
+
+
+def _measure(
+    args: argparse.Namespace, chosen: list[str], backends: list[str], sizes: Sizes
+) -> _Run:
+    run = _Run()
+    workdir = Path(tempfile.mkdtemp(prefix="aka-bench-"))
+    datasets = Datasets(workdir)
+    try:
+        for name in backends:
+            try:
+                backend = _backend(name, workdir)
+            except BenchError as exc:
+                # As the test suite does: without PostgreSQL, skip locally, fail in CI.
+                ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+                make = failed if ci else unavailable
+                run.figures.append(make("backend", "PostgreSQL backend", name, str(exc)))
+                print(f"bench: {exc}", file=sys.stderr)
+                continue
+            if isinstance(backend, PostgresBackend):
+                run.pg_version = backend.version()
+            ctx = Context(backend, sizes, workers=args.workers, workdir=workdir, datasets=datasets)
+            try:
+                _run_backend(ctx, chosen, run.figures)
+            finally:
+                ctx.close()
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM (a long run stopped half-way): what finished was measured
+        # honestly; it is kept, in partial.json, never in latest.json.
+        run.interrupted = True
+        print("bench: interrupted; writing what was measured", file=sys.stderr)
+    finally:
+        if args.keep:
+            print(f"bench: work directory kept at {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,53 +153,31 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [s for s in SCENARIOS if not args.only or s in args.only]
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     sizes = choose(quick=args.quick, large=args.large, runs=args.runs, memory_runs=args.memory_runs)
+    _stop_on_sigterm()
+    run = _measure(args, chosen, backends, sizes)
+
     complete = not args.quick and not args.only and args.backend == "all" and args.runs is None
+    complete = complete and not run.interrupted
     output = args.output or RESULTS / (
         "latest.json" if complete else "quick.json" if args.quick else "partial.json"
     )
-    _stop_on_sigterm()
-    workdir = Path(tempfile.mkdtemp(prefix="aka-bench-"))
-    datasets = Datasets(workdir)
-    figures: list[Figure] = []
-    pg_version: str | None = None
-    try:
-        for name in backends:
-            try:
-                backend = _backend(name, workdir)
-            except BenchError as exc:
-                # As the test suite does: without PostgreSQL, skip locally, fail in CI.
-                ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-                make = failed if ci else unavailable
-                figures.append(make("backend", "PostgreSQL backend", name, str(exc)))
-                print(f"bench: {exc}", file=sys.stderr)
-                continue
-            if isinstance(backend, PostgresBackend):
-                pg_version = backend.version()
-            ctx = Context(backend, sizes, workers=args.workers, workdir=workdir, datasets=datasets)
-            try:
-                figures += _run_backend(ctx, chosen)
-            finally:
-                ctx.close()
-    finally:
-        if args.keep:
-            print(f"bench: work directory kept at {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-
     mode = "quick" if args.quick else "large" if args.large else "full"
     meta = {
         "mode": mode,
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
-        **machine.describe(pg_version),
+        **machine.describe(run.pg_version),
         "sizes": sizes.as_json(),
         "workers": args.workers,
         "scenarios": chosen,
         "backends": backends,
+        "interrupted": run.interrupted,
     }
-    report.show(figures, f"aka bench ({mode}, median of {sizes.runs} run(s) per figure)")
-    report.write(output, meta, figures)
+    report.show(run.figures, f"aka bench ({mode}, median of {sizes.runs} run(s) per figure)")
+    report.write(output, meta, run.figures)
     print(f"bench: results written to {output}", file=sys.stderr)
-    errors = [f for f in figures if f.status is Status.ERROR]
+    if run.interrupted:
+        return 130
+    errors = [f for f in run.figures if f.status is Status.ERROR]
     if errors:
         print(f"bench: {len(errors)} scenario(s) failed", file=sys.stderr)
         return 1
