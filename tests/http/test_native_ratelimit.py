@@ -234,7 +234,10 @@ def test_two_processes_sharing_redis_count_together(on_redis: Settings) -> None:
 def test_a_killed_redis_connection_lets_requests_through_with_a_warning(
     on_redis: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The live connection dies mid-run: the next request passes uncounted, logged."""
+    """The live connection dies mid-run: the next request still gets through, never a
+    5xx. Either the client notices the dead connection and counts on a new one (redis-py
+    8.2 checks a pooled connection before use), or the command fails and the request
+    passes uncounted, with the fail-open warning (earlier redis-py)."""
     assert on_redis.redis_url is not None
     with serving(on_redis, MemoryStore()) as client:
         spend(client, 2)
@@ -242,8 +245,13 @@ def test_a_killed_redis_connection_lets_requests_through_with_a_warning(
         with caplog.at_level(logging.WARNING, logger="aka.ratelimit"):
             answer = client.get("/v1/workspace")
     assert answer.status_code == 200
-    assert limits_of(answer)[:2] == (READ, READ), "uncounted: the whole limit"
-    assert "fail open" in caplog.text
+    limit, remaining = limits_of(answer)[:2]
+    assert limit == READ
+    if remaining == READ:  # uncounted: the whole limit, and said so
+        assert "fail open" in caplog.text
+    else:  # counted on a fresh connection, as the two before it were
+        assert remaining == READ - 3
+        assert "fail open" not in caplog.text
 
 
 def test_an_unreachable_redis_lets_requests_through_with_a_warning(
