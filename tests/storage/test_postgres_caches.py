@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,8 @@ from aka.core.ports import KeyRecord
 from aka.core.settings import MergePolicy, WorkspaceSettings
 from aka.storage.postgres import KEY_CACHE_S, SETTINGS_CACHE_S, PostgresStore
 from tests.backends import backend_url
+
+from .builders import key_record
 
 WS = "acme"
 SHORT = 0.3  # seconds: the caches' time in these tests
@@ -50,15 +51,7 @@ def elsewhere(url: str) -> Iterator[PostgresStore]:
 
 def a_key() -> KeyRecord:
     """Key `key-h1`, whose secret hashes to `h1`."""
-    return KeyRecord(
-        id="key-h1",
-        workspace_id=WS,
-        name="k",
-        prefix="aka_",
-        secret_hash="h1",
-        scopes=("identities:read",),
-        created_at=datetime.now(UTC),
-    )
+    return key_record("key-h1", secret_hash="h1", workspace_id=WS)
 
 
 def test_the_documented_times() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from aka.core.errors import AkaError, Code
-from aka.core.ports import KeyRecord
 from aka.core.settings import MergePolicy, WorkspaceSettings
 from aka.storage.postgres import LOCK_TIMEOUT_MS, MAX_OVERFLOW, POOL_SIZE, PostgresStore
 from aka.storage.tables import profiles
 from tests.backends import backend_url
 
+from .builders import key_record
 from .changes import created
 
 WS = "acme"
@@ -162,15 +161,7 @@ def test_the_workspace_lock_does_not_hold_up_a_new_api_key(pg_store: PostgresSto
     workspace (`FOR KEY SHARE`) does not queue behind a long write, such as an import."""
     finish = holding_a_write(pg_store)
     try:
-        key = KeyRecord(
-            id="k1",
-            workspace_id=WS,
-            name="ops",
-            prefix="aka_k1",
-            secret_hash="hash-k1",
-            scopes=("identities:read",),
-            created_at=datetime.now(UTC),
-        )
+        key = key_record("k1", workspace_id=WS)
         started = time.monotonic()
         pg_store.create_key(key)
         assert time.monotonic() - started < 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
 from aka.storage.sqlite import SqliteStore
 
+from .builders import key_record
 from .changes import created, linked
 from .conftest import WORKSPACE
 
@@ -23,17 +23,7 @@ K = IdentifierKey
 
 
 def key(secret_hash: str, *, revoked: bool = False) -> KeyRecord:
-    now = datetime.now(UTC)
-    return KeyRecord(
-        id=f"key-{secret_hash}",
-        workspace_id=WORKSPACE,
-        name="k",
-        prefix="aka_",
-        secret_hash=secret_hash,
-        scopes=("identities:read",),
-        created_at=now,
-        revoked_at=now if revoked else None,
-    )
+    return key_record(f"key-{secret_hash}", secret_hash=secret_hash, revoked=revoked)
 
 
 def test_a_read_nested_in_another_on_one_thread_gets_its_own_snapshot(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,27 +11,14 @@ from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord, Store
 from aka.core.settings import MergePolicy, WorkspaceSettings
 
+from .builders import key_record
+
 T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-def a_key(
-    key_id: str = "k1",
-    *,
-    workspace_id: str = "acme",
-    secret_hash: str | None = None,
-    created_at: datetime = T0,
-    extra: dict[str, object] | None = None,
-) -> KeyRecord:
-    return KeyRecord(
-        id=key_id,
-        workspace_id=workspace_id,
-        name=f"key {key_id}",
-        prefix=f"aka_{key_id}",
-        secret_hash=secret_hash or f"hash-of-{key_id}",
-        scopes=("identities:read", "identities:write"),
-        created_at=created_at,
-        extra=extra,
-    )
+def a_key(key_id: str = "k1", **traits: Any) -> KeyRecord:
+    """A key made at T0 unless told otherwise (`builders.key_record`)."""
+    return key_record(key_id, **{"created_at": T0, **traits})
 
 
 # --- workspaces -------------------------------------------------------------------------
