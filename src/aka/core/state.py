@@ -15,6 +15,7 @@ from typing import Any
 
 from aka.core import events as ev
 from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
+from aka.core.state_tables import EdgeTable, IdentifierTable, ProfileTable
 
 
 class ReplayError(Exception):
@@ -27,45 +28,36 @@ def is_redacted(value: str | None) -> bool:
 
 @dataclass
 class GraphState:
-    profiles: dict[str, Profile] = field(default_factory=dict)
-    identifiers: dict[IdentifierKey, Identifier] = field(default_factory=dict)
-    memberships: dict[tuple[str, str], int] = field(default_factory=dict)
+    """The graph as tables indexed for every lookup an event makes (`state_tables`), so
+    applying one event costs the same whatever the graph's size."""
+
+    profiles: ProfileTable = field(default_factory=ProfileTable)
+    identifiers: IdentifierTable = field(default_factory=IdentifierTable)
+    memberships: EdgeTable = field(default_factory=EdgeTable)
     undone: dict[int, int] = field(default_factory=dict)  # merge seq -> unmerge seq
 
     # --- reading -------------------------------------------------------------------
     def identifiers_of(self, profile_id: str) -> list[Identifier]:
         return sorted(
-            (i for i in self.identifiers.values() if i.profile_id == profile_id),
+            (self.identifiers[k] for k in self.identifiers.keys_of(profile_id)),
             key=lambda i: (i.namespace, i.value),
         )
 
     def tombstones_of(self, profile_id: str) -> list[str]:
-        return sorted(p.id for p in self.profiles.values() if p.merged_into == profile_id)
+        return sorted(self.profiles.tombstones_of(profile_id))
 
     def edges_touching(self, profile_id: str) -> list[Membership]:
         return sorted(
-            Membership(g, m, seq)
-            for (g, m), seq in self.memberships.items()
-            if profile_id in (g, m)
+            Membership(g, m, self.memberships[(g, m)])
+            for g, m in self.memberships.touching(profile_id)
         )
 
     def snapshot(self) -> dict[str, Any]:
         """A canonical, comparable picture of the graph (what invariant 4 compares)."""
         return {
-            "profiles": {
-                p.id: (p.external_id, _canon(p.attributes), p.merged_into, p.created_at)
-                for p in self.profiles.values()
-            },
+            "profiles": {p.id: profile_facts(p) for p in self.profiles.values()},
             "identifiers": {
-                (k.namespace, k.value): (
-                    i.profile_id,
-                    i.kind.value,
-                    i.primary,
-                    i.disabled,
-                    _canon(i.attributes),
-                    i.created_at,
-                )
-                for k, i in self.identifiers.items()
+                (k.namespace, k.value): identifier_facts(i) for k, i in self.identifiers.items()
             },
             "memberships": sorted(self.memberships),
             "undone": dict(self.undone),
@@ -92,10 +84,10 @@ class GraphState:
         """External ids are unique among all profile rows (tombstones keep theirs)."""
         if external_id is None:
             return
-        for other in self.profiles.values():
-            if other.external_id == external_id and other.id != owner:
+        for other in self.profiles.holders(external_id):
+            if other != owner:
                 raise ReplayError(
-                    f"event {event.seq}: external_id {external_id!r} is held by {other.id}"
+                    f"event {event.seq}: external_id {external_id!r} is held by {other}"
                 )
 
     def _touch(self, profile_id: str, at: datetime) -> None:
@@ -114,14 +106,19 @@ class GraphState:
     def _demote_primaries(
         self, profile_id: str, namespace: str, keep: IdentifierKey, seq: int
     ) -> None:
-        for key, ident in list(self.identifiers.items()):
-            if (
-                ident.profile_id == profile_id
-                and ident.namespace == namespace
-                and ident.primary
-                and key != keep
-            ):
-                self.identifiers[key] = replace(ident, primary=False, seq=seq)
+        for key in self.identifiers.primaries_of(profile_id, namespace):
+            if key != keep:
+                self.identifiers[key] = replace(self.identifiers[key], primary=False, seq=seq)
+
+
+def profile_facts(p: Profile) -> tuple[Any, ...]:
+    """What invariant 4 compares of a profile (`updated_at` is left out)."""
+    return (p.external_id, _canon(p.attributes), p.merged_into, p.created_at)
+
+
+def identifier_facts(i: Identifier) -> tuple[Any, ...]:
+    """What invariant 4 compares of an identifier (`seq` is left out)."""
+    return (i.profile_id, i.kind.value, i.primary, i.disabled, _canon(i.attributes), i.created_at)
 
 
 def _canon(value: Any) -> Any:
@@ -327,13 +324,12 @@ def restored_seqs(e: Event) -> list[tuple[IdentifierKey, int]]:
 
 def _profile_deleted(state: GraphState, e: Event) -> None:
     profile = state._profile(e.profile_id, e)
-    gone = {profile.id, *state.tombstones_of(profile.id)}
-    for key, ident in list(state.identifiers.items()):
-        if ident.profile_id in gone:
+    gone = {profile.id, *state.profiles.tombstones_of(profile.id)}
+    for profile_id in gone:
+        for key in state.identifiers.keys_of(profile_id):
             del state.identifiers[key]
-    for edge in list(state.memberships):
-        if edge[0] in gone or edge[1] in gone:
-            del state.memberships[edge]
+        for edge in state.memberships.touching(profile_id):
+            state.memberships.pop(edge, None)  # an edge between two of them goes once
     for profile_id in gone:
         del state.profiles[profile_id]
 
