@@ -105,7 +105,50 @@ def event_subjects(change: Change) -> tuple[str | None, str | None, int | None]:
     return change.profile_id, other, int(ref) if ref is not None else None
 
 
-class Transaction(Protocol):
+@dataclass(frozen=True, slots=True)
+class GraphCounts:
+    """How many rows a workspace's graph holds (tombstones count as profiles)."""
+
+    profiles: int
+    identifiers: int
+    memberships: int
+
+
+class GraphPages(Protocol):
+    """The whole graph of a workspace, read a page at a time (`aka export`, `aka check`).
+
+    Keyset pages: each starts after the last key the previous one ended with, so every
+    page costs what the first did and a reader holds one page, never the graph. Inside
+    one transaction every page comes from the same snapshot."""
+
+    def profiles_page(
+        self, after_id: str | None, limit: int, *, tombstones: bool = False
+    ) -> list[Profile]:
+        """Up to `limit` live profiles (and tombstones too when `tombstones`) with
+        id > `after_id` (all when None), in id order. Paging with the last id seen visits
+        each profile once. (aka's ids are lower-case UUIDs, which every backend orders
+        alike.)"""
+
+    def identifiers_page(self, after: IdentifierKey | None, limit: int) -> list[Identifier]:
+        """Up to `limit` identifiers, on live profiles and tombstones alike, with
+        (namespace, value) after `after` (all when None), in (namespace, value) order.
+        Paging with the last key seen visits each identifier once. The order is the
+        database's: code points on SQLite and in memory, the columns' collation on
+        PostgreSQL (the same for ASCII keys)."""
+
+    def memberships_page(self, after: tuple[str, str] | None, limit: int) -> list[Membership]:
+        """Up to `limit` edges with (group_id, member_id) > `after` (all when None), in
+        (group_id, member_id) order."""
+
+    def undone_merges(self) -> dict[int, int]:
+        """Each undone merge's seq -> the seq of the latest unmerge that undid it (what
+        replay leaves in `GraphState.undone`)."""
+
+    def graph_counts(self) -> GraphCounts:
+        """How many profiles, identifiers and memberships the workspace holds."""
+
+
+class Transaction(GraphPages, Protocol):
     """One unit of work inside one workspace. Nothing is visible to others until the
     boundary that opened it commits; an exception rolls everything back."""
 
@@ -196,10 +239,11 @@ class Transaction(Protocol):
         """Replace one event's payload (only for redaction after a delete)."""
 
     def all_events(self) -> Iterator[Event]:
-        """Every event of the workspace in seq order (for replay checks)."""
+        """Every event of the workspace in seq order, read a page at a time."""
 
     def graph(self) -> GraphState:
-        """The whole stored graph of the workspace, for invariant checks."""
+        """The whole stored graph of the workspace at once (tests; `aka check` reads
+        it in pages, `GraphPages`)."""
 
     # --- idempotency ---------------------------------------------------------------
     def stored_answer(self, key: str, now: datetime) -> StoredAnswer | None:
@@ -287,16 +331,6 @@ class Transaction(Protocol):
 
     def remove_file(self, file_id: str) -> None:
         """Forget the container and its content."""
-
-    # --- paging through the live graph (export) ---------------------------------------
-    def profiles_page(self, after_id: str | None, limit: int) -> list[Profile]:
-        """Up to `limit` live profiles (no tombstones) with id > `after_id` (all when
-        None), in id order. Paging with the last id seen visits each live profile once.
-        (aka's ids are lower-case UUIDs, which every backend orders alike.)"""
-
-    def memberships_page(self, after: tuple[str, str] | None, limit: int) -> list[Membership]:
-        """Up to `limit` edges with (group_id, member_id) > `after` (all when None), in
-        (group_id, member_id) order."""
 
 
 class Store(Protocol):

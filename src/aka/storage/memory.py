@@ -20,6 +20,7 @@ from aka.core.events import Change
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import (
     FileRecord,
+    GraphCounts,
     JobRecord,
     KeyRecord,
     PushRecord,
@@ -326,17 +327,23 @@ class MemoryTransaction:
     def save_settings(self, settings: WorkspaceSettings) -> None:
         self._ws.record = replace(self._ws.record, settings=settings)
 
-    # paging through the live graph (export)
-    def profiles_page(self, after_id: str | None, limit: int) -> list[Profile]:
-        live = sorted(
+    # the whole graph in pages (GraphPages)
+    def profiles_page(
+        self, after_id: str | None, limit: int, *, tombstones: bool = False
+    ) -> list[Profile]:
+        found = sorted(
             (
                 p
                 for p in self._ws.graph.profiles.values()
-                if p.merged_into is None and (after_id is None or p.id > after_id)
+                if (tombstones or p.merged_into is None) and (after_id is None or p.id > after_id)
             ),
             key=lambda p: p.id,
         )
-        return live[:limit]
+        return found[:limit]
+
+    def identifiers_page(self, after: IdentifierKey | None, limit: int) -> list[Identifier]:
+        keys = sorted(k for k in self._ws.graph.identifiers if after is None or k > after)
+        return [self._ws.graph.identifiers[k] for k in keys[:limit]]
 
     def memberships_page(self, after: tuple[str, str] | None, limit: int) -> list[Membership]:
         edges = sorted(
@@ -345,6 +352,13 @@ class MemoryTransaction:
             if after is None or (g, m) > after
         )
         return edges[:limit]
+
+    def undone_merges(self) -> dict[int, int]:
+        return dict(self._ws.graph.undone)
+
+    def graph_counts(self) -> GraphCounts:
+        graph = self._ws.graph
+        return GraphCounts(len(graph.profiles), len(graph.identifiers), len(graph.memberships))
 
 
 class MemoryStore:

@@ -20,7 +20,6 @@ from aka.core.errors import AkaError, Code
 from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
 from aka.core.ports import KeyRecord, WorkspaceRecord
 from aka.core.settings import WorkspaceSettings
-from aka.core.state import GraphState
 from aka.storage.sql_hot import IDENT_COLUMNS, Link, hot_sql, run
 from aka.storage.tables import events, identifiers, memberships, profiles
 
@@ -369,33 +368,6 @@ class SqlReader:
             if len(page) < _FEED_PAGE:
                 return
             after = page[-1].seq
-
-    def graph(self) -> GraphState:
-        ws = self.workspace_id
-        state = GraphState()
-        for row in self._conn.execute(sa.select(profiles).where(profiles.c.workspace_id == ws)):
-            state.profiles[row.id] = to_profile(row)
-        for row in self._conn.execute(
-            sa.select(identifiers).where(identifiers.c.workspace_id == ws)
-        ):
-            ident = to_identifier(row)
-            state.identifiers[ident.key] = ident
-        for row in self._conn.execute(
-            sa.select(memberships).where(memberships.c.workspace_id == ws)
-        ):
-            state.memberships[(row.group_id, row.member_id)] = int(row.seq)
-        undone = self._conn.execute(
-            sa.select(events.c.ref_seq, events.c.seq)
-            .where(
-                events.c.workspace_id == ws,
-                events.c.type == ev.PROFILE_UNMERGED,
-                events.c.ref_seq.is_not(None),
-            )
-            .order_by(events.c.seq)
-        )
-        for row in undone:
-            state.undone[int(row.ref_seq)] = int(row.seq)
-        return state
 
     # -- settings
     def settings(self) -> WorkspaceSettings:

@@ -94,6 +94,9 @@ _TEMPLATES: Final = {
 }
 
 IDENT_COLUMNS: Final = len(_IDENT.split(","))
+# The column lists `to_identifier` and `to_profile` decode, for statements built elsewhere.
+IDENT_SELECT: Final = _IDENT
+PROFILE_SELECT: Final = _PROFILE
 
 # Parsed settings by their stored JSON text. Settings change rarely and every read
 # fetches the text anyway, so parsing is skipped, never the read: a change is seen by

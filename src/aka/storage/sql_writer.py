@@ -27,14 +27,14 @@ from aka.storage.sql_common import chunks
 from aka.storage.sql_dialect_records import SqlDialectRecords
 from aka.storage.sql_effects import Edge
 from aka.storage.sql_jobs import SqlJobs
+from aka.storage.sql_pages import SqlPages
 from aka.storage.sql_records import SqlRecords
-from aka.storage.sql_transfer import SqlTransfer
 from aka.storage.tables import events, profiles, workspaces
 
 __all__ = ["Edge", "SqlTransaction"]
 
 
-class SqlTransaction(SqlBulk, SqlRecords, SqlDialectRecords, SqlJobs, SqlTransfer):
+class SqlTransaction(SqlBulk, SqlRecords, SqlDialectRecords, SqlJobs, SqlPages):
     """A `Transaction` over one connection; the store that opened it commits or rolls back."""
 
     @abstractmethod
