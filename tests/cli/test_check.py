@@ -6,11 +6,16 @@ a bad manual fix, a half-applied migration or a damaged disk would.
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import pytest
+from rich.console import Console
 from starlette.testclient import TestClient
+
+from aka.cli import check_progress
 
 if TYPE_CHECKING:
     from tests.cli.conftest import Cli
@@ -107,3 +112,36 @@ def test_an_unknown_workspace_is_an_error(world: Cli) -> None:
     result = world("check", "--workspace", "ghost")
     assert result.exit_code != 0
     assert "'ghost' does not exist" in result.stderr
+
+
+def test_progress_is_a_plain_line_per_page_when_not_on_a_terminal(world: Cli) -> None:
+    """Rows read of the workspace's total (events, then the graph), the phase and the
+    rate; the default speaks every few seconds, not for a store this small."""
+    scenario(world)
+    result = world.ok("check", "--progress-every", "0")
+    lines = [line for line in result.stderr.splitlines() if line.startswith("checking")]
+    assert lines[0].startswith("checking default: events, ")
+    assert any(line.startswith("checking default: identifiers, ") for line in lines)
+    assert " rows (100%), " in lines[-1]
+    assert lines[-1].endswith(" rows/s")
+    quiet = world.ok("check")
+    assert "checking" not in quiet.stderr
+
+
+def test_a_terminal_gets_a_progress_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workspace, the share and count of rows read, the phase and rows per second."""
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=140)
+    monkeypatch.setattr(check_progress, "errors", terminal)
+    bar = check_progress.progress_for(every=5)
+    assert isinstance(bar, check_progress.Bar)
+    bar.start("acme", 2000)
+    bar.advance("events", 1500)
+    bar.advance("identifiers", 500)
+    bar.close()
+    shown = screen.getvalue()
+    assert "checking acme" in shown
+    assert "100%" in shown
+    assert "2000/2000" in shown
+    assert "identifiers" in shown
+    assert "rows/s" in shown

@@ -8,12 +8,12 @@ import msgspec
 import typer
 
 from aka import config
-from aka.cli import keys, transfer, workspaces
+from aka.cli import check, keys, transfer, workspaces
 from aka.cli.context import opened_store
 from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
-from aka.service import admin, check, queries
+from aka.service import admin, queries
 from aka.service.refs import ProfileRef
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(workspaces.app, name="workspace")
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)
+app.command("check")(check.check_command)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")]
@@ -107,37 +108,6 @@ def resolve(
     )
     if out.attributes:
         typer.echo(f"attributes: {msgspec.json.encode(out.attributes).decode()}")
-
-
-@app.command("check")
-def check_command(
-    workspace: Annotated[
-        str | None, typer.Option("--workspace", "-w", help="Only this workspace (default: all).")
-    ] = None,
-    as_json: Json = False,
-) -> None:
-    """Verify invariants 1-4 (design.md) on every workspace; exit 1 on any violation."""
-    report: dict[str, list[dict[str, object]]] = {}
-    with opened_store() as store:
-        ids = [workspace] if workspace else [w.id for w in store.workspaces()]
-        for ws in ids:
-            try:
-                with store.transaction(ws, write=False) as tx:
-                    found = check.check_workspace(tx)
-            except AkaError as exc:
-                fail(exc.message)
-                return
-            report[ws] = [{"invariant": v.invariant, "message": v.message} for v in found]
-    bad = sum(len(v) for v in report.values())
-    if as_json:
-        emit_json({"ok": bad == 0, "workspaces": report})
-    else:
-        for ws, violations in report.items():
-            typer.echo(f"{ws}: {'ok' if not violations else f'{len(violations)} violation(s)'}")
-            for v in violations:
-                typer.echo(f"  invariant {v['invariant']}: {v['message']}")
-    if bad:
-        raise SystemExit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point
