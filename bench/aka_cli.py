@@ -1,4 +1,5 @@
-"""`aka` commands run as child processes: set-up, and `aka import` timed with its peak RSS.
+"""`aka` commands run as child processes: set-up, and `aka import` and `aka check` timed
+with their peak RSS.
 
 The peak RSS is the child's own `VmHWM` (/proc/PID/status: the high-water mark of its
 resident memory), read every 20 ms while it runs, so each run is measured alone.
@@ -66,6 +67,42 @@ def prepare_store(database_url: str) -> None:
 def timed_import(database_url: str, path: Path, *, chunk_size: int, log: Path) -> ImportRun:
     argv = [*AKA, "import", str(path), "--workspace", WORKSPACE]
     argv += ["--chunk-size", str(chunk_size), "--json"]
+    done = _timed(argv, database_url, log, "aka import")
+    summary: dict[str, Any] | None = None
+    try:
+        parsed = json.loads(log.read_text())
+        summary = parsed if isinstance(parsed, dict) else None
+    except ValueError:
+        summary = None
+    return ImportRun(seconds=done.seconds, peak_rss_mb=done.peak_rss_mb, summary=summary)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    seconds: float  # wall clock of the whole process, interpreter start included
+    peak_rss_mb: float
+    report: dict[str, Any]  # what `aka check --json` printed
+
+
+def timed_check(database_url: str, *, log: Path) -> CheckRun:
+    """`aka check --json` on every workspace; a BenchError unless it found nothing."""
+    done = _timed([*AKA, "check", "--json"], database_url, log, "aka check", ok_codes=(0, 1))
+    report = json.loads(log.read_text())
+    if not report.get("ok"):
+        raise BenchError(f"aka check found violations:\n{tail(log)}")
+    return CheckRun(seconds=done.seconds, peak_rss_mb=done.peak_rss_mb, report=report)
+
+
+@dataclass(frozen=True, slots=True)
+class _Timed:
+    seconds: float
+    peak_rss_mb: float
+
+
+def _timed(
+    argv: list[str], database_url: str, log: Path, what: str, ok_codes: tuple[int, ...] = (0,)
+) -> _Timed:
+    """Run a child with stdout to `log`, timed, its peak RSS read while it runs."""
     errors = log.with_suffix(".stderr.log")
     with log.open("wb") as out, errors.open("wb") as err:
         start = time.perf_counter()
@@ -78,23 +115,17 @@ def timed_import(database_url: str, path: Path, *, chunk_size: int, log: Path) -
                     break
                 peak_kib = max(peak_kib, _high_water_kib(proc.pid))
                 time.sleep(_POLL_S)
-        except BaseException:  # interrupted: leave no import running behind us
+        except BaseException:  # interrupted: leave no child running behind us
             proc.kill()
             proc.wait()
             raise
         elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, not by Popen
-    if proc.returncode != 0:
-        raise BenchError(f"aka import failed ({proc.returncode}):\n{tail(errors)}\n{tail(log)}")
-    summary: dict[str, Any] | None = None
-    try:
-        parsed = json.loads(log.read_text())
-        summary = parsed if isinstance(parsed, dict) else None
-    except ValueError:
-        summary = None
+    if proc.returncode not in ok_codes:
+        raise BenchError(f"{what} failed ({proc.returncode}):\n{tail(errors)}\n{tail(log)}")
     if not peak_kib:  # gone before the first reading: only the inflated figure is left
         peak_kib = usage.ru_maxrss  # KiB on Linux
-    return ImportRun(seconds=elapsed, peak_rss_mb=peak_kib / 1024, summary=summary)
+    return _Timed(seconds=elapsed, peak_rss_mb=peak_kib / 1024)
 
 
 _POLL_S = 0.02

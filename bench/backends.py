@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bench.data import Row
 
@@ -38,6 +38,17 @@ class Backend(ABC):
 
     @abstractmethod
     def version(self) -> str: ...
+
+    @abstractmethod
+    def bulk_insert(
+        self, db: Database, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Rows straight into one of aka's tables, in one transaction (seeding a store,
+        never timed). Values are Python's: aware datetimes, bools, JSON as text."""
+
+    @abstractmethod
+    def set_last_seq(self, db: Database, workspace: str, seq: int) -> None:
+        """Set the workspace's event counter (after seeding its events)."""
 
     @abstractmethod
     def ingest_floors(self, rows: Sequence[Row], rows_per_tx: int) -> Measured:

@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="runs of the 10M-row import (default 1: each takes minutes)",
     )
+    p.add_argument(
+        "--check-sizes",
+        type=_sizes,
+        help="identifiers in each store the check scenario times, e.g. 100k,300k,1M "
+        "(default 100k,1M; quick 2k)",
+    )
     p.add_argument("--workers", type=int, default=1, help="granian workers (default 1)")
     p.add_argument(
         "--output",
@@ -62,6 +68,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--keep", action="store_true", help="keep the work directory (stores, logs)")
     return p
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """ "100k,1M" -> (100_000, 1_000_000)."""
+    scale = {"k": 1_000, "m": 1_000_000}
+    found = []
+    for item in (t.strip().lower() for t in text.split(",") if t.strip()):
+        unit = scale.get(item[-1], 1)
+        number = item[:-1] if item[-1] in scale else item
+        try:
+            value = int(float(number) * unit)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a size: {item!r} (e.g. 100k, 1M)") from None
+        if value < 2:
+            raise argparse.ArgumentTypeError(f"a check store needs 2 identifiers or more: {item!r}")
+        found.append(value)
+    if not found:
+        raise argparse.ArgumentTypeError("no sizes given")
+    return tuple(found)
 
 
 def _stop_on_sigterm() -> None:
@@ -152,7 +177,13 @@ def main(argv: list[str] | None = None) -> int:
             _parser().error(f"{flag} must be at least 1")
     chosen = [s for s in SCENARIOS if not args.only or s in args.only]
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
-    sizes = choose(quick=args.quick, large=args.large, runs=args.runs, memory_runs=args.memory_runs)
+    sizes = choose(
+        quick=args.quick,
+        large=args.large,
+        runs=args.runs,
+        memory_runs=args.memory_runs,
+        check_sizes=args.check_sizes,
+    )
     _stop_on_sigterm()
     run = _measure(args, chosen, backends, sizes)
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -146,6 +147,22 @@ class PostgresBackend(Backend):
 
     def version(self) -> str:
         return self._version
+
+    def bulk_insert(
+        self, db: Database, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        with psycopg.connect(db.url) as conn, conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def set_last_seq(self, db: Database, workspace: str, seq: int) -> None:
+        with psycopg.connect(db.url) as conn:
+            conn.execute("UPDATE workspaces SET last_seq = %s WHERE id = %s", (seq, workspace))
 
     # --- floors ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ class Sizes:
     big_import_runs: int  # one by default: a 10M import takes minutes (docs/performance.md)
     link_profiles: int  # profiles the link scenario spreads its identifiers over
     merge_identifiers: int  # identifiers on the profile that is merged and unmerged
+    check_identifiers: tuple[int, ...]  # stores `aka check` is timed on (bench/seed.py)
     wrk_seconds: int  # one measured wrk run
     warmup_seconds: int  # one unmeasured wrk run before the measured ones (0: none)
     connections: int  # concurrent connections for throughput figures (the 64)
@@ -37,6 +38,7 @@ FULL = Sizes(
     big_import_runs=1,
     link_profiles=10_000,
     merge_identifiers=10_000,
+    check_identifiers=(100_000, 1_000_000),
     wrk_seconds=10,
     warmup_seconds=2,
     connections=64,
@@ -54,6 +56,7 @@ QUICK = Sizes(
     big_import_runs=1,
     link_profiles=100,
     merge_identifiers=500,
+    check_identifiers=(2_000,),
     wrk_seconds=1,
     warmup_seconds=0,
     connections=64,
@@ -62,10 +65,23 @@ QUICK = Sizes(
 )
 
 
-def choose(*, quick: bool, large: bool, runs: int | None, memory_runs: int | None = None) -> Sizes:
+def choose(
+    *,
+    quick: bool,
+    large: bool,
+    runs: int | None,
+    memory_runs: int | None = None,
+    check_sizes: tuple[int, ...] | None = None,
+) -> Sizes:
     sizes = QUICK if quick else FULL
     if large:
-        sizes = replace(sizes, large_store=20_000 if quick else 10_000_000)
+        sizes = replace(
+            sizes,
+            large_store=20_000 if quick else 10_000_000,
+            check_identifiers=(*sizes.check_identifiers, 20_000 if quick else 10_000_000),
+        )
+    if check_sizes:
+        sizes = replace(sizes, check_identifiers=check_sizes)
     if runs is not None:
         sizes = replace(sizes, runs=runs)
     if memory_runs is not None:

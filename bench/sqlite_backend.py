@@ -10,7 +10,9 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from aka.core.settings import WorkspaceSettings
 from aka.storage.sqlite import _PRAGMAS, BUSY_TIMEOUT_MS, SqliteStore
@@ -38,6 +40,12 @@ _AKA_EVENT = (
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@cache
+def _stamp(value: datetime) -> str:
+    """A time as aka's `UtcDateTime` stores it on SQLite: naive UTC text, microseconds."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -92,6 +100,24 @@ class SqliteBackend(Backend):
 
     def version(self) -> str:
         return sqlite3.sqlite_version
+
+    def bulk_insert(
+        self, db: Database, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        stamps = {i for i, value in enumerate(rows[0]) if isinstance(value, datetime)}
+        texts = (tuple(_stamp(v) if i in stamps else v for i, v in enumerate(r)) for r in rows)
+        marks = ", ".join("?" * len(columns))
+        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        with closing(connect(Path(db.name))) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(statement, texts)
+            conn.execute("COMMIT")
+
+    def set_last_seq(self, db: Database, workspace: str, seq: int) -> None:
+        with closing(connect(Path(db.name))) as conn:
+            conn.execute("UPDATE workspaces SET last_seq = ? WHERE id = ?", (seq, workspace))
 
     def ingest_floors(self, rows: Sequence[Row], rows_per_tx: int) -> Measured:
         with self._scratch() as conn:

@@ -1,7 +1,8 @@
 """The scenarios, in the order they run on each backend.
 
 Read scenarios share one loaded store (filled by the last ingest run), so they come
-after ingest; link and merge add to that store, so they come after the pure reads.
+after ingest; link and merge add to that store, so they come after the pure reads. `check` seeds
+stores of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 from bench.context import Context
 from bench.figures import Figure
-from bench.scenarios import ingest, latency, link, memory, merge, resolve
+from bench.scenarios import check, ingest, latency, link, memory, merge, resolve
 
 Scenario = Callable[[Context], list[Figure]]
 
@@ -21,4 +22,5 @@ SCENARIOS: dict[str, Scenario] = {
     "link": link.run,
     "merge": merge.run,
     "memory": memory.run,
+    "check": check.run,
 }
