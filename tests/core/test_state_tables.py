@@ -14,10 +14,12 @@ from .builders import EPOCH
 
 PROFILES = st.sampled_from(["p1", "p2", "p3"])
 NAMESPACES = st.sampled_from(["email", "device"])
-VALUES = st.sampled_from(["a", "b", "c", "d"])
+# Twelve values in two namespaces: a profile may hold more than `_FEW` (8) keys, so the
+# index goes from a lone value to a tuple to a set and back.
+VALUES = st.sampled_from([f"v{n}" for n in range(12)])
 
 identifier_writes = st.lists(
-    st.tuples(st.booleans(), NAMESPACES, VALUES, PROFILES, st.booleans()), max_size=40
+    st.tuples(st.booleans(), NAMESPACES, VALUES, PROFILES, st.booleans()), max_size=80
 )
 
 
@@ -76,7 +78,8 @@ def test_profile_indexes_match_a_scan(
     assert dict(table.shared_external_ids()) == shared
 
 
-edge_writes = st.lists(st.tuples(st.booleans(), PROFILES, PROFILES), max_size=40)
+MANY = st.sampled_from([f"p{n}" for n in range(12)])
+edge_writes = st.lists(st.tuples(st.booleans(), PROFILES, MANY), max_size=80)
 
 
 @given(edge_writes)
@@ -92,6 +95,7 @@ def test_edge_index_matches_a_scan(writes: list[tuple[bool, str, str]]) -> None:
         touching = table.touching(pid)
         assert len(touching) == len(set(touching))
         assert set(touching) == {e for e in table if pid in e}
+        assert all(type(e) is tuple and len(e) == 2 for e in touching)
 
 
 def test_a_table_equals_the_dict_of_its_rows_and_survives_a_deep_copy() -> None:

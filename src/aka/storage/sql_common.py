@@ -328,13 +328,11 @@ class SqlReader:
         return None if row is None else to_event(row)
 
     def events(self, after: int, limit: int) -> list[Event]:
-        rows = self._conn.execute(
-            sa.select(events)
-            .where(events.c.workspace_id == self.workspace_id, events.c.seq > after)
-            .order_by(events.c.seq)
-            .limit(limit)
-        )
-        return [to_event(r) for r in rows]
+        # On the driver's cursor (`sql_hot`): `aka check` replays the whole log through
+        # here, and Core's row processing was half the replay's time (24 s of 51 s for
+        # 1.5M events on SQLite).
+        rows = self._rows(self._hot.events_after, self.workspace_id, after, limit)
+        return [self._hot.to_event(r) for r in rows]
 
     def events_about(self, profile_ids: Collection[str]) -> list[Event]:
         found: dict[int, Event] = {}

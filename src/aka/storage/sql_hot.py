@@ -28,7 +28,7 @@ from typing import Any, Final
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
-from aka.core.model import Identifier, Kind, Profile
+from aka.core.model import Event, Identifier, Kind, Profile
 from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
 
@@ -85,6 +85,11 @@ _TEMPLATES: Final = {
     # What every group-commit round and batch window asks besides (`sql_bulk`).
     "profiles_by_ids": f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND id {{ids}}",
     "last_seq": "SELECT last_seq FROM workspaces WHERE id = {p}",
+    # The change feed and `aka check`'s replay page through the whole log with it.
+    "events_after": (
+        "SELECT seq, type, profile_id, at, actor, payload FROM events"
+        " WHERE workspace_id = {p} AND seq > {p} ORDER BY seq LIMIT {p}"
+    ),
     "touch_profiles": "UPDATE profiles SET updated_at = {p} WHERE workspace_id = {p} AND id {ids}",
     "bump_seq": "UPDATE workspaces SET last_seq = last_seq + {p} WHERE id = {p} RETURNING last_seq",
     "identifiers_in_namespace": (
@@ -145,6 +150,7 @@ class HotSql:
     identifiers_of_profiles: str
     profiles_by_ids: str
     last_seq: str
+    events_after: str
     bump_seq: str
     touch_profiles: str
     identifiers_in_namespace: str
@@ -212,6 +218,10 @@ class HotSql:
             self.time(updated),
         )
 
+    def to_event(self, row: Any) -> Event:
+        seq, type_, profile_id, at, actor, payload = row
+        return Event(int(seq), type_, profile_id, self.time(at), actor, dict(self.json(payload)))
+
     def to_key(self, row: Any) -> KeyRecord:
         kid, workspace_id, name, prefix, secret_hash, scopes, extra, created, revoked = row
         extra = self.json(extra)
@@ -261,6 +271,7 @@ def _build(
         identifiers_of_profiles=sql("identifiers_of_profiles"),
         profiles_by_ids=sql("profiles_by_ids"),
         last_seq=sql("last_seq"),
+        events_after=sql("events_after"),
         bump_seq=sql("bump_seq"),
         touch_profiles=sql("touch_profiles"),
         identifiers_in_namespace=sql("identifiers_in_namespace"),
