@@ -48,7 +48,8 @@ class Backend(ABC):
 
     @abstractmethod
     def set_last_seq(self, db: Database, workspace: str, seq: int) -> None:
-        """Set the workspace's event counter (after seeding its events)."""
+        """Set the workspace's event counter (after seeding its events), and leave the
+        store as one filled over time would be (PostgreSQL: statistics gathered)."""
 
     @abstractmethod
     def ingest_floors(self, rows: Sequence[Row], rows_per_tx: int) -> Measured:

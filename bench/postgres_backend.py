@@ -161,8 +161,10 @@ class PostgresBackend(Backend):
                 copy.write_row(row)
 
     def set_last_seq(self, db: Database, workspace: str, seq: int) -> None:
-        with psycopg.connect(db.url) as conn:
+        with psycopg.connect(db.url, autocommit=True) as conn:
             conn.execute("UPDATE workspaces SET last_seq = %s WHERE id = %s", (seq, workspace))
+            # The statistics autovacuum would gather on a store filled over time.
+            conn.execute("ANALYZE")
 
     # --- floors ---------------------------------------------------------------------
 
