@@ -80,6 +80,7 @@ def timed_import(database_url: str, path: Path, *, chunk_size: int, log: Path) -
 @dataclass(frozen=True, slots=True)
 class CheckRun:
     seconds: float  # wall clock of the whole process, interpreter start included
+    cpu_seconds: float  # its user + system CPU time: what a busy machine cannot inflate
     peak_rss_mb: float
     report: dict[str, Any]  # what `aka check --json` printed
 
@@ -90,12 +91,18 @@ def timed_check(database_url: str, *, log: Path) -> CheckRun:
     report = json.loads(log.read_text())
     if not report.get("ok"):
         raise BenchError(f"aka check found violations:\n{tail(log)}")
-    return CheckRun(seconds=done.seconds, peak_rss_mb=done.peak_rss_mb, report=report)
+    return CheckRun(
+        seconds=done.seconds,
+        cpu_seconds=done.cpu_seconds,
+        peak_rss_mb=done.peak_rss_mb,
+        report=report,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class _Timed:
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
 
 
@@ -125,7 +132,8 @@ def _timed(
         raise BenchError(f"{what} failed ({proc.returncode}):\n{tail(errors)}\n{tail(log)}")
     if not peak_kib:  # gone before the first reading: only the inflated figure is left
         peak_kib = usage.ru_maxrss  # KiB on Linux
-    return _Timed(seconds=elapsed, peak_rss_mb=peak_kib / 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    return _Timed(seconds=elapsed, cpu_seconds=cpu, peak_rss_mb=peak_kib / 1024)
 
 
 _POLL_S = 0.02

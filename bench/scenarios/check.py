@@ -34,6 +34,13 @@ def _at(ctx: Context, n: int) -> list[Figure]:
         target=Target(Goal.BELOW, TARGET_SECONDS, "s") if n == TARGET_AT else None,
         note="wall clock of the whole process, interpreter start included",
     )
+    cpu = Figure(
+        "check.cpu",
+        f"aka check CPU time (user + system), {human(n)} identifiers",
+        name,
+        "s",
+        note="the process's own CPU: what a busy machine stretches least (no target)",
+    )
     rss = Figure("check.rss", f"aka check peak RSS, {human(n)} identifiers", name, "MB")
     with ctx.backend.database("check") as db:
         aka_cli.prepare_store(db.url)
@@ -49,10 +56,11 @@ def _at(ctx: Context, n: int) -> list[Figure]:
         for run_no in range(1, s.runs + 1):
             done = aka_cli.timed_check(db.url, log=ctx.log(f"check-{human(n)}"))
             seconds.aka_runs.append(done.seconds)
+            cpu.aka_runs.append(done.cpu_seconds)
             rss.aka_runs.append(done.peak_rss_mb)
             ctx.say(
                 f"check run {run_no}: {human(n)} identifiers in {done.seconds:,.1f} s "
-                f"({1e6 * done.seconds / n:,.1f} µs an identifier), "
-                f"peak RSS {done.peak_rss_mb:,.0f} MB"
+                f"({1e6 * done.seconds / n:,.1f} µs an identifier; CPU "
+                f"{done.cpu_seconds:,.1f} s), peak RSS {done.peak_rss_mb:,.0f} MB"
             )
-    return [seconds, rss]
+    return [seconds, cpu, rss]
