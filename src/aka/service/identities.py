@@ -107,14 +107,16 @@ def create_profile(
         owner = refs.forward(tx, holder)
         raise _external_id_taken(ext, owner.id if owner else holder.id)
     keys: list[IdentifierKey] = []
+    seen: set[IdentifierKey] = set()  # a list's `in` made 10,000 identifiers take seconds
     for n, item in enumerate(identifiers or []):
         where = f"identifiers[{n}]"
         key = normalize.identifier_key(item.namespace, item.value, settings, field=where)
-        if key in keys:
+        if key in seen:
             raise AkaError(Code.INVALID_INPUT, f"{where} repeats {key}", field=where)
         if (owner_ident := tx.identifier(key)) is not None:
             raise identifier_taken(key, owner_ident.profile_id, where)
         keys.append(key)
+        seen.add(key)
         check_attributes(item.attributes, f"{where}.attributes")
     _check_namespace_counts(keys, settings)
     profile_id = chosen or new_profile_id()
