@@ -40,7 +40,6 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 
 from aka.config import Settings
-from aka.core.errors import AkaError
 from aka.core.ports import Store, Transaction
 from aka.http.group_commit import GroupCommit
 from aka.service import bulk
@@ -190,9 +189,7 @@ class Runtime:
 def _run_buffered(work: Callable[[Transaction], T], wants: Wants, tx: Transaction) -> T:
     # One operation through the bulk runner: its reads prefetched, its creates and links
     # buffered and written by `append_many`. A refusal is raised, rolling back as alone.
-    (result,) = bulk.run_all(tx, [work], [wants])
-    if isinstance(result, AkaError):
-        raise result
+    (result,) = bulk.run_all_or_refuse(tx, [work], [wants])
     return result
 
 

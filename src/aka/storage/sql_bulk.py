@@ -27,11 +27,13 @@ from aka.core.ports import event_subjects
 from aka.core.state import ReplayError
 from aka.storage.sql_common import chunks, to_identifier, to_profile
 from aka.storage.sql_effects import SqlEffects
-from aka.storage.tables import events, identifiers, profiles
+from aka.storage.tables import events, identifiers, memberships, profiles
 
-# Event types whose effect is a plain row insert (plus primary demotion and a touch),
+# Event types whose effect is a plain row insert (plus primary demotion and a touch;
+# a membership's edge is inserted, never updated: an existing edge makes the database
+# refuse the flush, and the bulk runner then runs its operations one by one),
 # which is what lets them be written many rows per statement.
-_FAST_TYPES: Final = frozenset({ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED})
+_FAST_TYPES: Final = frozenset({ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED, ev.MEMBERSHIP_ADDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,7 @@ class SqlBulk(SqlEffects, ABC):
         event_rows: list[dict[str, Any]] = []
         profile_rows: list[dict[str, Any]] = []
         identifier_rows: list[dict[str, Any]] = []
+        membership_rows: list[dict[str, Any]] = []
         primaries: list[tuple[str, IdentifierKey, int]] = []
         created: set[str] = set()
         touched: set[str] = set()
@@ -228,6 +231,16 @@ class SqlBulk(SqlEffects, ABC):
                     }
                 )
                 continue
+            if change.type == ev.MEMBERSHIP_ADDED:
+                membership_rows.append(
+                    {
+                        "workspace_id": self.workspace_id,
+                        "group_id": str(payload["group_id"]),
+                        "member_id": str(payload["member_id"]),
+                        "seq": seq,
+                    }
+                )
+                continue
             key = IdentifierKey(payload["namespace"], payload["value"])
             primary = bool(payload.get("primary", False))
             identifier_rows.append(
@@ -251,6 +264,7 @@ class SqlBulk(SqlEffects, ABC):
         self._insert_rows(events, event_rows)
         self._insert_rows(profiles, profile_rows)
         self._insert_rows(identifiers, identifier_rows)
+        self._insert_rows(memberships, membership_rows)
         for profile_id, key, seq in primaries:
             # In seq order, each demoting only rows older than itself: what one `append`
             # after another would have left (a later primary link wins).
