@@ -97,3 +97,31 @@ def test_many_mappings_are_linked_in_bulk_and_a_shared_profile_merged_once(world
             if (found := tx.identifier(key)) is not None
         }
     assert len(owners) == 1
+
+
+def test_a_push_replacing_many_members_removes_and_adds_them_in_bulk(world: World) -> None:
+    """The second push keeps the members it names again, removes the others and adds
+    the new ones, all with bulk appends."""
+    g = Identity("P", "g", Kind.GROUP)
+    with world.tx() as tx:
+        si.put_permissions(tx, g, [user(n) for n in range(MEMBERS)], [], 1, actor=None)
+    half = MEMBERS // 2
+    with world.tx() as tx:
+        counted = Counted(tx)
+        second = [user(n) for n in range(half, MEMBERS + half)]
+        si.put_permissions(counted, g, second, [], 2, actor=None)  # type: ignore[arg-type]
+    assert counted.singles == []
+    assert counted.bulk > 0
+    with world.tx(write=False) as tx:
+        group = tx.identifier(IdentifierKey("P", "g"))
+        assert group is not None
+        members = {
+            e.member_id for e in tx.memberships_touching(group.profile_id)
+            if e.group_id == group.profile_id
+        }  # fmt: skip
+        wanted = set()
+        for n in range(half, MEMBERS + half):
+            found = tx.identifier(IdentifierKey("P", f"u{n}@x.example"))
+            assert found is not None
+            wanted.add(found.profile_id)
+    assert members == wanted

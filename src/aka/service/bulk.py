@@ -7,10 +7,11 @@ run unchanged over a `BufferedTransaction`:
 
 - reads are answered from what one `IN` query per chunk prefetched for a whole window of
   operations, plus what the buffer itself wrote;
-- `profile.created`, `identifier.linked` and `membership.added` events are kept in a
-  buffer (and in the buffer's view of the graph, so later operations see them) and
-  written by one `append_many`: a few multi-row statements per window;
-- anything else the buffer does not model (a merge, an unlink, a membership...) raises
+- `profile.created`, `identifier.linked`, `membership.added` and `membership.removed`
+  events are kept in a buffer (and in the buffer's view of the graph, so later
+  operations see them) and written by one `append_many`: a few multi-row statements
+  per window;
+- anything else the buffer does not model (a merge, an unlink...) raises
   `NeedsSlowPath`: the operation's buffered effects are undone, the buffer is flushed,
   and the operation runs on the real transaction exactly as it would alone.
 
@@ -216,6 +217,8 @@ class BufferedTransaction:
             return self._buffer(change, self._linked)
         if change.type == ev.MEMBERSHIP_ADDED:
             return self._buffer(change, self._member_added)
+        if change.type == ev.MEMBERSHIP_REMOVED:
+            return self._buffer(change, self._member_removed)
         raise NeedsSlowPath(change.type)
 
     def __getattr__(self, name: str) -> Any:
@@ -305,6 +308,14 @@ class BufferedTransaction:
         if group_id in edges:
             raise NeedsSlowPath("membership.added over an existing edge")
         self._set(edges, group_id, Membership(group_id, member_id, e.seq))
+
+    def _member_removed(self, e: Event) -> None:
+        group_id, member_id = str(e.payload["group_id"]), str(e.payload["member_id"])
+        edges = self._groups(member_id)
+        if group_id not in edges:
+            raise NeedsSlowPath("membership.removed of an edge the buffer does not hold")
+        old = edges.pop(group_id)
+        self._undo.append(lambda: edges.__setitem__(group_id, old))
 
     # --- helpers --------------------------------------------------------------------------
     def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:

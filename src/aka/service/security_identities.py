@@ -10,7 +10,7 @@ granted, so the next push replaces exactly those.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -118,15 +118,19 @@ def _ensure_at(
     return ensure(tx, identity, actor=actor, where=where, into=into)
 
 
-def _add_members(
-    tx: Transaction, group_id: str, member_ids: Sequence[str], *, actor: str | None
+def _change_members(
+    tx: Transaction,
+    change: Callable[..., object],
+    group_id: str,
+    member_ids: Sequence[str],
+    *,
+    actor: str | None,
 ) -> None:
-    """`groups.add_member` for each member, through the bulk runner (edges written many
-    rows per statement)."""
+    """`groups.add_member` or `remove_member` for each member, through the bulk runner
+    (edges inserted or deleted many rows per statement)."""
     group = ProfileRef.by_id(group_id)
     works = [
-        partial(groups.add_member, group=group, member=ProfileRef.by_id(m), actor=actor)
-        for m in member_ids
+        partial(change, group=group, member=ProfileRef.by_id(m), actor=actor) for m in member_ids
     ]
     wants = [Wants(profile_ids=[group_id, m], members=[m]) for m in member_ids]
     bulk.run_all_or_refuse(tx, works, wants)
@@ -179,12 +183,13 @@ def put_permissions(
     profile_id = ensure(tx, identity, actor=actor)
     wanted = set(_ensure_all(tx, members, actor=actor, where="members"))
     wanted.discard(profile_id)
-    for edge in tx.memberships_touching(profile_id):
-        if edge.group_id == profile_id and edge.member_id not in wanted:
-            groups.remove_member(
-                tx, ProfileRef.by_id(profile_id), ProfileRef.by_id(edge.member_id), actor=actor
-            )
-    _add_members(tx, profile_id, sorted(wanted), actor=actor)
+    gone = [
+        edge.member_id
+        for edge in tx.memberships_touching(profile_id)
+        if edge.group_id == profile_id and edge.member_id not in wanted
+    ]
+    _change_members(tx, groups.remove_member, profile_id, gone, actor=actor)
+    _change_members(tx, groups.add_member, profile_id, sorted(wanted), actor=actor)
     granted = _grant(tx, profile_id, record, well_knowns, actor=actor)
     tx.save_push_record(key, PushRecord(ordering_id, granted))
     return True
