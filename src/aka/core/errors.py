@@ -36,6 +36,7 @@ class Code(StrEnum):
     ATTRIBUTES_INVALID = "attributes_invalid"
     SETTINGS_INVALID = "settings_invalid"
     TOO_MANY_OPERATIONS = "too_many_operations"
+    TOO_MANY_ITEMS = "too_many_items"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # not found
@@ -78,6 +79,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.ATTRIBUTES_INVALID: ErrorKind.INVALID,
     Code.SETTINGS_INVALID: ErrorKind.INVALID,
     Code.TOO_MANY_OPERATIONS: ErrorKind.TOO_LARGE,
+    Code.TOO_MANY_ITEMS: ErrorKind.TOO_LARGE,
     Code.IDEMPOTENCY_KEY_INVALID: ErrorKind.INVALID,
     Code.IDEMPOTENCY_KEY_REUSED: ErrorKind.INVALID,
     Code.PROFILE_NOT_FOUND: ErrorKind.NOT_FOUND,

@@ -28,7 +28,6 @@ from aka.security.ratelimit_policy import RateLimitPolicy
 
 T = TypeVar("T")
 
-MAX_ITEMS: Final = 50
 RATE_GROUP: Final = "braze"
 # Braze's documented default for the shared bucket.
 DEFAULT_RATE: Final = Rate(20_000, "minute")
@@ -70,8 +69,9 @@ def render(problem: Problem, request: Request) -> Response:  # noqa: ARG001 (fac
     elif problem.status >= 500:
         body = {"message": "Internal server error" if status == 500 else problem.detail}
     else:
-        # Braze answers every refused request with 400 (and 413 for a body too large).
-        if problem.status not in (405, 413):
+        # Braze answers every refused request with 400 (and 413 for a body too large;
+        # an array over its 50 items is a 400 there too).
+        if problem.status not in (405, 413) or problem.code == Code.TOO_MANY_ITEMS:
             status = 400
         body = {"message": problem.detail, "errors": [_fatal_item(problem)]}
     headers = dict(problem.headers)
@@ -95,20 +95,6 @@ def success(errors: list[dict[str, Any]], **counts: int) -> dict[str, Any]:
     if errors:
         answer["errors"] = errors
     return answer
-
-
-def too_many(name: str, count: int) -> AkaError:
-    return AkaError(
-        Code.INVALID_INPUT,
-        f"Too many {name} in a single request: {count} given, the maximum is {MAX_ITEMS}",
-        field=name,
-        details={"limit": MAX_ITEMS},
-    )
-
-
-def check_count(name: str, items: list[Any]) -> None:
-    if len(items) > MAX_ITEMS:
-        raise too_many(name, len(items))
 
 
 # --- bodies -------------------------------------------------------------------------
