@@ -179,9 +179,9 @@ def test_path_parameters_are_required_and_typed(doc: dict[str, Any]) -> None:
 
 
 def test_error_statuses_are_documented_as_problems(doc: dict[str, Any]) -> None:
-    """Declared errors plus the toolkit's own (422 inputs, 413 body, 401/403 scopes)."""
+    """Declared errors plus the toolkit's own (422 inputs, 413/415 body, 401/403 scopes)."""
     responses = doc["paths"]["/v1/profiles/{id}/identifiers"]["post"]["responses"]
-    assert sorted(responses) == ["201", "401", "403", "404", "409", "413", "422"]
+    assert sorted(responses) == ["201", "401", "403", "404", "409", "413", "415", "422"]
     problem = responses["404"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/ProblemDetails"}
     assert set(doc["components"]["schemas"]["ProblemDetails"]["required"]) == {

@@ -236,6 +236,8 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         tags=TAGS,
         # The native read/write buckets: a key has one budget whichever door it uses.
         interceptors=(native_rate_limits(ctx.rt, ctx.limiter),),
+        # Appizer ignores query parameters it does not know (docs/dialects/appizer.md).
+        refuse_unknown_query=False,
     )
     register(group, ctx.rt)
     return [group]

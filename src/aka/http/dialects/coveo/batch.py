@@ -18,6 +18,7 @@ from aka.http.dialects.coveo.wire import (
     PermissionsIn,
     now_ms,
 )
+from aka.http.input_rules import Int64
 from aka.http.problems import invalid_body
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
@@ -30,9 +31,9 @@ from aka.service import security_identities as identities
 KIND = "coveo.batch"
 
 
-class BatchQuery(msgspec.Struct, forbid_unknown_fields=True):
+class BatchQuery(msgspec.Struct):
     fileId: str  # noqa: N815
-    orderingId: int | None = None  # noqa: N815
+    orderingId: Int64 | None = None  # noqa: N815
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:
