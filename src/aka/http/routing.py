@@ -110,6 +110,7 @@ class RouteOptions(TypedDict, total=False):
 
     response: Any
     status: int
+    also: tuple[int, ...]
     summary: str
     description: str
     tags: tuple[str, ...]
@@ -126,8 +127,10 @@ class Route:
     """One endpoint's declaration: the single source of validation and documentation.
 
     `errors` lists documented error statuses beyond those the toolkit adds itself
-    (422 for declared inputs, 413 and 415 for bodies, 401/403 for scoped routes). A handler may
-    return a Struct/dict/list (JSON with `status`), None (empty body) or a `Response`.
+    (422 for declared inputs, 413 and 415 for bodies, 401/403 for scoped routes). A
+    handler may return a Struct/dict/list (JSON with `status`), None (empty body) or a
+    `Response`; `also` lists other success statuses such a Response may carry (200
+    "already there" beside 201 "created"), documented with the same body.
     """
 
     method: str
@@ -138,6 +141,7 @@ class Route:
     path_params: type[Any] | None = None
     response: Any = None
     status: int = 200
+    also: tuple[int, ...] = ()
     summary: str = ""
     description: str = ""
     tags: tuple[str, ...] = ()

@@ -147,6 +147,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         body=MembershipIn,
         response=MembershipOut,
         status=201,
+        also=(200,),
         scopes=(Scope.WRITE,),
         errors=(404, 409),
         tags=("groups",),
