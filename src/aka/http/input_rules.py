@@ -20,7 +20,6 @@ The typed routing layer applies them to every route; a door that reads its own b
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Final
 
@@ -50,9 +49,7 @@ NonNegativeInt64 = Annotated[int, Meta(ge=0, le=INT64_MAX)]
 
 _NUL: Final = "\x00"
 _NUL_ESCAPE: Final = b"\\u0000"  # how a NUL can appear in JSON text (raw it is invalid)
-_OPENERS: Final = (b"[", b"{")
-_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
-_STRING: Final = re.compile(rb'"[^"]*"')  # once escaped quotes are gone
+_NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'[]{}"')
 # Objects and arrays nest alike: one bracket kind, so each pass peels exactly one level.
 _ONE_KIND: Final = bytes.maketrans(b"{}", b"[]")
 
@@ -67,7 +64,7 @@ def check_json_body(raw: bytes) -> None:
     exact checks run only when those cannot rule the problem out. Bodies that are not
     JSON at all pass through, for the decoder to refuse in its own words.
     """
-    if sum(raw.count(opener) for opener in _OPENERS) > MAX_JSON_DEPTH and _too_deep(raw):
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(raw):
         raise AkaError(
             Code.INVALID_INPUT,
             f"request body nests objects and arrays deeper than {MAX_JSON_DEPTH} levels",
@@ -90,14 +87,21 @@ def check_json_body(raw: bytes) -> None:
 def _too_deep(raw: bytes) -> bool:
     """Whether the JSON text nests deeper than the limit, without parsing it.
 
-    Every step is a C-level bytes operation (a 16 MiB batch body takes a few ms): drop
-    escaped backslashes and quotes, then every string, keep only brackets (as one
-    kind), then peel the empty (innermost) pairs, one level per pass. A well-formed
-    document is empty after exactly its depth in passes.
+    Every step is a C-level bytes operation (about 1 ms for a 1 MB batch body): drop
+    escaped backslashes and quotes, keep only quotes and brackets (as one kind), drop
+    the strings, then peel the empty (innermost) pairs, one level per pass. A
+    well-formed document is empty after exactly its depth in passes.
     """
-    text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
-    outside = _STRING.sub(b"", text)
-    brackets = outside.translate(_ONE_KIND, _NOT_BRACKETS)
+    text = raw
+    if b"\\" in text:
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    structure = text.translate(_ONE_KIND, _NOT_STRUCTURE)
+    # A string without brackets is now `""`. If every string is one, no quote is left
+    # (a bracket inside a string leaves a run of quotes of odd length before it);
+    # otherwise split on the quotes and keep what is outside them.
+    brackets = structure.replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = b"".join(structure.split(b'"')[::2])
     for _ in range(MAX_JSON_DEPTH):
         peeled = brackets.replace(b"[]", b"")
         if len(peeled) == len(brackets):
