@@ -20,6 +20,7 @@ from aka.http.input_rules import (
     NonNegativeInt64,
     check_declared_ints,
     check_json_body,
+    check_json_value,
     check_parameters,
     require_json_media_type,
 )
@@ -60,24 +61,33 @@ def refusal(raw: bytes) -> AkaError | None:
     return None
 
 
+def value_refusal(value: Any) -> AkaError | None:
+    try:
+        check_json_value(value)
+    except AkaError as error:
+        return error
+    return None
+
+
 @settings(max_examples=300, deadline=None)
 @given(value=json_values, wraps=st.lists(st.booleans(), max_size=MAX_JSON_DEPTH + 8))
 def test_a_body_is_refused_exactly_when_too_deep_or_holding_a_nul(
     value: Any, wraps: list[bool]
 ) -> None:
-    """Whatever the strings hold, the scan agrees with the decoded document."""
+    """Whatever the strings hold, the scan of the text, and the walk of a document
+    decoded elsewhere (a batch file's item), agree with the decoded document."""
     for as_object in wraps:  # objects and arrays interleaved, the hardest case to count
         value = {"k": value} if as_object else [value]
     raw = json.dumps(value).encode()
-    error = refusal(raw)
-    if depth(value) > MAX_JSON_DEPTH:
-        assert error is not None
-        assert error.details == {"limit": MAX_JSON_DEPTH}
-    elif holds_nul(value):
-        assert error is not None
-        assert "NUL" in error.message
-    else:
-        assert error is None
+    for error in (refusal(raw), value_refusal(value)):
+        if depth(value) > MAX_JSON_DEPTH:
+            assert error is not None
+            assert error.details == {"limit": MAX_JSON_DEPTH}
+        elif holds_nul(value):
+            assert error is not None
+            assert "NUL" in error.message
+        else:
+            assert error is None
 
 
 def test_a_nul_is_named_by_its_path() -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "NonNegativeInt64",
     "check_declared_ints",
     "check_json_body",
+    "check_json_value",
     "check_parameters",
     "require_json_media_type",
 ]
@@ -82,6 +83,35 @@ def check_json_body(raw: bytes) -> None:
                 f"{path or 'the body'} must not contain a NUL character (U+0000)",
                 field=path or None,
             )
+
+
+def check_json_value(value: Any) -> None:
+    """The rules of `check_json_body` for a document decoded elsewhere (an item of a
+    Coveo batch file, read from the store by a background job)."""
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        raise AkaError(
+            Code.INVALID_INPUT,
+            f"the item nests objects and arrays deeper than {MAX_JSON_DEPTH} levels",
+            details={"limit": MAX_JSON_DEPTH},
+        )
+    path = _nul_path(value, "")
+    if path is not None:
+        raise AkaError(
+            Code.INVALID_INPUT,
+            f"{path or 'the item'} must not contain a NUL character (U+0000)",
+            field=path or None,
+        )
+
+
+def _deeper_than(value: Any, levels: int) -> bool:
+    """Whether `value` nests more than `levels` deep (recursing at most that far)."""
+    if isinstance(value, dict):
+        children: Iterable[Any] = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return False
+    return levels == 0 or any(_deeper_than(child, levels - 1) for child in children)
 
 
 def _too_deep(raw: bytes) -> bool:

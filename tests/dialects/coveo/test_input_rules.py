@@ -5,11 +5,14 @@ Coveo does not know are ignored, as Coveo does."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.testclient import TestClient
 
 from aka.http.input_rules import MAX_JSON_DEPTH
 from tests.dialects.coveo.conftest import Coveo, accepted, coveo_error, owner, user
+from tests.dialects.coveo.test_batch import apply, new_container, upload, wait_for
 
 TOO_BIG = 99999999999999999999
 
@@ -69,3 +72,28 @@ def test_unknown_query_parameters_are_ignored_as_coveo_does(
     )
     accepted(r)
     assert owner(client, "Directory", "ann") is not None
+
+
+def test_a_batch_item_holding_a_nul_fails_alone(coveo: Coveo, client: TestClient) -> None:
+    """A batch file is input too: its item with a NUL is refused and listed, the others
+    apply, and the job ends (on PostgreSQL it used to fail and retry forever)."""
+    container = new_container(client)
+    bad = user("bad", additionalInfo={"note": "a\x00b"})
+    items = [{"identity": user("ok-1")}, {"identity": bad}, {"identity": user("ok-2")}]
+    upload(client, container, json.dumps({"members": items}).encode())
+    job = wait_for(client, apply(client, container["fileId"]).headers["Location"])
+    assert (job["status"], job["done"], job["failed"]) == ("done", 3, 1), job
+    assert job["errors"][0]["item"] == 1
+    assert "identity.additionalInfo.note" in job["errors"][0]["message"]
+    assert owner(client, "Directory", "ok-2") is not None
+
+
+def test_a_batch_item_nested_too_deep_ends_the_job(coveo: Coveo, client: TestClient) -> None:
+    """An item nested 5,000 deep broke the reader (RecursionError, retried forever); it
+    is a broken file now: what came before it applies and the job fails, saying why."""
+    container = new_container(client)
+    deep = b'{"members": [{"identity": {"name": "ok-1"}}, ' + b"[" * 5000 + b"]" * 5000 + b"]}"
+    upload(client, container, deep)
+    job = wait_for(client, apply(client, container["fileId"]).headers["Location"])
+    assert job["status"] == "failed", job
+    assert owner(client, "Directory", "ok-1") is not None
