@@ -97,3 +97,14 @@ def test_a_batch_item_nested_too_deep_ends_the_job(coveo: Coveo, client: TestCli
     job = wait_for(client, apply(client, container["fileId"]).headers["Location"])
     assert job["status"] == "failed", job
     assert owner(client, "Directory", "ok-1") is not None
+
+
+def test_a_nul_in_the_upload_url_is_refused_naming_it(client: TestClient) -> None:
+    """The upload URL is a raw route: a NUL in its path reached PostgreSQL (a 500 in the
+    native face); now a 400 in Coveo's, naming the parameter."""
+    container = new_container(client)
+    path, _, query = container["uploadUri"].removeprefix("http://testserver").partition("?")
+    r = TestClient(client.app).put(
+        f"{path}%00?{query}", content=b"{}", headers=container["requiredHeaders"]
+    )
+    assert "fileId" in coveo_error(r, 400, "INVALID_PARAMETER")["message"]
