@@ -143,10 +143,12 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": schemas.of(route.body)}},
         }
-    success: dict[str, Any] = {"description": _phrase(route.status)}
-    if route.response is not None:
-        success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
-    responses = {str(status): success for status in sorted({route.status, *route.also})}
+    responses: dict[str, Any] = {}
+    for status in sorted({route.status, *route.also}):
+        success: dict[str, Any] = {"description": _phrase(status)}
+        if route.response is not None:
+            success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
+        responses[str(status)] = success
     statuses = set(route.error_statuses())
     if group.refuse_unknown_query:
         statuses.add(422)  # any route of such a group refuses a parameter it does not declare
