@@ -137,7 +137,9 @@ def _run_on(backend: str, args: argparse.Namespace, extra: list[str]) -> bool:
             str(workdir / "report"),
             *extra,
         ]
-        result = subprocess.run(command, env=env, cwd=ROOT, check=False)
+        # Run from the work directory: Schemathesis keeps a cache of what it found in
+        # `.schemathesis/` under its working directory, which is no part of the repo.
+        result = subprocess.run(command, env=env, cwd=workdir, check=False)
         if result.returncode != 0:
             print(f"fuzz: {backend}: the server log's last lines ({log}):\n{_tail(log)}")
         return result.returncode == 0
