@@ -117,7 +117,7 @@ def _deeper_than(value: Any, levels: int) -> bool:
 def _too_deep(raw: bytes) -> bool:
     """Whether the JSON text nests deeper than the limit, without parsing it.
 
-    Every step is a C-level bytes operation (about 1 ms for a 1 MB batch body): drop
+    Every step is a C-level bytes operation (a third of msgspec's decoding time): drop
     escaped backslashes and quotes, keep only quotes and brackets (as one kind), drop
     the strings, then peel the empty (innermost) pairs, one level per pass. A
     well-formed document is empty after exactly its depth in passes.
