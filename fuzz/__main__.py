@@ -32,7 +32,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("sqlite", "postgres")
 SEED = 20261206
-CI_EXAMPLES = 12
+CI_EXAMPLES = 50
 # Every check about the server's own answers. Not `negative_data_rejection` and the
 # like: they judge how strict validation is, a matter of the OpenAPI issue.
 CHECKS = (
