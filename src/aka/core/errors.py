@@ -21,6 +21,7 @@ class ErrorKind(StrEnum):
     TOO_LARGE = "too_large"  # 413
     RATE_LIMITED = "rate_limited"  # 429
     UNAVAILABLE = "unavailable"  # 503: try again shortly; nothing was changed
+    UNSUPPORTED_MEDIA = "unsupported_media"  # 415: the body is declared as another format
 
 
 class Code(StrEnum):
@@ -64,6 +65,7 @@ class Code(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     STORE_BUSY = "store_busy"
@@ -104,6 +106,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.UNAUTHENTICATED: ErrorKind.UNAUTHENTICATED,
     Code.FORBIDDEN: ErrorKind.FORBIDDEN,
     Code.BODY_TOO_LARGE: ErrorKind.TOO_LARGE,
+    Code.UNSUPPORTED_MEDIA_TYPE: ErrorKind.UNSUPPORTED_MEDIA,
     Code.RATE_LIMITED: ErrorKind.RATE_LIMITED,
     Code.METHOD_NOT_ALLOWED: ErrorKind.INVALID,
     Code.STORE_BUSY: ErrorKind.UNAVAILABLE,

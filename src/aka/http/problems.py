@@ -69,6 +69,8 @@ def status_for_kind(kind: ErrorKind) -> int:
             return 429
         case ErrorKind.UNAVAILABLE:
             return 503
+        case ErrorKind.UNSUPPORTED_MEDIA:
+            return 415
 
 
 _TITLES: Final[Mapping[ErrorKind, str]] = {
@@ -80,6 +82,7 @@ _TITLES: Final[Mapping[ErrorKind, str]] = {
     ErrorKind.TOO_LARGE: "Payload too large",
     ErrorKind.RATE_LIMITED: "Too many requests",
     ErrorKind.UNAVAILABLE: "Service unavailable",
+    ErrorKind.UNSUPPORTED_MEDIA: "Unsupported media type",
 }
 
 # `Code.METHOD_NOT_ALLOWED` is filed under ErrorKind.INVALID in the core, but HTTP

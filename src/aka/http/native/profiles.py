@@ -153,6 +153,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         body=IdentifierIn,
         response=ProfileOut,
         status=201,
+        also=(200,),
         scopes=(Scope.WRITE,),
         errors=(404, 409),
         tags=TAG,

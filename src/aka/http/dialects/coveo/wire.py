@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aka.core.errors import Code, ErrorKind
+from aka.http.input_rules import Int64
 from aka.http.problems import Problem
 from aka.service.security_identities import Identity, kind_of
 
@@ -77,13 +78,13 @@ class OrgProviderPath(msgspec.Struct):
     providerId: str  # noqa: N815
 
 
-class OrderingQuery(msgspec.Struct, forbid_unknown_fields=True):
-    orderingId: int | None = None  # noqa: N815
+class OrderingQuery(msgspec.Struct):
+    orderingId: Int64 | None = None  # noqa: N815
 
 
-class OlderThanQuery(msgspec.Struct, forbid_unknown_fields=True):
-    orderingId: int  # noqa: N815
-    queueDelay: int = 15  # noqa: N815 (minutes; accepted, see docs: we apply at once)
+class OlderThanQuery(msgspec.Struct):
+    orderingId: Int64  # noqa: N815
+    queueDelay: Int64 = 15  # noqa: N815 (minutes; accepted, see docs: we apply at once)
 
 
 class ErrorOut(msgspec.Struct):
@@ -104,6 +105,7 @@ _BY_STATUS: Final = {
     405: "METHOD_NOT_ALLOWED",
     409: "IDENTITY_CONFLICT",
     413: "REQUEST_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     429: "TOO_MANY_REQUESTS",
     500: "UNEXPECTED_ERROR",
     503: "SERVICE_UNAVAILABLE",

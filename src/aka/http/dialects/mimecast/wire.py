@@ -35,6 +35,7 @@ _CODES: Final[Mapping[str, str]] = {
     Code.FORBIDDEN: "err_xdk_forbidden",
     Code.RATE_LIMITED: "err_xdk_rate_limited",
     Code.BODY_TOO_LARGE: "err_xdk_request_too_large",
+    Code.UNSUPPORTED_MEDIA_TYPE: "err_xdk_unsupported_media_type",
     Code.TOO_MANY_OPERATIONS: "err_xdk_request_too_large",
     Code.TOO_MANY_ITEMS: "err_xdk_request_too_large",
     Code.ROUTE_NOT_FOUND: "err_xdk_route_not_found",
