@@ -29,6 +29,7 @@ from aka.core.ports import (
     WorkspaceRecord,
     event_subjects,
 )
+from aka.core.scrub import Scrubber
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
 
@@ -214,6 +215,22 @@ class MemoryTransaction:
             del self._ws.answers[key]
         return len(expired)
 
+    def scrub_answers(self, scrubber: Scrubber) -> int:
+        changed = 0
+        for key, answer in list(self._ws.answers.items()):
+            if scrubber.names_in_key(key):
+                del self._ws.answers[key]
+                changed += 1
+                continue
+            body = scrubber.body(answer.body)
+            held = [list(h) for h in answer.headers]
+            cleaned = scrubber.document(held)
+            headers = answer.headers if cleaned is held else [(n, v) for n, v in cleaned]
+            if body is not answer.body or headers is not answer.headers:
+                self._ws.answers[key] = replace(answer, body=body, headers=headers)
+                changed += 1
+        return changed
+
     # dialect bookkeeping
     def remember_request(self, request_id: str, now: datetime, expires_at: datetime) -> bool:
         seen = self._ws.requests.get(request_id)
@@ -268,6 +285,17 @@ class MemoryTransaction:
         if job.id in self._ws.jobs:
             self._ws.jobs[job.id] = job
 
+    def scrub_jobs(self, scrubber: Scrubber) -> int:
+        changed = 0
+        for job_id, job in list(self._ws.jobs.items()):
+            params = scrubber.document(job.params)
+            held = list(job.errors)
+            errors = scrubber.document(held)
+            if params is not job.params or errors is not held:
+                self._ws.jobs[job_id] = replace(job, params=params, errors=tuple(errors))
+                changed += 1
+        return changed
+
     def runnable_jobs(self, now: datetime) -> list[str]:
         found = [
             j
@@ -297,6 +325,12 @@ class MemoryTransaction:
 
     def file_chunk(self, file_id: str, n: int) -> bytes | None:
         return self._ws.chunks.get((file_id, n))
+
+    def purge_files(self, now: datetime) -> int:
+        expired = [f.id for f in self._ws.files.values() if f.expires_at <= now]
+        for file_id in expired:
+            self.remove_file(file_id)
+        return len(expired)
 
     def remove_file(self, file_id: str) -> None:
         for key in [k for k in self._ws.chunks if k[0] == file_id]:
@@ -371,27 +405,40 @@ class MemoryStore:
     def __init__(self) -> None:
         self._workspaces: dict[str, _Workspace] = {}
         self._keys: dict[str, KeyRecord] = {}
-        # One lock for writers and readers: a transaction mutates a private copy, but
-        # the swap and the copy must not interleave with another writer's swap.
+        # A transaction mutates a private copy. `_lock` keeps a copy or a swap from
+        # interleaving with another swap (held briefly); `_writers` lets one writer at
+        # a time work (held for the whole transaction, as SQLite's write lock is).
         self._lock = threading.RLock()
+        self._writers = threading.RLock()
 
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[MemoryTransaction]:
-        with self._lock:
-            current = self._workspaces.get(workspace_id)
-            if current is None:
-                raise AkaError(
-                    Code.WORKSPACE_NOT_FOUND,
-                    f"workspace {workspace_id!r} does not exist",
-                    field="workspace",
-                )
-            working = copy.deepcopy(current)
+        if not write:
+            # A reader works on its own snapshot: it does not wait for a writer that is
+            # still working (a heavy one runs in a worker thread), as in WAL or MVCC.
+            with self._lock:
+                snapshot = self._copy(workspace_id)
+            yield MemoryTransaction(snapshot, self)
+            return
+        with self._writers:
+            with self._lock:
+                working = self._copy(workspace_id)
             tx = MemoryTransaction(working, self)
             yield tx
-            if write:
+            with self._lock:
                 self._workspaces[workspace_id] = working
                 for key in tx.pending_keys:
                     self._keys[key.id] = key
+
+    def _copy(self, workspace_id: str) -> _Workspace:
+        current = self._workspaces.get(workspace_id)
+        if current is None:
+            raise AkaError(
+                Code.WORKSPACE_NOT_FOUND,
+                f"workspace {workspace_id!r} does not exist",
+                field="workspace",
+            )
+        return copy.deepcopy(current)
 
     def migrate(self) -> None:
         """Nothing to migrate in memory."""

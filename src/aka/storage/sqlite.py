@@ -32,6 +32,9 @@ _PRAGMAS: Final = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",  # durable across app crashes; WAL makes it safe
     "PRAGMA foreign_keys=ON",  # off by default in SQLite, and our invariants need them
+    # Erasure: a deleted or rewritten row is overwritten with zeros, not left readable in
+    # the file's free space. Debian's SQLite does this by default; other builds do not.
+    "PRAGMA secure_delete=ON",
 )
 
 
