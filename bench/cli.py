@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="runs of the 10M-row import (default 1: each takes minutes)",
     )
+    p.add_argument(
+        "--rows",
+        type=int,
+        help="identifiers per ingest run and in the loaded store (default 1M, quick 1,000): "
+        "a smaller run, e.g. to compare two settings on a shared machine",
+    )
     p.add_argument("--workers", type=int, default=1, help="granian workers (default 1)")
     p.add_argument(
         "--output",
@@ -147,16 +153,27 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in args.only if s not in SCENARIOS]
     if unknown:
         _parser().error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
-    for flag, given in (("--runs", args.runs), ("--memory-runs", args.memory_runs)):
+    for flag, given in (
+        ("--runs", args.runs),
+        ("--memory-runs", args.memory_runs),
+        ("--rows", args.rows),
+    ):
         if given is not None and given < 1:
             _parser().error(f"{flag} must be at least 1")
     chosen = [s for s in SCENARIOS if not args.only or s in args.only]
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
-    sizes = choose(quick=args.quick, large=args.large, runs=args.runs, memory_runs=args.memory_runs)
+    sizes = choose(
+        quick=args.quick,
+        large=args.large,
+        runs=args.runs,
+        memory_runs=args.memory_runs,
+        rows=args.rows,
+    )
     _stop_on_sigterm()
     run = _measure(args, chosen, backends, sizes)
 
     complete = not args.quick and not args.only and args.backend == "all" and args.runs is None
+    complete = complete and args.rows is None
     complete = complete and not run.interrupted
     output = args.output or RESULTS / (
         "latest.json" if complete else "quick.json" if args.quick else "partial.json"

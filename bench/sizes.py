@@ -62,7 +62,14 @@ QUICK = Sizes(
 )
 
 
-def choose(*, quick: bool, large: bool, runs: int | None, memory_runs: int | None = None) -> Sizes:
+def choose(
+    *,
+    quick: bool,
+    large: bool,
+    runs: int | None,
+    memory_runs: int | None = None,
+    rows: int | None = None,
+) -> Sizes:
     sizes = QUICK if quick else FULL
     if large:
         sizes = replace(sizes, large_store=20_000 if quick else 10_000_000)
@@ -70,4 +77,7 @@ def choose(*, quick: bool, large: bool, runs: int | None, memory_runs: int | Non
         sizes = replace(sizes, runs=runs)
     if memory_runs is not None:
         sizes = replace(sizes, big_import_runs=memory_runs)
+    if rows is not None:
+        # The link scenario spreads its links over at most this many of the profiles.
+        sizes = replace(sizes, ingest_rows=rows, link_profiles=min(sizes.link_profiles, rows))
     return sizes

@@ -67,7 +67,9 @@ def _health_routes(rt: Runtime) -> list[StarletteRoute]:
 def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     """The ASGI app over `store` (opened from settings.database_url when not given)."""
     own_store = store is None
-    store = store or open_store(settings.database_url)
+    store = store or open_store(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
     store.migrate()
     issued = admin.bootstrap(store, settings.admin_key)
     if issued is not None and settings.admin_key is None:
