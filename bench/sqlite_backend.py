@@ -12,8 +12,8 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aka.core.settings import WorkspaceSettings
 from aka import config
+from aka.core.settings import WorkspaceSettings
 from aka.storage.sqlite import BUSY_TIMEOUT_MS, SqliteStore, pragmas
 from bench import scratch
 from bench.backends import Backend, Database, Measured

@@ -5,7 +5,6 @@ store opens: the writers' pool and each thread's reader. Only SQLite has the set
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import get_args
 
@@ -24,7 +23,7 @@ def _levels(store: SqliteStore) -> tuple[int, int]:
     """`PRAGMA synchronous` on a pooled (writer) connection and on this thread's reader."""
     with store.engine.connect() as conn:
         writer = conn.exec_driver_sql("PRAGMA synchronous").scalar()
-    reader = store._readers.idle()  # noqa: SLF001 - the reader connection is the subject
+    reader = store._readers.idle()
     assert reader is not None
     raw: sqlite3.Connection = reader.raw
     (read_level,) = raw.execute("PRAGMA synchronous").fetchone()
@@ -37,11 +36,12 @@ def url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, url: str) -> Iterator[pytest.MonkeyPatch]:
+def env(monkeypatch: pytest.MonkeyPatch, url: str) -> pytest.MonkeyPatch:
+    """The environment of a process with only `AKA_DATABASE_URL` set."""
     for name in Settings.model_fields:
         monkeypatch.delenv(f"AKA_{name.upper()}", raising=False)
     monkeypatch.setenv("AKA_DATABASE_URL", url)
-    yield monkeypatch
+    return monkeypatch
 
 
 def test_the_default_is_normal_on_every_connection(url: str) -> None:
