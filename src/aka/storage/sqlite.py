@@ -129,6 +129,12 @@ class SqliteStore(SqlStore):
         super().__init__(
             sqlite_engine(url, busy_timeout_ms=busy_timeout_ms, synchronous=synchronous)
         )
+        # SQLite locks the whole file for one writer at a time: the holder may be any
+        # other connection to it, in any workspace.
+        self.busy_cause = (
+            "another connection (another aka process, an `aka import`, a backup) held the "
+            f"database's one write lock for over the {busy_timeout_ms} ms busy timeout"
+        )
         setup = pragmas(synchronous)
         self._readers = Readers(self.engine, lambda raw: _prepare(raw, busy_timeout_ms, setup))
         self._keys_by_row: dict[Any, KeyRecord] = {}
@@ -140,7 +146,7 @@ class SqliteStore(SqlStore):
             with super().transaction(workspace_id, write=write) as tx:
                 yield tx
             return
-        with busy_as_error(), reader.transaction() as link:
+        with busy_as_error(self.busy_cause), reader.transaction() as link:
             row = link.execute(self._hot.settings, (workspace_id,)).fetchone()
             if row is None:
                 raise workspace_not_found(workspace_id)
@@ -152,7 +158,7 @@ class SqliteStore(SqlStore):
         reader = self._readers.idle()
         if reader is None:
             return super().key_by_hash(secret_hash)
-        with busy_as_error():
+        with busy_as_error(self.busy_cause):
             row = reader.one(self._hot.key_by_hash, (secret_hash,))
         if row is None:
             return None
