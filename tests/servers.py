@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,15 +23,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
-    """Start `aka serve` with `env` on a free port; yield its base URL; stop it."""
+def running_server(
+    env: dict[str, str], *, workers: int = 1, stderr: Path | None = None
+) -> Iterator[str]:
+    """Start `aka serve` with `env` on a free port; yield its base URL; stop it.
+
+    `stderr`: a file that gets the server's stderr (its log) apart from its stdout."""
     port = free_port()
     full_env = {**os.environ, **env, "AKA_PORT": str(port), "AKA_WORKERS": str(workers)}
+    err_file = stderr.open("wb") if stderr is not None else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "aka", "serve"],
         env=full_env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=err_file if err_file is not None else subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -45,6 +51,8 @@ def running_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
+        if err_file is not None:
+            err_file.close()
 
 
 def _wait_until_up(proc: subprocess.Popen[bytes], base: str) -> None:

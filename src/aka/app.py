@@ -78,6 +78,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     limiter = open_limiter(settings.redis_url, key_prefix=settings.redis_prefix)
     group = RouteGroup(
         prefix="/v1",
+        door="native",
         authenticate=_authenticator(rt),
         # Rate limits outermost: a refused request never reaches the idempotency store.
         interceptors=(native_rate_limits(rt, limiter), idempotency_interceptor(rt)),

@@ -111,9 +111,13 @@ class Settings(BaseSettings):
         "process working on it without progress; after that another process (or this one "
         "after a restart) resumes it.",
     )
-    log_level: str = Field(default="info", description="debug, info, warning or error.")
-    log_format: str = Field(
-        default="console", description="`console` (human) or `json` (one object per line)."
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="debug, info, warning or error."
+    )
+    log_format: Literal["console", "json"] = Field(
+        default="console",
+        description="`console` (human) or `json` (one object per line, the server's own "
+        "lines included; a traceback is one formatted string).",
     )
 
     @field_validator("rate_limit_read", "rate_limit_write", "rate_limit_admin")
@@ -121,9 +125,9 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         return str(parse_rate(value))  # ValueError names the format; pydantic names the field
 
-    @field_validator("sqlite_synchronous", mode="before")
+    @field_validator("sqlite_synchronous", "log_level", "log_format", mode="before")
     @classmethod
-    def _synchronous(cls, value: object) -> object:
+    def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("redis_url")

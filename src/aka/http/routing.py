@@ -167,10 +167,12 @@ class RouteGroup:
     so it can check `route.scopes` and leave unscoped routes open. `error_schema` is the
     Struct documenting the face's error body (ProblemDetails for the default face).
     `interceptors` run around every handler of the group, outermost first (rate limits,
-    idempotency); a group without any keeps the direct path.
+    idempotency); a group without any keeps the direct path. `door` names the face in
+    access logs ("native", or the dialect's name, which `dialects.build_groups` sets).
     """
 
     prefix: str = ""
+    door: str = ""
     authenticate: Authenticate | None = None
     error_renderer: ErrorRenderer = render_problem
     error_schema: type[Any] | None = None
@@ -322,6 +324,7 @@ class _Endpoint:
     ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
         """The handler's answer: a Response, or the JSON bytes and headers to send."""
         auth = await self.authenticate(request, self.route) if self.authenticate else None
+        scope["auth"] = auth  # Starlette's place for it; the access log takes the key id
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
         return await self._handle(request, scope, auth, raw)
 
@@ -329,6 +332,7 @@ class _Endpoint:
         """The answer through the group's interceptors, each seeing every answer (errors
         from the handler included, already in the group's envelope)."""
         auth = await self.authenticate(request, self.route) if self.authenticate else None
+        scope["auth"] = auth
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
 
         def render(error: AkaError) -> Answer:
