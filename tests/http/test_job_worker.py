@@ -151,9 +151,8 @@ def test_an_idle_worker_polls_without_the_write_lock(
     holder.take()
     try:
         for _ in range(3):
-            started = time.monotonic()
+            # Asking for the lock would wait LOCK_WAIT_MS and then raise store_busy.
             assert JobWorker(store, {}, lease_seconds=30).run_once() is False
-            assert time.monotonic() - started < LOCK_WAIT_MS / 1000  # never queued for it
     finally:
         holder.give_back()
     assert _worker_lines(caplog) == []
