@@ -61,11 +61,11 @@ class Backoff:
             self._delay = min(self._delay * 2, self.most)
             return self._delay
         self._kind, self._delay = kind, self.first
-        quiet = f"retrying with back-off (at most every {self.most:g} s), quietly until it works"
+        quiet = f"Retrying with back-off (at most every {self.most:g} s), not logging each retry."
         if busy:
-            log.warning("background jobs wait: %s; %s", str(error), quiet)
+            log.warning("background jobs paused: %s. %s", str(error), quiet)
         else:
-            log.error("background job step failed; %s", quiet, exc_info=error)
+            log.error("background job step failed. %s", quiet, exc_info=error)
         return self._delay
 
     def succeeded(self) -> None:
