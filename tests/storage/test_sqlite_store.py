@@ -39,6 +39,13 @@ def test_connections_use_wal_foreign_keys_and_a_busy_timeout(engine: sa.Engine) 
     }
 
 
+def test_deleted_content_is_overwritten_in_the_file(engine: sa.Engine) -> None:
+    """`secure_delete` is on whatever SQLite build runs aka: an erased value must not
+    survive in the file's free pages (a build's default may be off)."""
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
 def test_a_writer_waits_for_the_writer_before_it(sqlite_store: SqliteStore) -> None:
     """`BEGIN IMMEDIATE`: a second writer blocks until the first commits, then reads
     the first one's result; a reader meanwhile is not blocked at all."""

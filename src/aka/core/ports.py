@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from aka.core.events import Change
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
+from aka.core.scrub import Scrubber
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
 
@@ -211,6 +212,12 @@ class Transaction(Protocol):
     def purge_answers(self, now: datetime) -> int:
         """Forget answers that expired by `now`; how many were removed."""
 
+    def scrub_answers(self, scrubber: Scrubber) -> int:
+        """Erasure: every stored answer of this workspace (expired or not) that holds one
+        of the person's values keeps its key, status and request hash, with its body and
+        headers cleaned by `scrubber` (a retry still replays, never redoes, the work); an
+        answer whose key itself holds a value is removed. How many were changed."""
+
     # --- keys of this workspace ----------------------------------------------------
     def add_key(self, key: KeyRecord) -> None:
         """Store a new key of this workspace (its hash must be unique)."""
@@ -268,6 +275,10 @@ class Transaction(Protocol):
         """Ids of jobs that are queued, or running with a lease that passed by `now`,
         oldest first."""
 
+    def scrub_jobs(self, scrubber: Scrubber) -> int:
+        """Erasure: clean the params and per-item errors of every job of this workspace
+        that holds one of the person's values. How many jobs were changed."""
+
     # --- file containers -----------------------------------------------------------------
     def add_file(self, file: FileRecord) -> None:
         """Store a new, empty file container of this workspace."""
@@ -287,6 +298,10 @@ class Transaction(Protocol):
 
     def remove_file(self, file_id: str) -> None:
         """Forget the container and its content."""
+
+    def purge_files(self, now: datetime) -> int:
+        """Remove every container of this workspace expired at `now`, with its content
+        (an expired upload is never applied). How many were removed."""
 
     # --- paging through the live graph (export) ---------------------------------------
     def profiles_page(self, after_id: str | None, limit: int) -> list[Profile]:

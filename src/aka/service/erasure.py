@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import UTC, datetime
 
 from aka.core import events as ev
 from aka.core.events import Change
 from aka.core.model import Event, IdentifierKey
 from aka.core.ports import Transaction
 from aka.core.redact import Redactor, keys_held, keys_moved
+from aka.core.scrub import Scrubber, attribute_strings
 from aka.core.state import is_redacted
 from aka.service import refs
 from aka.service.refs import ProfileRef
@@ -53,14 +55,32 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
     }
     erased = set(keys) | former
     redactor = Redactor.for_deletion(event.seq, sorted(erased), external_ids, family)
+    attributes: set[str] = set()
     for old, about_deleted in _events_naming(tx, family, erased):
+        if about_deleted:
+            attributes |= attribute_strings([old])
         new_payload = redactor.payload(old, about_deleted=about_deleted)
         if new_payload is not None:
             tx.rewrite_payload(old.seq, new_payload)
-    # What a vendor door remembers about these identities (Coveo's last orderingId and
-    # granted groups) names them too.
-    tx.forget_push_records(erased)
+    _erase_copies(tx, redactor, attributes, family)
     return profile.id
+
+
+def _erase_copies(
+    tx: Transaction, redactor: Redactor, attributes: set[str], family: Collection[str]
+) -> None:
+    """What other records keep of the person's values: a vendor door's memory of these
+    identities (Coveo's last orderingId and granted groups), answers stored for an
+    `Idempotency-Key`, jobs' per-item errors, and uploads nothing will apply any more."""
+    tx.forget_push_records(redactor.keys)
+    values = {key.value: placeholder for key, placeholder in redactor.keys.items()}
+    values.update(redactor.external_ids)
+    scrubber = Scrubber.for_deletion(redactor.delete_seq, values, attributes, family)
+    now = datetime.now(UTC)
+    tx.purge_answers(now)
+    tx.scrub_answers(scrubber)
+    tx.scrub_jobs(scrubber)
+    tx.purge_files(now)
 
 
 def _events_naming(

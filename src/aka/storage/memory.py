@@ -27,6 +27,7 @@ from aka.core.ports import (
     WorkspaceRecord,
     event_subjects,
 )
+from aka.core.scrub import Scrubber
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
 
@@ -209,6 +210,22 @@ class MemoryTransaction:
             del self._ws.answers[key]
         return len(expired)
 
+    def scrub_answers(self, scrubber: Scrubber) -> int:
+        changed = 0
+        for key, answer in list(self._ws.answers.items()):
+            if scrubber.names_in_key(key):
+                del self._ws.answers[key]
+                changed += 1
+                continue
+            body = scrubber.body(answer.body)
+            held = [list(h) for h in answer.headers]
+            cleaned = scrubber.document(held)
+            headers = answer.headers if cleaned is held else [(n, v) for n, v in cleaned]
+            if body is not answer.body or headers is not answer.headers:
+                self._ws.answers[key] = replace(answer, body=body, headers=headers)
+                changed += 1
+        return changed
+
     # dialect bookkeeping
     def remember_request(self, request_id: str, now: datetime, expires_at: datetime) -> bool:
         seen = self._ws.requests.get(request_id)
@@ -263,6 +280,17 @@ class MemoryTransaction:
         if job.id in self._ws.jobs:
             self._ws.jobs[job.id] = job
 
+    def scrub_jobs(self, scrubber: Scrubber) -> int:
+        changed = 0
+        for job_id, job in list(self._ws.jobs.items()):
+            params = scrubber.document(job.params)
+            held = list(job.errors)
+            errors = scrubber.document(held)
+            if params is not job.params or errors is not held:
+                self._ws.jobs[job_id] = replace(job, params=params, errors=tuple(errors))
+                changed += 1
+        return changed
+
     def runnable_jobs(self, now: datetime) -> list[str]:
         found = [
             j
@@ -292,6 +320,12 @@ class MemoryTransaction:
 
     def file_chunk(self, file_id: str, n: int) -> bytes | None:
         return self._ws.chunks.get((file_id, n))
+
+    def purge_files(self, now: datetime) -> int:
+        expired = [f.id for f in self._ws.files.values() if f.expires_at <= now]
+        for file_id in expired:
+            self.remove_file(file_id)
+        return len(expired)
 
     def remove_file(self, file_id: str) -> None:
         for key in [k for k in self._ws.chunks if k[0] == file_id]:

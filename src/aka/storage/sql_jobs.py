@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from aka.core.ports import FileRecord, JobRecord
+from aka.core.scrub import Scrubber
+from aka.storage.sql_search import rows_holding
 from aka.storage.tables import file_chunks, file_containers, jobs
 
 
@@ -83,6 +85,20 @@ class SqlJobs:
         ).all()
         return [str(r.id) for r in rows]
 
+    def scrub_jobs(self, scrubber: Scrubber) -> int:
+        t = jobs
+        mine = t.c.workspace_id == self.workspace_id
+        found = list(
+            rows_holding(self._conn, t, [t.c.params, t.c.errors], scrubber.needles(), mine)
+        )
+        for row in found:
+            self._conn.execute(
+                sa.update(t)
+                .where(mine, t.c.id == row.id)
+                .values(params=scrubber.document(row.params), errors=scrubber.document(row.errors))
+            )
+        return len(found)
+
     def add_file(self, file: FileRecord) -> None:
         self._conn.execute(
             sa.insert(file_containers).values(
@@ -140,6 +156,21 @@ class SqlJobs:
             sa.select(file_chunks.c.data).where(self._chunks_of(file_id), file_chunks.c.n == n)
         ).scalar_one_or_none()
         return None if found is None else bytes(found)
+
+    def purge_files(self, now: datetime) -> int:
+        t = file_containers
+        expired = sa.select(t.c.id).where(
+            t.c.workspace_id == self.workspace_id, t.c.expires_at <= now
+        )
+        self._conn.execute(
+            sa.delete(file_chunks).where(
+                file_chunks.c.workspace_id == self.workspace_id, file_chunks.c.file_id.in_(expired)
+            )
+        )
+        result = self._conn.execute(
+            sa.delete(t).where(t.c.workspace_id == self.workspace_id, t.c.expires_at <= now)
+        )
+        return int(result.rowcount)
 
     def remove_file(self, file_id: str) -> None:
         self._conn.execute(sa.delete(file_chunks).where(self._chunks_of(file_id)))

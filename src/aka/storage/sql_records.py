@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from aka.core.ports import KeyRecord, StoredAnswer
+from aka.core.scrub import Scrubber
 from aka.storage.sql_common import key_row, to_key
+from aka.storage.sql_search import rows_holding
 from aka.storage.tables import UtcDateTime, api_keys, idempotency_keys
 
 
@@ -87,6 +89,33 @@ def purge(conn: Connection, workspace_id: str, now: datetime) -> int:
     return int(result.rowcount)
 
 
+def scrub_answers(conn: Connection, workspace_id: str, scrubber: Scrubber) -> int:
+    t = idempotency_keys
+    changed = 0
+    found = rows_holding(
+        conn,
+        t,
+        [t.c.key, t.c.body, t.c.headers],
+        scrubber.needles(),
+        t.c.workspace_id == workspace_id,
+    )
+    for row in list(found):
+        mine = (t.c.workspace_id == workspace_id, t.c.key == row.key)
+        if scrubber.names_in_key(row.key):
+            # The key itself is the person's data, and a key cannot be rewritten in place
+            # (another answer may hold the rewritten one): the answer goes.
+            conn.execute(sa.delete(t).where(*mine))
+            changed += 1
+            continue
+        body = bytes(row.body)
+        cleaned = scrubber.body(body)
+        headers = scrubber.document(row.headers)
+        if cleaned is not body or headers is not row.headers:
+            conn.execute(sa.update(t).where(*mine).values(body=cleaned, headers=headers))
+            changed += 1
+    return changed
+
+
 class SqlRecords:
     """The Transaction methods for keys and idempotent answers."""
 
@@ -101,6 +130,9 @@ class SqlRecords:
 
     def purge_answers(self, now: datetime) -> int:
         return purge(self._conn, self.workspace_id, now)
+
+    def scrub_answers(self, scrubber: Scrubber) -> int:
+        return scrub_answers(self._conn, self.workspace_id, scrubber)
 
     def add_key(self, key: KeyRecord) -> None:
         insert_key(self._conn, key)

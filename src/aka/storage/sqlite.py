@@ -51,6 +51,9 @@ def pragmas(synchronous: Synchronous = DEFAULT_SYNCHRONOUS) -> tuple[str, ...]:
         # from a killed process); FULL also fsyncs the WAL, safe from power loss.
         f"PRAGMA synchronous={synchronous.upper()}",
         "PRAGMA foreign_keys=ON",  # off by default in SQLite, and our invariants need them
+        # Erasure: a deleted or rewritten row is overwritten with zeros, not left readable
+        # in the file's free space. Debian's SQLite does this by default; others do not.
+        "PRAGMA secure_delete=ON",
     )
 
 
