@@ -16,9 +16,13 @@ from typing import Any
 
 import msgspec
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
 from starlette.testclient import TestClient
 from tests.http.conftest import Api
 
+from aka.http.app import build_asgi
 from aka.logging import handler
 
 
@@ -131,3 +135,24 @@ def test_a_json_line_holds_a_traceback_as_its_formatted_text(json_log: JsonLog) 
     assert line["exception"].startswith("Traceback (most recent call last):")
     assert line["exception"].rstrip().endswith("KeyError: 'missing'")
     assert "exc_info" not in line
+
+
+def test_a_crash_outside_the_routes_is_logged_as_500_with_its_traceback(json_log: JsonLog) -> None:
+    """A route that is not one of the typed routes (no envelope of its own) and raises:
+    the server's 500 still carries the request id, and the request's lines (the
+    traceback, then the access line) carry it too."""
+
+    async def crash(_: Request) -> Response:
+        raise RuntimeError("the disk is on fire")
+
+    app = build_asgi(
+        [], title="t", version="1", extra_routes=[StarletteRoute("/boom", crash)], docs=False
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom", headers={"X-Request-Id": "spec-boom"})
+    assert answer.status_code == 500
+    assert answer.headers["x-request-id"] == "spec-boom"
+    mine = [line for line in json_log.lines() if line.get("request_id") == "spec-boom"]
+    assert mine[-1]["logger"] == "aka.access"
+    assert (mine[-1]["status"], mine[-1]["route"], mine[-1]["door"]) == (500, "/boom", None)
+    assert any("RuntimeError: the disk is on fire" in line.get("exception", "") for line in mine)

@@ -96,7 +96,7 @@ def build_asgi(
 
     async def on_crash(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (handler signature)
         # Routes catch their own crashes; this covers middleware and `extra_routes`.
-        # Starlette logs and re-raises after sending this response.
+        # Starlette re-raises after sending this response; `request_log` logs it.
         return renderer_for(request)(Problem.internal(), request)
 
     def door_of(path: str) -> str | None:

@@ -8,7 +8,9 @@ its behalf (in worker threads too: they copy the context) carries it.
 The access line (logger `aka.access`, INFO) holds the method, the route *template*
 (`/v1/profiles/{profile_id}`, never the raw path, which can hold identifiers), the door
 that answered, the status, the duration in ms and the API key's id (never its secret).
-A request whose client went away before any answer is logged with status 499.
+A request whose client went away before any answer (or that was cancelled) is logged
+with status 499. An error that escaped the routes after Starlette answered 500 is logged
+here, with its traceback and the request id, instead of by the server.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from aka.logging import request_id
 __all__ = ["RequestLog"]
 
 log = logging.getLogger("aka.access")
+crash = logging.getLogger("aka.http")
 
 HEADER: Final = b"x-request-id"
 CLIENT_CLOSED: Final = 499  # nginx's convention: the client left before the answer
@@ -40,6 +43,12 @@ def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
                 return value.decode("ascii")
             break
     return uuid_utils.uuid7().hex
+
+
+def _template(scope: Scope) -> str | None:
+    """The matched route's path template (None when no route matched)."""
+    route = scope.get("route")
+    return getattr(route, "path", None) if route is not None else None
 
 
 class RequestLog:
@@ -72,18 +81,20 @@ class RequestLog:
         started = time.perf_counter()
         try:
             await self.app(scope, receive, answer)
-        except BaseException:
-            if status == CLIENT_CLOSED:
-                status = 500  # the server's error answer (Starlette sends one and re-raises)
-            raise
+        except Exception:
+            if status == CLIENT_CLOSED:  # nothing was sent: the server answers 500
+                status = 500
+                raise
+            # Starlette answered 500 and re-raised for the server to log: logged here,
+            # where the request id is still set, and not again by the server.
+            crash.exception("unhandled error in %s %s", scope["method"], _template(scope))
         finally:
             if log.isEnabledFor(logging.INFO):
                 self._log(scope, status, time.perf_counter() - started)
             request_id.reset(token)
 
     def _log(self, scope: Scope, status: int, seconds: float) -> None:
-        route = scope.get("route")
-        template = getattr(route, "path", None) if route is not None else None
+        template = _template(scope)
         auth = scope.get("auth")
         fields = {
             "method": scope["method"],
