@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check fmt clean bench bench-quick wrk
+.PHONY: help run test check fmt clean bench bench-quick wrk fuzz fuzz-ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,20 +25,27 @@ test: $(STAMP) ## install dev dependencies and run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP) ## lint and type-check (ruff + mypy strict)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff format --check src tests bench fuzz
 	$(BIN)/mypy
 	$(BIN)/mypy --strict bench
+	$(BIN)/mypy --strict fuzz
 
 fmt: $(STAMP) ## format the code
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench fuzz
+	$(BIN)/ruff check --fix src tests bench fuzz
 
 bench: $(STAMP) wrk ## benchmarks on SQLite and PostgreSQL, each beside its floor (~105 min; BENCH_ARGS=--help)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 bench-quick: $(STAMP) wrk ## every benchmark at tiny sizes, once: a smoke test, fails only on errors
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+fuzz-ci: $(STAMP) ## Schemathesis over /openapi.json on SQLite and PostgreSQL, seeded and bounded (~2 min; CI runs it)
+	$(BIN)/python -m fuzz $(FUZZ_ARGS)
+
+fuzz: $(STAMP) ## a longer fuzzing run: 300 examples per operation and store (FUZZ_ARGS="--seed N", --help)
+	$(BIN)/python -m fuzz --max-examples 300 $(FUZZ_ARGS)
 
 # The load generator the HTTP benchmarks use; installed from the distribution if missing.
 wrk:

@@ -22,6 +22,8 @@ class Sizes:
     connections: int  # concurrent connections for throughput figures (the 64)
     latency_connections: int  # connections for p50/p99: one, so they are service times
     runs: int  # measured runs per figure; the median is reported
+    # stall: items in each large request; None = each kind's documented maximum
+    large_request_items: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +61,7 @@ QUICK = Sizes(
     connections=64,
     latency_connections=1,
     runs=1,
+    large_request_items=50,
 )
 
 

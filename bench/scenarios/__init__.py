@@ -2,6 +2,7 @@
 
 Read scenarios share one loaded store (filled by the last ingest run), so they come
 after ingest; link and merge add to that store, so they come after the pure reads.
+Stall works on a store of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 from bench.context import Context
 from bench.figures import Figure
-from bench.scenarios import ingest, latency, link, memory, merge, resolve
+from bench.scenarios import ingest, latency, link, memory, merge, resolve, stall
 
 Scenario = Callable[[Context], list[Figure]]
 
@@ -20,5 +21,6 @@ SCENARIOS: dict[str, Scenario] = {
     "latency": latency.run,
     "link": link.run,
     "merge": merge.run,
+    "stall": stall.run,
     "memory": memory.run,
 }

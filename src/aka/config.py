@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     batch_max_operations: int = Field(
         default=10_000,
         ge=1,
-        le=100_000,
+        le=100_000,  # the schema's bound too (http/native/schemas.py)
         description="Most operations one `POST /v1/batch` may hold.",
     )
     batch_max_body_bytes: int = Field(

@@ -112,6 +112,17 @@ def body_cases(body: type[Any]) -> Iterator[Case]:
     for info in fields_of(body):
         bad = {info.encode_name: wrong_value(info)}
         yield Case(f"wrong type {bad}", 422, "invalid_input", info.encode_name, {"json": bad})
+    yield Case(
+        "body declared as text/plain",
+        415,
+        "unsupported_media_type",
+        "Content-Type",
+        {"content": b"{}", "headers": {"Content-Type": "text/plain"}},
+    )
+    deep = b'{"zz": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    yield Case("JSON 5,000 levels deep", 422, "invalid_input", request={"content": deep})
+    nul = {"zz_unknown": "a\x00b"}
+    yield Case("a NUL in the body", 422, "invalid_input", "zz_unknown", {"json": nul})
     oversize = b'{"k": "' + b"x" * MAX_BODY + b'"}'
     yield Case(
         "body over max_body_bytes",
@@ -121,10 +132,16 @@ def body_cases(body: type[Any]) -> Iterator[Case]:
     )
 
 
-def query_cases(query: type[Any]) -> Iterator[Case]:
+def unknown_parameter_cases() -> Iterator[Case]:
+    """Every native route, declaring a query or not: a write believed a preview must
+    never run (`?dry_run=true`)."""
     yield Case(
-        "unknown parameter", 422, "invalid_input", "zz_unknown", {"params": {"zz_unknown": "1"}}
+        "unknown parameter", 422, "invalid_input", "dry_run", {"params": {"dry_run": "true"}}
     )
+    yield Case("a NUL in a query parameter", 422, "invalid_input", "q", {"params": {"q": "a\x00"}})
+
+
+def query_cases(query: type[Any]) -> Iterator[Case]:
     required = [f.encode_name for f in fields_of(query) if f.required]
     if required:
         yield Case("missing parameters", 422, "invalid_input", required[0], {"params": {}})
@@ -142,6 +159,14 @@ def path_cases(path: str, route: Route) -> Iterator[tuple[str, Case]]:
                 url,
                 Case(f"non-numeric {info.encode_name}", 422, "invalid_input", info.encode_name),
             )
+            huge = concrete_path(path.replace(f"{{{info.encode_name}}}", "9" * 20), route)
+            yield (
+                huge,
+                Case(f"{info.encode_name} past 64 bits", 422, "invalid_input", info.encode_name),
+            )
+        else:
+            url = concrete_path(path.replace(f"{{{info.encode_name}}}", "a%00b"), route)
+            yield url, Case(f"a NUL in {info.encode_name}", 422, "invalid_input", info.encode_name)
 
 
 def cases_for(path: str, route: Route) -> Iterator[tuple[str, Case]]:
@@ -152,13 +177,16 @@ def cases_for(path: str, route: Route) -> Iterator[tuple[str, Case]]:
         yield from ((url, c) for c in body_cases(route.body))
     if route.query is not None:
         yield from ((url, c) for c in query_cases(route.query))
+    yield from ((url, c) for c in unknown_parameter_cases())
     yield from path_cases(path, route)
 
 
 def test_every_native_route_answers_bad_input_with_a_documented_problem(api: Api) -> None:
     """For each declared route: no or unknown key -> 401; a body that is empty, not JSON,
-    not an object, with an unknown field, missing a required field or holding a wrong
-    type -> 422 naming the field; a body over `max_body_bytes` -> 413. Every answer is
+    not an object, with an unknown field, missing a required field, holding a wrong
+    type or a NUL, or nested 5,000 deep -> 422 naming the field; a body declared as
+    text/plain -> 415; a body over `max_body_bytes` -> 413; an unknown query parameter,
+    a NUL in a parameter or an id past 64 bits -> 422 naming it. Every answer is
     problem+json with a stable code and a status the route's OpenAPI entry lists."""
     assert isinstance(api.client.app, Starlette)
     routes = list(declared_routes(api.client.app))
@@ -217,7 +245,8 @@ def test_a_namespace_over_255_characters_is_refused(api: Api) -> None:
 @pytest.mark.parametrize(
     ("namespace", "value", "code", "field"),
     [
-        ("device", "a\x00b", "value_invalid", "value"),
+        # NUL is refused before any field rule, by the rule every input obeys.
+        ("device", "a\x00b", "invalid_input", "value"),
         ("device", "line\nbreak", "value_invalid", "value"),
         ("device", "\x1b[31mred", "value_invalid", "value"),
         ("dev\tice", "v", "namespace_invalid", "namespace"),
@@ -276,7 +305,7 @@ def test_a_bad_identifier_inside_a_list_is_named_by_its_path(api: Api) -> None:
 
 def test_a_non_json_body_and_a_json_array_are_refused(api: Api) -> None:
     r = api.client.post(
-        "/v1/profiles", content=b"external_id=u1", headers={"Content-Type": "text/plain"}
+        "/v1/profiles", content=b"external_id=u1", headers={"Content-Type": "application/json"}
     )
     assert "JSON" in api.problem(r, 422, "invalid_input")["detail"]
     api.problem(api.client.post("/v1/profiles", json=[{"external_id": "u1"}]), 422, "invalid_input")

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from starlette.types import Message
 
 from aka.http.app import build_asgi
+from aka.http.input_rules import Int64
 from aka.http.routing import RequestContext, RouteGroup, compile_group
 
 LIMIT = 256
@@ -42,13 +43,13 @@ class Created(msgspec.Struct):
 
 
 class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
-    limit: int = 10
+    limit: Int64 = 10
     namespace: list[str] = []
     active: bool | None = None
 
 
 class ItemPath(msgspec.Struct):
-    id: int
+    id: Int64
 
 
 def example_group() -> RouteGroup:

@@ -54,6 +54,11 @@ def vendor_errors(problem: Problem, request: Request) -> Response:
     return JSONResponse({"errors": [problem.detail]}, status_code=problem.status)
 
 
+def flat_errors(problem: Problem, request: Request) -> Response:
+    status = 400 if problem.status == 422 else problem.status
+    return JSONResponse({"errors": [problem.detail]}, status_code=status)
+
+
 def groups() -> list[RouteGroup]:
     native = RouteGroup("/v1", tags=("native",))
 
@@ -95,7 +100,21 @@ def groups() -> list[RouteGroup]:
     async def track(ctx: RequestContext[Identifier, None, None]) -> None:
         return None
 
-    return [native, vendor]
+    # A face that answers invalid input with 400 (as Coveo's does), for a door that
+    # ignores unknown query parameters (as vendors do).
+    flat = RouteGroup(
+        "/flat",
+        error_renderer=flat_errors,
+        error_schema=VendorError,
+        error_media_type="application/json",
+        refuse_unknown_query=False,
+    )
+
+    @flat.post("/items", body=Identifier, status=201, also=(200,))
+    async def add_item(ctx: RequestContext[Identifier, None, None]) -> None:
+        return None
+
+    return [native, vendor, flat]
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +152,7 @@ def test_every_documented_route_is_an_operation(doc: dict[str, Any]) -> None:
         ("/v1/profiles", "get"): "list_profiles",
         ("/v1/events/{seq}", "delete"): "forget",
         ("/vendor/track", "post"): "track",
+        ("/flat/items", "post"): "add_item",
     }
 
 
@@ -179,9 +199,9 @@ def test_path_parameters_are_required_and_typed(doc: dict[str, Any]) -> None:
 
 
 def test_error_statuses_are_documented_as_problems(doc: dict[str, Any]) -> None:
-    """Declared errors plus the toolkit's own (422 inputs, 413 body, 401/403 scopes)."""
+    """Declared errors plus the toolkit's own (422 inputs, 413/415 body, 401/403 scopes)."""
     responses = doc["paths"]["/v1/profiles/{id}/identifiers"]["post"]["responses"]
-    assert sorted(responses) == ["201", "401", "403", "404", "409", "413", "422"]
+    assert sorted(responses) == ["201", "401", "403", "404", "409", "413", "415", "422"]
     problem = responses["404"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/ProblemDetails"}
     assert set(doc["components"]["schemas"]["ProblemDetails"]["required"]) == {
@@ -201,6 +221,21 @@ def test_a_dialect_documents_its_own_error_envelope(doc: dict[str, Any]) -> None
     responses = doc["paths"]["/vendor/track"]["post"]["responses"]
     error = responses["404"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/VendorError"}
+
+
+def test_a_face_documents_the_statuses_its_renderer_answers(doc: dict[str, Any]) -> None:
+    """The renderer is asked, so a face answering invalid input with 400 documents 400,
+    never the 422 it does not send; `also` documents a second success status."""
+    responses = doc["paths"]["/flat/items"]["post"]["responses"]
+    assert sorted(responses) == ["200", "201", "400", "413", "415"]
+    assert responses["200"] == responses["201"] | {"description": "OK"}
+
+
+def test_a_group_refusing_unknown_parameters_documents_422_everywhere(
+    doc: dict[str, Any],
+) -> None:
+    """Even a route declaring no input can answer 422 for a parameter it does not know."""
+    assert "422" in doc["paths"]["/v1/events/{seq}"]["delete"]["responses"]
 
 
 def test_scoped_routes_require_the_bearer_scheme_and_say_which_scopes(

@@ -14,7 +14,7 @@ from aka.core.ports import Store
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState, ReplayError
 
-from .changes import added, created, linked
+from .changes import added, created, linked, removed
 
 K = IdentifierKey
 AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -88,6 +88,42 @@ def test_append_many_of_other_types_applies_them_in_order(store: Store, ws: str)
         events = tx.append_many([created("g"), created("m"), added("g", "m")], AT)
         assert [e.seq for e in events] == [1, 2, 3]
         assert [(m.group_id, m.member_id) for m in tx.groups_of(["m"])] == [("g", "m")]
+
+
+EDGES: list[Change] = [
+    created("g"),
+    created("m1"),
+    created("m2"),
+    added("g", "m1"),
+    added("g", "m2"),
+    added("m1", "m2"),
+]
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        [removed("g", "m1"), removed("m1", "m2"), added("m2", "m1")],
+        [added("m2", "g"), removed("m2", "g")],  # one edge both ways in one call
+        [removed("g", "m2"), added("g", "m2")],
+    ],
+    ids=["removes-and-adds", "add-then-remove", "remove-then-add"],
+)
+def test_append_many_of_memberships_leaves_what_one_by_one_leaves(
+    store: Store, ws: str, later: list[Change]
+) -> None:
+    """Edges added and removed many per statement end as `append` one at a time
+    leaves them, the same edge twice in one call included."""
+    store.create_workspace("one-by-one", WorkspaceSettings())
+    with store.transaction("one-by-one") as tx:
+        singles = [tx.append(c) for c in [*EDGES, *later]]
+    with store.transaction(ws) as tx:
+        many = tx.append_many(EDGES, AT) + tx.append_many(later, AT)
+    assert [(e.seq, e.type, e.payload) for e in many] == [
+        (e.seq, e.type, e.payload) for e in singles
+    ]
+    with store.transaction("one-by-one", write=False) as a, store.transaction(ws) as b:
+        assert timeless(b.graph()) == timeless(a.graph())
 
 
 def test_many_keys_reads_find_what_is_there_and_skip_the_rest(store: Store, ws: str) -> None:

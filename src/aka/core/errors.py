@@ -21,6 +21,7 @@ class ErrorKind(StrEnum):
     TOO_LARGE = "too_large"  # 413
     RATE_LIMITED = "rate_limited"  # 429
     UNAVAILABLE = "unavailable"  # 503: try again shortly; nothing was changed
+    UNSUPPORTED_MEDIA = "unsupported_media"  # 415: the body is declared as another format
 
 
 class Code(StrEnum):
@@ -36,6 +37,7 @@ class Code(StrEnum):
     ATTRIBUTES_INVALID = "attributes_invalid"
     SETTINGS_INVALID = "settings_invalid"
     TOO_MANY_OPERATIONS = "too_many_operations"
+    TOO_MANY_ITEMS = "too_many_items"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # not found
@@ -63,6 +65,7 @@ class Code(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     STORE_BUSY = "store_busy"
@@ -78,6 +81,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.ATTRIBUTES_INVALID: ErrorKind.INVALID,
     Code.SETTINGS_INVALID: ErrorKind.INVALID,
     Code.TOO_MANY_OPERATIONS: ErrorKind.TOO_LARGE,
+    Code.TOO_MANY_ITEMS: ErrorKind.TOO_LARGE,
     Code.IDEMPOTENCY_KEY_INVALID: ErrorKind.INVALID,
     Code.IDEMPOTENCY_KEY_REUSED: ErrorKind.INVALID,
     Code.PROFILE_NOT_FOUND: ErrorKind.NOT_FOUND,
@@ -102,6 +106,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.UNAUTHENTICATED: ErrorKind.UNAUTHENTICATED,
     Code.FORBIDDEN: ErrorKind.FORBIDDEN,
     Code.BODY_TOO_LARGE: ErrorKind.TOO_LARGE,
+    Code.UNSUPPORTED_MEDIA_TYPE: ErrorKind.UNSUPPORTED_MEDIA,
     Code.RATE_LIMITED: ErrorKind.RATE_LIMITED,
     Code.METHOD_NOT_ALLOWED: ErrorKind.INVALID,
     Code.STORE_BUSY: ErrorKind.UNAVAILABLE,

@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
+from aka.core.errors import AkaError, Code
+from aka.http.problems import problem_from_error, render_problem
 from aka.http.routing import Route, RouteGroup
 
 __all__ = ["openapi_document", "openapi_route"]
@@ -31,6 +33,31 @@ _CONVERTOR_SCHEMA: Final[dict[str, dict[str, Any]]] = {
     "uuid": {"type": "string", "format": "uuid"},
 }
 BEARER: Final = "bearer"
+# A code standing for each status the toolkit documents by itself, so a face's own
+# renderer can say what that status becomes on its wire (Coveo, Mimecast, Braze and
+# Appizer answer invalid input with 400, not 422).
+_SAMPLE_CODE: Final[dict[int, Code]] = {
+    401: Code.UNAUTHENTICATED,
+    403: Code.FORBIDDEN,
+    404: Code.ROUTE_NOT_FOUND,
+    409: Code.IDENTIFIER_CONFLICT,
+    413: Code.BODY_TOO_LARGE,
+    415: Code.UNSUPPORTED_MEDIA_TYPE,
+    422: Code.INVALID_INPUT,
+}
+_SAMPLE_REQUEST: Final = Request(
+    {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+)
+
+
+def _face_status(group: RouteGroup, status: int) -> int:
+    """The status an error documented as `status` has on this group's wire: its own
+    renderer answers, so the document cannot drift from the face."""
+    code = _SAMPLE_CODE.get(status)
+    if code is None or group.error_renderer is render_problem:
+        return status
+    problem = problem_from_error(AkaError(code, "a sample, for the document"))
+    return group.error_renderer(problem, _SAMPLE_REQUEST).status_code
 
 
 def _phrase(status: int) -> str:
@@ -116,11 +143,16 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": schemas.of(route.body)}},
         }
-    success: dict[str, Any] = {"description": _phrase(route.status)}
-    if route.response is not None:
-        success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
-    responses = {str(route.status): success}
-    for status in route.error_statuses():
+    responses: dict[str, Any] = {}
+    for status in sorted({route.status, *route.also}):
+        success: dict[str, Any] = {"description": _phrase(status)}
+        if route.response is not None:
+            success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
+        responses[str(status)] = success
+    statuses = set(route.error_statuses())
+    if group.refuse_unknown_query:
+        statuses.add(422)  # any route of such a group refuses a parameter it does not declare
+    for status in sorted({_face_status(group, s) for s in statuses}):
         error: dict[str, Any] = {"description": _phrase(status)}
         if group.error_schema is not None:
             schema = schemas.of(group.error_schema)

@@ -69,6 +69,8 @@ def status_for_kind(kind: ErrorKind) -> int:
             return 429
         case ErrorKind.UNAVAILABLE:
             return 503
+        case ErrorKind.UNSUPPORTED_MEDIA:
+            return 415
 
 
 _TITLES: Final[Mapping[ErrorKind, str]] = {
@@ -80,6 +82,7 @@ _TITLES: Final[Mapping[ErrorKind, str]] = {
     ErrorKind.TOO_LARGE: "Payload too large",
     ErrorKind.RATE_LIMITED: "Too many requests",
     ErrorKind.UNAVAILABLE: "Service unavailable",
+    ErrorKind.UNSUPPORTED_MEDIA: "Unsupported media type",
 }
 
 # `Code.METHOD_NOT_ALLOWED` is filed under ErrorKind.INVALID in the core, but HTTP
@@ -230,9 +233,17 @@ def _split(error: msgspec.ValidationError) -> tuple[str, str, str]:
     return message, f"{path}.{name}" if path else name, kind.split()[0]
 
 
+# An array past the `Meta(max_length=...)` its schema declares.
+_TOO_LONG = re.compile(r"Expected `array` of length <= (\d+)$")
+
+
 def invalid_body(error: msgspec.ValidationError) -> AkaError:
-    """A msgspec validation error in a JSON body, as `invalid_input` at the field's path."""
+    """A msgspec validation error in a JSON body, as `invalid_input` at the field's path
+    (`too_many_items` for an array longer than its declared maximum)."""
     message, path, _ = _split(error)
+    too_long = _TOO_LONG.match(message)
+    if too_long is not None:
+        return too_many_items(path, int(too_long[1]))
     return AkaError(Code.INVALID_INPUT, message, field=path or None)
 
 
@@ -247,6 +258,16 @@ def invalid_parameter(error: msgspec.ValidationError, where: str) -> AkaError:
     else:
         detail = f"invalid {where} parameter `{name}`: {message}"
     return AkaError(Code.INVALID_INPUT, detail, field=name or None)
+
+
+def too_many_items(field: str, limit: int) -> AkaError:
+    """The refusal of an array longer than its documented maximum, naming both."""
+    return AkaError(
+        Code.TOO_MANY_ITEMS,
+        f"too many items in {field}: the maximum is {limit}",
+        field=field,
+        details={"limit": limit},
+    )
 
 
 def body_too_large(limit: int) -> AkaError:

@@ -23,6 +23,12 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
 from aka.core.errors import AkaError, Code
+from aka.http.input_rules import (
+    check_declared_ints,
+    check_json_body,
+    check_parameters,
+    require_json_media_type,
+)
 from aka.http.interceptors import Answer, Call, Interceptor, Proceed, bind
 from aka.http.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -104,6 +110,7 @@ class RouteOptions(TypedDict, total=False):
 
     response: Any
     status: int
+    also: tuple[int, ...]
     summary: str
     description: str
     tags: tuple[str, ...]
@@ -120,8 +127,10 @@ class Route:
     """One endpoint's declaration: the single source of validation and documentation.
 
     `errors` lists documented error statuses beyond those the toolkit adds itself
-    (422 for declared inputs, 413 for bodies, 401/403 for scoped routes). A handler may
-    return a Struct/dict/list (JSON with `status`), None (empty body) or a `Response`.
+    (422 for declared inputs, 413 and 415 for bodies, 401/403 for scoped routes). A
+    handler may return a Struct/dict/list (JSON with `status`), None (empty body) or a
+    `Response`; `also` lists other success statuses such a Response may carry (200
+    "already there" beside 201 "created"), documented with the same body.
     """
 
     method: str
@@ -132,6 +141,7 @@ class Route:
     path_params: type[Any] | None = None
     response: Any = None
     status: int = 200
+    also: tuple[int, ...] = ()
     summary: str = ""
     description: str = ""
     tags: tuple[str, ...] = ()
@@ -153,7 +163,7 @@ class Route:
         if self.body is not None or self.query is not None or self.path_params is not None:
             statuses.add(422)
         if self.body is not None:
-            statuses.add(413)
+            statuses.update((413, 415))
         if self.scopes:
             statuses.update((401, 403))
         return sorted(statuses)
@@ -169,6 +179,11 @@ class RouteGroup:
     `interceptors` run around every handler of the group, outermost first (rate limits,
     idempotency); a group without any keeps the direct path. `door` names the face in
     access logs ("native", or the dialect's name, which `dialects.build_groups` sets).
+
+    `refuse_unknown_query`: a query parameter the route does not declare is refused
+    (422 naming it), so a caller who believes `?dry_run=true` makes a write a preview
+    never loses data. A vendor door whose vendor ignores unknown parameters sets it to
+    False and says so in its doc.
     """
 
     prefix: str = ""
@@ -181,6 +196,7 @@ class RouteGroup:
     include_in_schema: bool = True
     routes: list[Route] = field(default_factory=list)
     interceptors: tuple[Interceptor, ...] = ()
+    refuse_unknown_query: bool = True
 
     def __post_init__(self) -> None:
         if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):
@@ -267,6 +283,13 @@ def _sequence_fields(query: type[Any]) -> frozenset[str]:
     return frozenset(names)
 
 
+def _query_names(query: type[Any] | None) -> frozenset[str]:
+    """Wire names of the query parameters a route declares."""
+    if query is None:
+        return frozenset()
+    return frozenset(f.encode_name for f in msgspec.structs.fields(query))
+
+
 _encode = msgspec.json.Encoder().encode
 _JSON = (b"content-type", b"application/json")
 
@@ -284,8 +307,13 @@ class _Endpoint:
         self.decoder = msgspec.json.Decoder(route.body) if route.body is not None else None
         self.query = route.query
         self.query_lists = _sequence_fields(route.query) if route.query is not None else None
+        self.query_names = _query_names(route.query)
+        self.refuse_unknown_query = group.refuse_unknown_query
         self.path_type = route.path_params
         self.interceptors = group.interceptors
+        for declared in (route.body, route.query, route.path_params):
+            if declared is not None:
+                check_declared_ints(declared, f"{route.method} {group.prefix}{route.path}")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -359,18 +387,23 @@ class _Endpoint:
         self, request: Request, scope: Scope, auth: Any, raw: bytes | None
     ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
         path = None
+        params = scope["path_params"]
+        if params:
+            check_parameters(((k, str(v)) for k, v in params.items()), "path")
         if self.path_type is not None:
             try:
-                path = msgspec.convert(scope["path_params"], self.path_type, strict=False)
+                path = msgspec.convert(params, self.path_type, strict=False)
             except msgspec.ValidationError as error:
                 raise invalid_parameter(error, "path") from None
         query = None
-        if self.query is not None:
-            query = self._decode_query(scope["query_string"])
+        query_string = scope["query_string"]
+        if self.query is not None or query_string:
+            query = self._decode_query(query_string)
         body = None
         if self.decoder is not None:
             if not raw:
                 raise AkaError(Code.INVALID_INPUT, "request body is required")
+            check_json_body(raw)
             try:
                 body = self.decoder.decode(raw)
             except msgspec.ValidationError as error:
@@ -390,26 +423,42 @@ class _Endpoint:
         return content, headers
 
     def _decode_query(self, query_string: bytes) -> Any:
+        """The declared query Struct (None when the route declares none), after the
+        group's rule for parameters the route does not declare."""
         lists = self.query_lists or frozenset()
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        check_parameters(pairs, "query")
         data: dict[str, Any] = {}
-        for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        for key, value in pairs:
+            if key not in self.query_names:
+                if self.refuse_unknown_query:
+                    raise AkaError(
+                        Code.INVALID_INPUT, f"unknown query parameter `{key}`", field=key
+                    )
+                continue
             if key in lists:
                 data.setdefault(key, []).append(value)
             else:
                 data[key] = value
+        if self.query is None:
+            return None
         try:
             return msgspec.convert(data, self.query, strict=False)
         except msgspec.ValidationError as error:
             raise invalid_parameter(error, "query") from None
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        """The body, refusing it as soon as it is known to pass the limit."""
+        """The body, refusing it as soon as it is known to pass the limit, or to be
+        declared as something other than JSON."""
         limit = self.limit
+        content_type: str | None = None
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if value.isdigit() and int(value) > limit:
                     raise body_too_large(limit)
-                break
+            elif name == b"content-type":
+                content_type = value.decode("latin-1")
+        require_json_media_type(content_type)
         chunks: list[bytes] = []
         size = 0
         while True:

@@ -16,16 +16,25 @@ writer (`group_commit.py` and its ADR), each still answered with its own
 result, and only after the shared commit returned. A request inside an ambient
 transaction keeps joining it instead: its stored answer must commit with its work.
 The app's lifespan calls `aclose` on shutdown so queued single writes are finished.
+
+Inline (SQLite), a large unit of work would hold the event loop for its whole length
+and every other request with it (issue 12: a 10,000-member Coveo push stalled
+`/healthz` for a minute). So a write that says it holds `HEAVY_OPERATIONS` items or
+more runs in a worker thread, and inline writers take turns on an asyncio lock rather
+than on SQLite's own write lock: a small write arriving while a heavy one holds the
+database waits without blocking the loop, and reads go on beside it (WAL). Measured
+and decided in docs/adr/0008-large-requests-off-the-loop.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
@@ -33,9 +42,15 @@ from anyio import CapacityLimiter
 from aka.config import Settings
 from aka.core.ports import Store, Transaction
 from aka.http.group_commit import GroupCommit
+from aka.service import bulk
 from aka.service.bulk import SLOW, Wants
 
 T = TypeVar("T")
+
+HEAVY_OPERATIONS: Final = 200
+"""Items (identifiers, members, operations) from which a unit of work leaves the event
+loop for a worker thread even on SQLite: below it the thread hop costs more than it
+saves, at it the work runs ~10 ms or more (docs/adr/0008)."""
 
 _ambient: ContextVar[Transaction | None] = ContextVar("aka_ambient_transaction", default=None)
 
@@ -47,19 +62,46 @@ class Runtime:
     offload: bool = False
     threads: int = 16
     _limiter: CapacityLimiter | None = field(default=None, init=False, repr=False)
+    _writer: asyncio.Lock | None = field(default=None, init=False, repr=False)
     group_commit: GroupCommit = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.group_commit = GroupCommit(self.store, self.call, inline=not self.offload)
+        caller = self.call if self.offload else self._inline_write
+        self.group_commit = GroupCommit(self.store, caller, inline=not self.offload)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a synchronous store call: inline, or in a worker thread when offloading."""
         if not self.offload:
             return fn(*args)
+        return await self._in_thread(fn, *args)
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         if self._limiter is None:
             # Created lazily: a CapacityLimiter belongs to the running event loop.
             self._limiter = CapacityLimiter(self.threads)
         return await anyio.to_thread.run_sync(partial(fn, *args), limiter=self._limiter)
+
+    def _write_turn(self) -> asyncio.Lock:
+        """Inline writers' turns: one at a time, as SQLite allows, queued on the loop.
+        (asyncio's lock: taking a free one does not give up a loop turn.)"""
+        if self._writer is None:
+            self._writer = asyncio.Lock()
+        return self._writer
+
+    async def _inline_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """A small write inline, once no other inline writer holds the database."""
+        async with self._write_turn():
+            return fn(*args)
+
+    async def _write_call(self, fn: Callable[..., T], *args: Any, operations: int) -> T:
+        """A write transaction's store call: offloaded like every call (PostgreSQL), or
+        inline in its turn, or in a worker thread in its turn when it is heavy."""
+        if self.offload:
+            return await self._in_thread(fn, *args)
+        if operations < HEAVY_OPERATIONS:
+            return await self._inline_write(fn, *args)
+        async with self._write_turn():
+            return await self._in_thread(fn, *args)
 
     async def read(self, workspace_id: str, work: Callable[[Transaction], T]) -> T:
         ambient = _ambient.get()
@@ -67,11 +109,18 @@ class Runtime:
             return await self.call(work, ambient)
         return await self.call(self._run, workspace_id, False, work)
 
-    async def write(self, workspace_id: str, work: Callable[[Transaction], T]) -> T:
+    async def write(
+        self, workspace_id: str, work: Callable[[Transaction], T], *, operations: int = 1
+    ) -> T:
+        """`work` in a write transaction of its own, committed when it returns.
+        `operations`: how many items it holds; from `HEAVY_OPERATIONS` on it runs in a
+        worker thread, so the event loop goes on answering other requests."""
         ambient = _ambient.get()
         if ambient is not None and ambient.workspace_id == workspace_id:
+            if operations >= HEAVY_OPERATIONS:
+                return await self._in_thread(_in_savepoint, ambient, work)
             return await self.call(_in_savepoint, ambient, work)
-        return await self.call(self._run, workspace_id, True, work)
+        return await self._write_call(self._run, workspace_id, True, work, operations=operations)
 
     async def write_one(
         self,
@@ -86,7 +135,13 @@ class Runtime:
         act only through its transaction: if another request's failure rolls the shared
         transaction back, it runs again. `operations`: how many items it holds;
         `wants`: what it will look up (prefetched for the whole round, see
-        `service.bulk`), or `SLOW` when that is not known."""
+        `service.bulk`), or `SLOW` when that is not known. A heavy one (see `write`) is
+        not small: it gets a transaction of its own, off the loop, still through the
+        bulk runner (its reads prefetched, its rows written many per statement)."""
+        if operations >= HEAVY_OPERATIONS:
+            return await self.write(
+                workspace_id, partial(_run_buffered, work, wants), operations=operations
+            )
         ambient = _ambient.get()
         if ambient is not None and ambient.workspace_id == workspace_id:
             return await self.call(_in_savepoint, ambient, work)
@@ -103,7 +158,17 @@ class Runtime:
     @asynccontextmanager
     async def transaction(self, workspace_id: str) -> AsyncIterator[Transaction]:
         """A write transaction that `read`/`write` join until the block ends; it commits
-        when the block ends normally and rolls back when it raises."""
+        when the block ends normally and rolls back when it raises. Inline, it holds the
+        writers' turn for the whole block (other inline writers wait on the loop)."""
+        if self.offload:
+            async with self._ambient_transaction(workspace_id) as tx:
+                yield tx
+            return
+        async with self._write_turn(), self._ambient_transaction(workspace_id) as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def _ambient_transaction(self, workspace_id: str) -> AsyncIterator[Transaction]:
         manager = self.store.transaction(workspace_id, write=True)
         tx = await self.call(manager.__enter__)
         token = _ambient.set(tx)
@@ -119,6 +184,13 @@ class Runtime:
                 await self.call(manager.__exit__, None, None, None)
             else:
                 await self.call(manager.__exit__, type(failure), failure, failure.__traceback__)
+
+
+def _run_buffered(work: Callable[[Transaction], T], wants: Wants, tx: Transaction) -> T:
+    # One operation through the bulk runner: its reads prefetched, its creates and links
+    # buffered and written by `append_many`. A refusal is raised, rolling back as alone.
+    (result,) = bulk.run_all_or_refuse(tx, [work], [wants])
+    return result
 
 
 def _in_savepoint(tx: Transaction, work: Callable[[Transaction], T]) -> T:

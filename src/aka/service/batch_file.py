@@ -61,6 +61,10 @@ class _Reader:
                 if len(self.buf) - self.pos > ITEM_MAX_CHARS or not self.more():
                     raise BatchFileError(f"invalid JSON: {error.msg}") from None
                 continue
+            except RecursionError:
+                # json's scanner recurses per level: a file nested thousands deep is
+                # broken, not a reason for the job to fail and retry forever.
+                raise BatchFileError("an item nests too deeply to be read") from None
             # A number may continue in the next chunk: read on before trusting its end.
             if end == len(self.buf) and not self.eof and self.more():
                 continue

@@ -7,10 +7,11 @@ run unchanged over a `BufferedTransaction`:
 
 - reads are answered from what one `IN` query per chunk prefetched for a whole window of
   operations, plus what the buffer itself wrote;
-- `profile.created` and `identifier.linked` events are kept in a buffer (and in the
-  buffer's view of the graph, so later operations see them) and written by one
-  `append_many`: a few multi-row statements per window;
-- anything else the buffer does not model (a merge, an unlink, a membership...) raises
+- `profile.created`, `identifier.linked`, `membership.added` and `membership.removed`
+  events are kept in a buffer (and in the buffer's view of the graph, so later
+  operations see them) and written by one `append_many`: a few multi-row statements
+  per window;
+- anything else the buffer does not model (a merge, an unlink...) raises
   `NeedsSlowPath`: the operation's buffered effects are undone, the buffer is flushed,
   and the operation runs on the real transaction exactly as it would alone.
 
@@ -22,7 +23,7 @@ in the buffer (its savepoint) without a database savepoint round trip.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ from aka.core import events as ev
 from aka.core import normalize
 from aka.core.errors import AkaError
 from aka.core.events import Change
-from aka.core.model import Event, Identifier, IdentifierKey, Kind, Profile
+from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
 from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import ReplayError
@@ -58,6 +59,7 @@ class Wants:
     identifiers: Sequence[tuple[Any, Any]] = ()  # (namespace, value)
     profile_ids: Sequence[str] = ()
     external_ids: Sequence[Any] = ()
+    members: Sequence[str] = ()  # profile ids whose groups it reads (`groups_of`)
     # True for operations the buffer never models (unlink, merge...): they run straight
     # on the real transaction, with nothing prefetched for them.
     slow: bool = False
@@ -75,6 +77,7 @@ class _Overlay:
     profiles: dict[str, Profile | None] = field(default_factory=dict)
     by_external_id: dict[str, str | None] = field(default_factory=dict)
     views: dict[str, set[IdentifierKey]] = field(default_factory=dict)
+    groups: dict[str, dict[str, Membership]] = field(default_factory=dict)  # member: group: edge
 
 
 class BufferedTransaction:
@@ -101,7 +104,9 @@ class BufferedTransaction:
         keys: set[IdentifierKey] = set()
         ids: set[str] = set()
         exts: set[str] = set()
+        members: set[str] = set()
         for want in wants:
+            members.update(m for m in want.members if isinstance(m, str))
             for namespace, value in want.identifiers:
                 try:
                     keys.add(normalize.lookup_key(namespace, value, settings))
@@ -129,6 +134,7 @@ class BufferedTransaction:
         # Tombstones forward one hop: their survivors are what the operations will use.
         self._load_profiles({p.merged_into for p in self._known_profiles() if p.merged_into})
         self._load_views({p.id for p in self._known_profiles() if p.merged_into is None})
+        self._load_groups(members)
 
     def flush(self) -> None:
         """Write the buffered events (a few multi-row statements)."""
@@ -200,11 +206,19 @@ class BufferedTransaction:
     def count_in_namespace(self, profile_id: str, namespace: str) -> int:
         return sum(1 for key in self._view(profile_id) if key.namespace == namespace)
 
+    def groups_of(self, member_ids: Collection[str]) -> list[Membership]:
+        self._load_groups(set(member_ids))
+        return [edge for m in member_ids for edge in self._o.groups[m].values()]
+
     def append(self, change: Change) -> Event:
         if change.type == ev.PROFILE_CREATED:
             return self._buffer(change, self._created)
         if change.type == ev.IDENTIFIER_LINKED:
             return self._buffer(change, self._linked)
+        if change.type == ev.MEMBERSHIP_ADDED:
+            return self._buffer(change, self._member_added)
+        if change.type == ev.MEMBERSHIP_REMOVED:
+            return self._buffer(change, self._member_removed)
         raise NeedsSlowPath(change.type)
 
     def __getattr__(self, name: str) -> Any:
@@ -284,6 +298,25 @@ class BufferedTransaction:
         if profile.updated_at != e.at:
             self._set(o.profiles, profile.id, replace(profile, updated_at=e.at))
 
+    def _member_added(self, e: Event) -> None:
+        group_id, member_id = str(e.payload["group_id"]), str(e.payload["member_id"])
+        for end in (group_id, member_id):
+            known = self.profile(end)
+            if known is None or known.merged_into is not None:
+                raise NeedsSlowPath("membership.added the database would refuse")
+        edges = self._groups(member_id)
+        if group_id in edges:
+            raise NeedsSlowPath("membership.added over an existing edge")
+        self._set(edges, group_id, Membership(group_id, member_id, e.seq))
+
+    def _member_removed(self, e: Event) -> None:
+        group_id, member_id = str(e.payload["group_id"]), str(e.payload["member_id"])
+        edges = self._groups(member_id)
+        if group_id not in edges:
+            raise NeedsSlowPath("membership.removed of an edge the buffer does not hold")
+        old = edges.pop(group_id)
+        self._undo.append(lambda: edges.__setitem__(group_id, old))
+
     # --- helpers --------------------------------------------------------------------------
     def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:
         if key in table:
@@ -297,6 +330,22 @@ class BufferedTransaction:
         if profile_id not in self._o.views:
             self._load_views({profile_id})
         return self._o.views[profile_id]
+
+    def _groups(self, member_id: str) -> dict[str, Membership]:
+        if member_id not in self._o.groups:
+            self._load_groups({member_id})
+        return self._o.groups[member_id]
+
+    def _load_groups(self, member_ids: set[str]) -> None:
+        # As views: a member already known may hold buffered edges the database lacks.
+        # (Not `set - keys()`: that copies every known member, on every call.)
+        missing = {m for m in member_ids if m not in self._o.groups}
+        if not missing:
+            return
+        for member_id in missing:
+            self._o.groups[member_id] = {}
+        for edge in self.real.groups_of(missing):
+            self._o.groups[edge.member_id][edge.group_id] = edge
 
     def _known_profiles(self) -> list[Profile]:
         return [p for p in self._o.profiles.values() if p is not None]
@@ -337,6 +386,19 @@ def run_all(
     assert len(works) == len(wants)
     with _collector_paused():
         return _run_all(tx, works, wants)
+
+
+def run_all_or_refuse(
+    tx: Transaction, works: Sequence[Callable[[Transaction], T]], wants: Sequence[Wants]
+) -> list[T]:
+    """`run_all` for the parts of ONE unit of work (a request's many members, a large
+    new profile): every result, or the first refusal raised, so that the caller's
+    transaction rolls back whole as it would have done one part at a time."""
+    results = run_all(tx, works, wants)
+    for result in results:
+        if isinstance(result, AkaError):
+            raise result
+    return cast(list[T], results)
 
 
 @contextmanager

@@ -387,27 +387,40 @@ class MemoryStore:
     def __init__(self) -> None:
         self._workspaces: dict[str, _Workspace] = {}
         self._keys: dict[str, KeyRecord] = {}
-        # One lock for writers and readers: a transaction mutates a private copy, but
-        # the swap and the copy must not interleave with another writer's swap.
+        # A transaction mutates a private copy. `_lock` keeps a copy or a swap from
+        # interleaving with another swap (held briefly); `_writers` lets one writer at
+        # a time work (held for the whole transaction, as SQLite's write lock is).
         self._lock = threading.RLock()
+        self._writers = threading.RLock()
 
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[MemoryTransaction]:
-        with self._lock:
-            current = self._workspaces.get(workspace_id)
-            if current is None:
-                raise AkaError(
-                    Code.WORKSPACE_NOT_FOUND,
-                    f"workspace {workspace_id!r} does not exist",
-                    field="workspace",
-                )
-            working = copy.deepcopy(current)
+        if not write:
+            # A reader works on its own snapshot: it does not wait for a writer that is
+            # still working (a heavy one runs in a worker thread), as in WAL or MVCC.
+            with self._lock:
+                snapshot = self._copy(workspace_id)
+            yield MemoryTransaction(snapshot, self)
+            return
+        with self._writers:
+            with self._lock:
+                working = self._copy(workspace_id)
             tx = MemoryTransaction(working, self)
             yield tx
-            if write:
+            with self._lock:
                 self._workspaces[workspace_id] = working
                 for key in tx.pending_keys:
                     self._keys[key.id] = key
+
+    def _copy(self, workspace_id: str) -> _Workspace:
+        current = self._workspaces.get(workspace_id)
+        if current is None:
+            raise AkaError(
+                Code.WORKSPACE_NOT_FOUND,
+                f"workspace {workspace_id!r} does not exist",
+                field="workspace",
+            )
+        return copy.deepcopy(current)
 
     def migrate(self) -> None:
         """Nothing to migrate in memory."""

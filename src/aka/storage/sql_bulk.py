@@ -27,11 +27,16 @@ from aka.core.ports import event_subjects
 from aka.core.state import ReplayError
 from aka.storage.sql_common import chunks, to_identifier, to_profile
 from aka.storage.sql_effects import SqlEffects
-from aka.storage.tables import events, identifiers, profiles
+from aka.storage.tables import events, identifiers, memberships, profiles
 
-# Event types whose effect is a plain row insert (plus primary demotion and a touch),
+# Event types whose effect is a plain row insert (plus primary demotion and a touch;
+# a membership's edge is inserted, never updated: an existing edge makes the database
+# refuse the flush, and the bulk runner then runs its operations one by one; a removed
+# edge is deleted after the inserts),
 # which is what lets them be written many rows per statement.
-_FAST_TYPES: Final = frozenset({ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED})
+_FAST_TYPES: Final = frozenset(
+    {ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED, ev.MEMBERSHIP_ADDED, ev.MEMBERSHIP_REMOVED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,18 @@ def _processed_column(values: list[Any], processor: Callable[[Any], Any] | None)
                 done[memo] = processor(value)
             out.append(done[memo])
     return out
+
+
+def _edge_twice(changes: Sequence[Change]) -> bool:
+    """Whether one edge is both added and removed among `changes`: inserts run before
+    deletes, so only the one-change-at-a-time path keeps such an order right."""
+    added: set[tuple[Any, Any]] = set()
+    removed: set[tuple[Any, Any]] = set()
+    for change in changes:
+        if change.type in (ev.MEMBERSHIP_ADDED, ev.MEMBERSHIP_REMOVED):
+            edge = (change.payload["group_id"], change.payload["member_id"])
+            (added if change.type == ev.MEMBERSHIP_ADDED else removed).add(edge)
+    return bool(added & removed)
 
 
 _UNNEST_CHUNK: Final = 5000
@@ -175,7 +192,7 @@ class SqlBulk(SqlEffects, ABC):
             raise RuntimeError("append_many needs a transaction opened with write=True")
         if not changes:
             return []
-        if any(change.type not in _FAST_TYPES for change in changes):
+        if any(change.type not in _FAST_TYPES for change in changes) or _edge_twice(changes):
             with self._conn.begin_nested():
                 return [self._append_at(change, at) for change in changes]
         with self._conn.begin_nested():
@@ -192,6 +209,8 @@ class SqlBulk(SqlEffects, ABC):
         event_rows: list[dict[str, Any]] = []
         profile_rows: list[dict[str, Any]] = []
         identifier_rows: list[dict[str, Any]] = []
+        membership_rows: list[dict[str, Any]] = []
+        removed: list[tuple[str, str]] = []
         primaries: list[tuple[str, IdentifierKey, int]] = []
         created: set[str] = set()
         touched: set[str] = set()
@@ -228,6 +247,19 @@ class SqlBulk(SqlEffects, ABC):
                     }
                 )
                 continue
+            if change.type == ev.MEMBERSHIP_REMOVED:
+                removed.append((str(payload["group_id"]), str(payload["member_id"])))
+                continue
+            if change.type == ev.MEMBERSHIP_ADDED:
+                membership_rows.append(
+                    {
+                        "workspace_id": self.workspace_id,
+                        "group_id": str(payload["group_id"]),
+                        "member_id": str(payload["member_id"]),
+                        "seq": seq,
+                    }
+                )
+                continue
             key = IdentifierKey(payload["namespace"], payload["value"])
             primary = bool(payload.get("primary", False))
             identifier_rows.append(
@@ -251,6 +283,8 @@ class SqlBulk(SqlEffects, ABC):
         self._insert_rows(events, event_rows)
         self._insert_rows(profiles, profile_rows)
         self._insert_rows(identifiers, identifier_rows)
+        self._insert_rows(memberships, membership_rows)
+        self._delete_edges(removed)
         for profile_id, key, seq in primaries:
             # In seq order, each demoting only rows older than itself: what one `append`
             # after another would have left (a later primary link wins).

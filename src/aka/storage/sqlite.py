@@ -7,7 +7,7 @@ Readers open with a plain `BEGIN` and, under WAL, never block or get blocked.
 
 Durability (`AKA_SQLITE_SYNCHRONOUS`): `normal` (default) survives a killed process
 but may lose the last commits on power loss or an OS crash; `full` fsyncs the WAL at
-every commit and survives both (its cost: docs/performance.md; the choice: ADR 0008).
+every commit and survives both (its cost: docs/performance.md; the choice: ADR 0010).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from tests.http.conftest import ADMIN_KEY, bearer
 
 ERROR_NAMES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
-               429: "Too Many Requests"}  # fmt: skip
+               415: "Unsupported Media Type", 429: "Too Many Requests"}  # fmt: skip
 
 
 class Appizer:

@@ -136,7 +136,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             )
         work = [_operation(op, who) for op in ops]
         wants = [_wants(op) for op in ops]
-        results = await rt.write(who.workspace_id, lambda tx: bulk.run_all(tx, work, wants))
+        results = await rt.write(
+            who.workspace_id, lambda tx: bulk.run_all(tx, work, wants), operations=len(ops)
+        )
         return BatchOut(
             [r if isinstance(r, BatchResultOut) else _failed(n, r) for n, r in enumerate(results)]
         )

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import Struct
 from starlette.responses import Response
 
+from aka.http.input_rules import Int64
 from aka.security.auth import Principal
 
 _encode = msgspec.json.Encoder().encode
@@ -18,7 +19,7 @@ class ProfilePath(Struct):
 
 
 class MergePath(Struct):
-    id: int
+    id: Int64
 
 
 class KeyPath(Struct):

@@ -8,6 +8,7 @@ from msgspec import Meta
 from starlette.responses import Response
 
 from aka.core.ports import Transaction
+from aka.http.input_rules import NonNegativeInt64
 from aka.http.native.common import MergePath, ProfilePath, json_response, no_content, principal
 from aka.http.native.schemas import (
     EventsPageOut,
@@ -32,7 +33,7 @@ from aka.service.refs import ProfileRef
 
 
 class EventsQuery(_In):
-    after: Annotated[int, Meta(ge=0)] = 0
+    after: NonNegativeInt64 = 0
     limit: Annotated[int, Meta(ge=1, le=queries.EVENTS_PAGE_MAX)] = 100
 
 
@@ -146,6 +147,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         body=MembershipIn,
         response=MembershipOut,
         status=201,
+        also=(200,),
         scopes=(Scope.WRITE,),
         errors=(404, 409),
         tags=("groups",),

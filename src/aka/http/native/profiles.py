@@ -68,6 +68,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 identifiers=[i.new() for i in body.identifiers],
                 actor=who.key_id,
             ),
+            operations=max(1, len(body.identifiers)),
             wants=Wants(
                 identifiers=[(i.namespace, i.value) for i in body.identifiers],
                 external_ids=[body.external_id] if body.external_id is not None else [],
@@ -152,6 +153,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         body=IdentifierIn,
         response=ProfileOut,
         status=201,
+        also=(200,),
         scopes=(Scope.WRITE,),
         errors=(404, 409),
         tags=TAG,

@@ -114,6 +114,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         "/aliases",
         body=AliasIn,
         status=201,
+        also=(200,),
         scopes=(Scope.WRITE,),
         errors=(400, 404, 409),
         tags=TAGS,
@@ -150,6 +151,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         "",
         body=UpsertIn,
         status=201,
+        also=(200,),
         scopes=(Scope.WRITE,),
         errors=(400, 409),
         tags=TAGS,
@@ -236,6 +238,8 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         tags=TAGS,
         # The native read/write buckets: a key has one budget whichever door it uses.
         interceptors=(native_rate_limits(ctx.rt, ctx.limiter),),
+        # Appizer ignores query parameters it does not know (docs/dialects/appizer.md).
+        refuse_unknown_query=False,
     )
     register(group, ctx.rt)
     return [group]

@@ -22,6 +22,8 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         include_in_schema=False,
         tags=("braze",),
         interceptors=(wire.rate_limits(ctx.rt, ctx.limiter),),
+        # Braze ignores query parameters it does not know (docs/dialects/braze.md).
+        refuse_unknown_query=False,
     )
     aliases.register(group, ctx.rt)
     users.register(group, ctx.rt)

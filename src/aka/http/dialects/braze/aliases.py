@@ -11,7 +11,7 @@ from typing import Any
 from aka.core.errors import AkaError
 from aka.core.ports import Transaction
 from aka.http.dialects.braze import schemas as s
-from aka.http.dialects.braze.wire import check_count, decode, minor, principal, success
+from aka.http.dialects.braze.wire import decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
 from aka.service import aliases, identities
@@ -41,7 +41,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def alias_new(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasNewIn, limit)
-        check_count("user_aliases", body.user_aliases)
 
         def work(tx: Transaction) -> dict[str, Any]:
             errors: list[dict[str, Any]] = []
@@ -86,7 +85,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def alias_update(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasUpdateIn, limit)
-        check_count("alias_updates", body.alias_updates)
 
         def work(tx: Transaction) -> dict[str, Any]:
             errors: list[dict[str, Any]] = []
@@ -120,8 +118,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def identify(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.IdentifyIn, limit)
-        check_count("aliases_to_identify", body.aliases_to_identify)
-        check_count("emails_to_identify", body.emails_to_identify)
         move = "profile" if body.merge_behavior == "merge" else "identifier"
         jobs: list[tuple[str, int, str, str, str, bool]] = [
             ("aliases_to_identify", n, i.user_alias.alias_label, i.user_alias.alias_name,

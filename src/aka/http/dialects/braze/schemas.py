@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
-from msgspec import Struct
+from msgspec import Meta, Struct
+
+# Braze's documented maxima: 50 items per array of a user-identity request, 75 per
+# `/users/track` array. Declared on each field: a longer array is refused while the body
+# is decoded (`too_many_items`, naming the array), and OpenAPI shows it as `maxItems`.
+MAX_ITEMS: Final = 50
+TRACK_MAX_ITEMS: Final = 75
+PRIORITIZATION_MAX: Final = 4  # there are four values to put in order
+
+
+def _limited(limit: int) -> Meta:
+    return Meta(max_length=limit, description=f"At most {limit} items (Braze's limit).")
+
 
 Prioritization = Literal[
     "identified", "unidentified", "most_recently_updated", "least_recently_updated"
@@ -24,7 +36,7 @@ class NewAlias(Struct):
 
 
 class AliasNewIn(Struct):
-    user_aliases: list[NewAlias]
+    user_aliases: Annotated[list[NewAlias], _limited(MAX_ITEMS)]
 
 
 class AliasUpdate(Struct):
@@ -34,7 +46,7 @@ class AliasUpdate(Struct):
 
 
 class AliasUpdateIn(Struct):
-    alias_updates: list[AliasUpdate]
+    alias_updates: Annotated[list[AliasUpdate], _limited(MAX_ITEMS)]
 
 
 class AliasToIdentify(Struct):
@@ -45,12 +57,18 @@ class AliasToIdentify(Struct):
 class EmailToIdentify(Struct):
     external_id: str
     email: str
-    prioritization: list[Prioritization] = msgspec.field(default_factory=list)
+    prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
+        msgspec.field(default_factory=list)
+    )
 
 
 class IdentifyIn(Struct):
-    aliases_to_identify: list[AliasToIdentify] = msgspec.field(default_factory=list)
-    emails_to_identify: list[EmailToIdentify] = msgspec.field(default_factory=list)
+    aliases_to_identify: Annotated[list[AliasToIdentify], _limited(MAX_ITEMS)] = msgspec.field(
+        default_factory=list
+    )
+    emails_to_identify: Annotated[list[EmailToIdentify], _limited(MAX_ITEMS)] = msgspec.field(
+        default_factory=list
+    )
     merge_behavior: Literal["none", "merge"] = "merge"
 
 
@@ -60,7 +78,9 @@ class MergeIdentifier(Struct):
     external_id: str | None = None
     user_alias: UserAlias | None = None
     email: str | None = None
-    prioritization: list[Prioritization] = msgspec.field(default_factory=list)
+    prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
+        msgspec.field(default_factory=list)
+    )
 
 
 class MergeUpdate(Struct):
@@ -69,24 +89,26 @@ class MergeUpdate(Struct):
 
 
 class MergeIn(Struct):
-    merge_updates: list[MergeUpdate]
+    merge_updates: Annotated[list[MergeUpdate], _limited(MAX_ITEMS)]
 
 
 class DeleteIn(Struct):
-    external_ids: list[str] | None = None
-    user_aliases: list[UserAlias] | None = None
-    braze_ids: list[str] | None = None
+    external_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
+    user_aliases: Annotated[list[UserAlias], _limited(MAX_ITEMS)] | None = None
+    braze_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
 
 
 class ExportIn(Struct):
-    external_ids: list[str] | None = None
-    user_aliases: list[UserAlias] | None = None
+    external_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
+    user_aliases: Annotated[list[UserAlias], _limited(MAX_ITEMS)] | None = None
     braze_id: str | None = None
     email_address: str | None = None
-    fields_to_export: list[str] | None = None
+    fields_to_export: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
 
 
 class TrackIn(Struct):
-    attributes: list[dict[str, Any]] = msgspec.field(default_factory=list)
-    events: list[Any] = msgspec.field(default_factory=list)
-    purchases: list[Any] = msgspec.field(default_factory=list)
+    attributes: Annotated[list[dict[str, Any]], _limited(TRACK_MAX_ITEMS)] = msgspec.field(
+        default_factory=list
+    )
+    events: Annotated[list[Any], _limited(TRACK_MAX_ITEMS)] = msgspec.field(default_factory=list)
+    purchases: Annotated[list[Any], _limited(TRACK_MAX_ITEMS)] = msgspec.field(default_factory=list)

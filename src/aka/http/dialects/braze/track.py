@@ -16,7 +16,6 @@ from aka.service.batch import attempt
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
-TRACK_MAX_ITEMS: Final = 75  # Braze's own limit per /users/track array
 # What Braze names a user by in /users/track; never stored as an attribute.
 _TRACK_IDS: Final = ("external_id", "user_alias", "braze_id")
 
@@ -46,13 +45,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                     f"{name} to your analytics store instead",
                     field=name,
                 )
-        if len(body.attributes) > TRACK_MAX_ITEMS:
-            raise AkaError(
-                Code.INVALID_INPUT,
-                f"Too many attributes in a single request: {len(body.attributes)} given, "
-                f"the maximum is {TRACK_MAX_ITEMS}",
-                field="attributes",
-            )
 
         def work(tx: Transaction) -> dict[str, Any]:
             errors = []

@@ -9,7 +9,7 @@ from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import EMAIL, TAGS
-from aka.http.dialects.braze.wire import check_count, decode, minor, principal, success
+from aka.http.dialects.braze.wire import decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
 from aka.service import erasure, merges, refs
@@ -92,7 +92,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def merge(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.MergeIn, limit)
-        check_count("merge_updates", body.merge_updates)
 
         def one(tx: Transaction, update: s.MergeUpdate) -> None:
             gone = merge_ref(update.identifier_to_merge, "identifier_to_merge")
@@ -135,7 +134,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 "Exactly one of external_ids, user_aliases or braze_ids must be given",
             )
         ((array, items),) = given.items()
-        check_count(array, items)
         ids: list[ProfileRef] = [
             alias_ref(i) if isinstance(i, s.UserAlias)
             else ProfileRef(external_id=i) if array == "external_ids"
@@ -189,12 +187,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
 def _export_refs(body: s.ExportIn) -> list[tuple[str, ProfileRef]]:
     """Each user asked for: as `invalid_user_ids` names it, and as a reference."""
     wanted: list[tuple[str, ProfileRef]] = []
-    for name, values in (
-        ("external_ids", body.external_ids),
-        ("user_aliases", body.user_aliases),
-    ):
-        if values is not None:
-            check_count(name, values)
     wanted += [(x, ProfileRef(external_id=x)) for x in body.external_ids or []]
     wanted += [(a.alias_name, alias_ref(a)) for a in body.user_aliases or []]
     if body.braze_id is not None:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from aka.core.errors import AkaError, Code, ErrorKind
 from aka.core.rates import Rate
+from aka.http.input_rules import check_json_body, require_json_media_type
 from aka.http.interceptors import Interceptor
 from aka.http.problems import Problem, body_too_large, invalid_body
 from aka.http.ratelimit import default_limits, rate_limit_interceptor
@@ -28,7 +29,6 @@ from aka.security.ratelimit_policy import RateLimitPolicy
 
 T = TypeVar("T")
 
-MAX_ITEMS: Final = 50
 RATE_GROUP: Final = "braze"
 # Braze's documented default for the shared bucket.
 DEFAULT_RATE: Final = Rate(20_000, "minute")
@@ -70,8 +70,10 @@ def render(problem: Problem, request: Request) -> Response:  # noqa: ARG001 (fac
     elif problem.status >= 500:
         body = {"message": "Internal server error" if status == 500 else problem.detail}
     else:
-        # Braze answers every refused request with 400 (and 413 for a body too large).
-        if problem.status not in (405, 413):
+        # Braze answers every refused request with 400 (413 for a body too large, 415
+        # for one declared as another format than JSON; an array over its 50 items is
+        # a 400 there too).
+        if problem.status not in (405, 413, 415) or problem.code == Code.TOO_MANY_ITEMS:
             status = 400
         body = {"message": problem.detail, "errors": [_fatal_item(problem)]}
     headers = dict(problem.headers)
@@ -95,20 +97,6 @@ def success(errors: list[dict[str, Any]], **counts: int) -> dict[str, Any]:
     if errors:
         answer["errors"] = errors
     return answer
-
-
-def too_many(name: str, count: int) -> AkaError:
-    return AkaError(
-        Code.INVALID_INPUT,
-        f"Too many {name} in a single request: {count} given, the maximum is {MAX_ITEMS}",
-        field=name,
-        details={"limit": MAX_ITEMS},
-    )
-
-
-def check_count(name: str, items: list[Any]) -> None:
-    if len(items) > MAX_ITEMS:
-        raise too_many(name, len(items))
 
 
 # --- bodies -------------------------------------------------------------------------
@@ -135,10 +123,13 @@ async def raw_body(request: Request, limit: int) -> bytes:
 
 
 async def decode(ctx: RequestContext[None, None, None], kind: type[T], limit: int) -> T:
-    """The body as `kind`; Braze clients send extra fields (`api_key`), so they pass."""
+    """The body as `kind`; Braze clients send extra fields (`api_key`), so they pass.
+    The input rules every door applies (`aka.http.input_rules`) come first."""
+    require_json_media_type(ctx.request.headers.get("content-type"))
     raw = await raw_body(ctx.request, limit)
     if not raw.strip():
         raise AkaError(Code.INVALID_INPUT, "Request body is required")
+    check_json_body(raw)
     try:
         return msgspec.json.decode(raw, type=kind)
     except msgspec.ValidationError as error:
@@ -182,9 +173,11 @@ async def _body_key(request: Request, limit: int) -> str | None:
     """The legacy `api_key` member of a JSON body, if any."""
     if request.method != "POST":
         return None
+    raw = await raw_body(request, limit)
     try:
-        data = msgspec.json.decode(await raw_body(request, limit))
-    except msgspec.DecodeError:
+        check_json_body(raw)  # a body too deep to decode has no key either
+        data = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, AkaError):
         return None
     key = data.get("api_key") if isinstance(data, dict) else None
     return key if isinstance(key, str) and key else None

@@ -45,6 +45,8 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
             error_media_type="application/json",
             tags=("coveo",),
             interceptors=(limits,),
+            # Coveo ignores query parameters it does not know (docs/dialects/coveo.md).
+            refuse_unknown_query=False,
         )
 
     pushing = face("/push/v1/organizations")

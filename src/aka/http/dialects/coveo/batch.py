@@ -18,6 +18,7 @@ from aka.http.dialects.coveo.wire import (
     PermissionsIn,
     now_ms,
 )
+from aka.http.input_rules import Int64, check_json_value
 from aka.http.problems import invalid_body
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
@@ -30,9 +31,9 @@ from aka.service import security_identities as identities
 KIND = "coveo.batch"
 
 
-class BatchQuery(msgspec.Struct, forbid_unknown_fields=True):
+class BatchQuery(msgspec.Struct):
     fileId: str  # noqa: N815
-    orderingId: int | None = None  # noqa: N815
+    orderingId: Int64 | None = None  # noqa: N815
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:
@@ -87,6 +88,7 @@ def _items(store: Store, job: JobRecord) -> Iterator[tuple[str, Any]]:
 def _apply(tx: Transaction, job: JobRecord, section: str, item: Any) -> None:
     p = job.params
     provider, ordering, actor = str(p["provider"]), int(p["ordering_id"]), p.get("actor")
+    check_json_value(item)  # a file is input too: the rules every request obeys
     try:
         if section == "members":
             b = msgspec.convert(item, PermissionsIn)

@@ -10,6 +10,7 @@ from msgspec import Meta
 
 from aka.core.ports import Transaction
 from aka.http.dialects.coveo.wire import IdentityIn
+from aka.http.input_rules import NonNegativeInt64
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
 from aka.security.auth import Principal
@@ -24,9 +25,9 @@ class ParentsPath(msgspec.Struct):
     providerId: str  # noqa: N815
 
 
-class ParentsQuery(msgspec.Struct, forbid_unknown_fields=True):
+class ParentsQuery(msgspec.Struct):
     recursive: bool = False
-    page: Annotated[int, Meta(ge=0)] = 0
+    page: NonNegativeInt64 = 0
     pageSize: Annotated[int, Meta(ge=1, le=PAGE_SIZE_MAX)] = 100  # noqa: N815
 
 

@@ -17,6 +17,7 @@ from starlette.routing import Route as StarletteRoute
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Transaction
 from aka.http.dialects.coveo.wire import render_error
+from aka.http.input_rules import check_parameters
 from aka.http.problems import problem_from_error
 from aka.http.routing import RequestContext, RouteGroup
 from aka.http.runtime import Runtime
@@ -63,6 +64,9 @@ def upload_route(rt: Runtime) -> StarletteRoute:
         workspace = request.path_params["workspace"]
         file_id = request.path_params["fileId"]
         try:
+            # A raw route: the typed layer's parameter rule is applied here by hand.
+            check_parameters(request.path_params.items(), "path")
+            check_parameters(request.query_params.multi_items(), "query")
             return await _receive(rt, request, workspace, file_id)
         except AkaError as error:
             return render_error(problem_from_error(error), request)

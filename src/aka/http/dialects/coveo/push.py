@@ -67,7 +67,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 actor=who.key_id,
             )
 
-        await rt.write(who.workspace_id, work)
+        await rt.write(who.workspace_id, work, operations=1 + len(b.members) + len(b.wellKnowns))
         return {}
 
     @group.put(
@@ -94,7 +94,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 actor=who.key_id,
             )
 
-        await rt.write(who.workspace_id, work)
+        await rt.write(who.workspace_id, work, operations=1 + len(b.mappings) + len(b.wellKnowns))
         return {}
 
     @group.delete(

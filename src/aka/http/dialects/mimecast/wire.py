@@ -9,7 +9,7 @@ mapping from aka's stable codes to Mimecast's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import msgspec
 from starlette.requests import Request
@@ -35,7 +35,9 @@ _CODES: Final[Mapping[str, str]] = {
     Code.FORBIDDEN: "err_xdk_forbidden",
     Code.RATE_LIMITED: "err_xdk_rate_limited",
     Code.BODY_TOO_LARGE: "err_xdk_request_too_large",
+    Code.UNSUPPORTED_MEDIA_TYPE: "err_xdk_unsupported_media_type",
     Code.TOO_MANY_OPERATIONS: "err_xdk_request_too_large",
+    Code.TOO_MANY_ITEMS: "err_xdk_request_too_large",
     Code.ROUTE_NOT_FOUND: "err_xdk_route_not_found",
     Code.METHOD_NOT_ALLOWED: "err_xdk_method_not_allowed",
     Code.STORE_BUSY: "err_xdk_service_busy",
@@ -44,10 +46,17 @@ _CODES: Final[Mapping[str, str]] = {
 _RETRYABLE: Final = frozenset({Code.RATE_LIMITED, Code.STORE_BUSY, "internal_error"})
 
 
+ITEMS_MAX: Final = 500
+"""Items per request (ours: Mimecast documents none); a longer `data` is refused whole
+while decoding, 413 `err_xdk_request_too_large`."""
+
+
 class Envelope(msgspec.Struct):
     """A request body: `{"data": [item, ...]}` (other members ignored, as Mimecast does)."""
 
-    data: list[Any] = msgspec.field(default_factory=list)
+    data: Annotated[
+        list[Any], msgspec.Meta(max_length=ITEMS_MAX, description=f"At most {ITEMS_MAX} items.")
+    ] = msgspec.field(default_factory=list)
 
 
 class ErrorOut(msgspec.Struct):

@@ -1,0 +1,241 @@
+"""`python -m fuzz`: Schemathesis against `aka serve`, on SQLite and on PostgreSQL.
+
+    python -m fuzz                         # both stores, the CI bounds (a few minutes)
+    python -m fuzz --max-examples 500      # a longer run (`make fuzz`)
+    python -m fuzz --backend postgres --seed 7 -- --include-path-regex '^/v1/merges'
+
+Arguments after `--` go to `schemathesis run` unchanged. Exit status: 0 when every
+store passed, 1 when Schemathesis failed on one (its report names the request, and the
+server log's tail shows any traceback), 2 when a server or database could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("sqlite", "postgres")
+SEED = 20261206
+CI_EXAMPLES = 50
+# Every check about the server's own answers. Not `negative_data_rejection` and the
+# like: they judge how strict validation is, a matter of the OpenAPI issue.
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+)
+_NO_LIMIT = "1000000000/second"  # rate limits stay on, out of reach: a 429 tests nothing
+POSTGRES_ENV = "AKA_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+class FuzzError(Exception):
+    """A server or database that could not be had: not a finding, a broken run."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, extra = _parse(sys.argv[1:] if argv is None else argv)
+    failed: list[str] = []
+    try:
+        for backend in args.backend or BACKENDS:
+            print(f"fuzz: {backend}: seed {args.seed}, {args.max_examples} examples per operation")
+            started = time.monotonic()
+            ok = _run_on(backend, args, extra)
+            outcome = "passed" if ok else "FAILED"
+            print(f"fuzz: {backend}: {outcome} in {time.monotonic() - started:.0f} s")
+            if not ok:
+                failed.append(backend)
+    except FuzzError as exc:
+        print(f"fuzz: {exc}", file=sys.stderr)
+        return 2
+    if failed:
+        print(f"fuzz: FAILED on {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    extra: list[str] = []
+    if "--" in argv:
+        at = argv.index("--")
+        argv, extra = argv[:at], argv[at + 1 :]
+    parser = argparse.ArgumentParser(prog="python -m fuzz", description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", action="append", choices=BACKENDS, help="(repeatable)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--max-examples", type=int, default=CI_EXAMPLES, help="per operation")
+    parser.add_argument("--workdir", type=Path, help="keep logs and reports here")
+    return parser.parse_args(argv), extra
+
+
+def _run_on(backend: str, args: argparse.Namespace, extra: list[str]) -> bool:
+    with contextlib.ExitStack() as stack:
+        workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        workdir = workdir / backend
+        workdir.mkdir(parents=True, exist_ok=True)
+        url = stack.enter_context(_database(backend, workdir))
+        key = "aka_fuzz_" + secrets.token_hex(16)
+        env = {
+            **os.environ,
+            "AKA_DATABASE_URL": url,
+            "AKA_ADMIN_KEY": key,
+            "AKA_RATE_LIMIT_READ": _NO_LIMIT,
+            "AKA_RATE_LIMIT_WRITE": _NO_LIMIT,
+            "AKA_RATE_LIMIT_ADMIN": _NO_LIMIT,
+            "AKA_LOG_LEVEL": "warning",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        log = workdir / "server.log"
+        base = stack.enter_context(_server(env, log))
+        own = [k["id"] for k in _get(base, "/v1/keys", key)["keys"]]
+        mimecast = _mimecast_credentials(env)
+        env.update(
+            {
+                "SCHEMATHESIS_HOOKS": "fuzz.hooks",
+                "AKA_FUZZ_KEY": key,
+                "AKA_FUZZ_KEY_IDS": ",".join([*own, mimecast["access_key"]]),
+                "AKA_FUZZ_MIMECAST": json.dumps(mimecast),
+                "AKA_FUZZ_WORKSPACE": "default",
+            }
+        )
+        command = [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            f"{base}/openapi.json",
+            "--checks",
+            ",".join(CHECKS),
+            "--seed",
+            str(args.seed),
+            "--max-examples",
+            str(args.max_examples),
+            "--workers",
+            "1",
+            "--request-timeout",
+            "30",
+            "--suppress-health-check",
+            "all",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(workdir / "report"),
+            *extra,
+        ]
+        # Run from the work directory: Schemathesis keeps a cache of what it found in
+        # `.schemathesis/` under its working directory, which is no part of the repo.
+        result = subprocess.run(command, env=env, cwd=workdir, check=False)
+        if result.returncode != 0:
+            print(f"fuzz: {backend}: the server log's last lines ({log}):\n{_tail(log)}")
+        return result.returncode == 0
+
+
+@contextlib.contextmanager
+def _database(backend: str, workdir: Path) -> Iterator[str]:
+    """The URL of a new, empty store (`aka serve` migrates it); dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'fuzz.db'}"
+        return
+    admin = os.environ.get(POSTGRES_ENV) or DEFAULT_POSTGRES
+    name = f"aka_fuzz_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as exc:
+        raise FuzzError(f"PostgreSQL at {admin} is unreachable ({POSTGRES_ENV}): {exc}") from exc
+    try:
+        yield urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def _server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """`aka serve` on a free port, its output in `log`; its base URL."""
+    port = _free_port()
+    env = {**env, "AKA_HOST": "127.0.0.1", "AKA_PORT": str(port), "AKA_WORKERS": "1"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aka", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _ready(base):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise FuzzError(f"aka serve did not come up; its log:\n{_tail(log)}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _get(base: str, path: str, key: str) -> dict[str, list[dict[str, str]]]:
+    response = httpx.get(base + path, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    response.raise_for_status()
+    answer: dict[str, list[dict[str, str]]] = response.json()
+    return answer
+
+
+def _mimecast_credentials(env: dict[str, str]) -> dict[str, str]:
+    """A Mimecast key of workspace `default`, made with the CLI as an operator would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "aka", "keys", "create", "--mimecast", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise FuzzError(f"aka keys create --mimecast failed:\n{done.stdout}{done.stderr}")
+    created: dict[str, str] = json.loads(done.stdout)
+    return created
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

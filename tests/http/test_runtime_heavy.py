@@ -1,0 +1,150 @@
+"""A large unit of work leaves the event loop (issue 12): while it runs, the loop goes on
+answering other requests, and a small write that arrives meanwhile waits its turn
+without holding the loop.
+
+Run on every backend as the app runs them: store calls inline on the loop (memory,
+SQLite) or in worker threads (PostgreSQL). Each heavy work below blocks until the test,
+from the event loop, lets it go: if it ran on the loop, nothing else could run and the
+release would never come (the work gives up after a timeout and says so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.backends import backend_params, open_backend
+
+from aka.config import Settings
+from aka.core.errors import AkaError
+from aka.core.model import IdentifierKey
+from aka.core.ports import Store, Transaction
+from aka.http.runtime import HEAVY_OPERATIONS, Runtime
+from aka.service import admin, identities
+from aka.service.bulk import Wants
+from aka.service.identities import NewIdentifier
+from aka.service.refs import ProfileRef
+
+pytestmark = pytest.mark.anyio
+
+WS = "w"
+PATIENCE = 10.0  # seconds a held work waits for the loop before giving up
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # what `aka serve` runs
+
+
+@pytest.fixture(params=backend_params())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path) -> Iterator[Store]:
+    opened = open_backend(backend, tmp_path)
+    admin.create_workspace(opened, WS)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def rt(store: Store, backend: str) -> Runtime:
+    """The runtime as the app builds it: store calls offloaded for PostgreSQL only."""
+    return Runtime(store, Settings(database_url="memory://"), offload=backend == "postgres")
+
+
+class Held:
+    """A write that links `value` to a new profile, then waits for `release`."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.thread: int | None = None
+
+    def __call__(self, tx: Transaction) -> bool:
+        identities.create_profile(tx, identifiers=[NewIdentifier("device", self.value)])
+        self.thread = threading.get_ident()
+        self.started.set()
+        return self.release.wait(PATIENCE)
+
+    async def wait_started(self) -> None:
+        while not self.started.is_set():
+            await asyncio.sleep(0.001)
+
+
+def owner(store: Store, value: str) -> str | None:
+    with store.transaction(WS, write=False) as tx:
+        found = tx.identifier(IdentifierKey("device", value))
+        return None if found is None else found.profile_id
+
+
+async def test_a_heavy_write_runs_off_the_event_loop(rt: Runtime, store: Store) -> None:
+    """A write of HEAVY_OPERATIONS items runs in a worker thread: the loop keeps
+    running (here: it releases the work) and the write commits."""
+    held = Held("heavy")
+    task = asyncio.create_task(rt.write(WS, held, operations=HEAVY_OPERATIONS))
+    await held.wait_started()
+    await asyncio.sleep(0.01)  # the loop has turns while the work runs
+    held.release.set()
+    assert await task is True, "the heavy work held the event loop"
+    assert held.thread != threading.get_ident()
+    assert owner(store, "heavy") is not None
+
+
+async def test_a_small_write_waits_for_a_heavy_one_without_holding_the_loop(
+    rt: Runtime, store: Store
+) -> None:
+    """A single write arriving while a heavy one holds the database is answered after
+    it, and meanwhile the loop answers other work (a read of committed data)."""
+    with store.transaction(WS) as tx:
+        pid = identities.create_profile(tx).profile.id
+    held = Held("first")
+    heavy = asyncio.create_task(rt.write(WS, held, operations=HEAVY_OPERATIONS))
+    await held.wait_started()
+
+    def link(tx: Transaction) -> identities.LinkResult:
+        return identities.link(tx, ProfileRef.by_id(pid), NewIdentifier("device", "second"))
+
+    wants = Wants(identifiers=[("device", "second")], profile_ids=[pid])
+    small = asyncio.create_task(rt.write_one(WS, link, wants=wants))
+    await asyncio.sleep(0.01)
+    assert not small.done(), "the small write did not wait for the heavy one"
+    found = await rt.read(WS, lambda tx: tx.profile(pid))  # the loop still answers
+    assert found is not None
+    held.release.set()
+    assert await heavy is True
+    assert (await small).profile.profile.id == pid
+    assert owner(store, "first") is not None
+    assert owner(store, "second") == pid
+
+
+async def test_a_heavy_single_write_goes_through_the_bulk_runner(rt: Runtime, store: Store) -> None:
+    """`write_one` with HEAVY_OPERATIONS items gets a transaction of its own and is
+    written as one alone would be: every identifier on the new profile, and a refusal
+    raised to its caller with nothing written."""
+    items = [NewIdentifier("device", f"d{n}") for n in range(HEAVY_OPERATIONS)]
+    wants = Wants(identifiers=[(i.namespace, i.value) for i in items])
+    n = len(items)
+    with store.transaction(WS) as tx:
+        tx.save_settings(tx.settings().updated({"namespaces": {"device": {"max_per_profile": n}}}))
+    created = await rt.write_one(
+        WS, lambda tx: identities.create_profile(tx, identifiers=items), operations=n, wants=wants
+    )
+    assert len(created.identifiers) == n
+    assert {owner(store, f"d{k}") for k in range(n)} == {created.profile.id}
+    again = [NewIdentifier("device", "fresh"), NewIdentifier("device", "d0")]
+    with pytest.raises(AkaError) as refused:
+        await rt.write_one(
+            WS,
+            lambda tx: identities.create_profile(tx, identifiers=again),
+            operations=HEAVY_OPERATIONS,
+            wants=Wants(identifiers=[("device", "fresh"), ("device", "d0")]),
+        )
+    assert refused.value.field == "identifiers[1]"
+    assert owner(store, "fresh") is None
