@@ -115,6 +115,7 @@ def test_a_served_json_log_is_json_throughout_and_ties_each_line_to_its_request(
     assert [line["logger"] for line in crashed] == ["aka.http", "aka.access"]
     error, access = crashed
     assert error["level"] == "error"
+    assert error["event"] == "unhandled error in GET /v1/profiles/{id}/history"
     assert error["exception"].startswith("Traceback (most recent call last):")
     assert "no such table: events" in error["exception"]  # the driver's own words
     assert "traceback object at" not in stderr.read_text()

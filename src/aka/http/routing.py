@@ -299,6 +299,7 @@ class _Endpoint:
 
     def __init__(self, route: Route, group: RouteGroup, max_body_bytes: int) -> None:
         self.route = route
+        self.template = group.prefix + route.path
         self.handler = route.handler
         self.status = route.status
         self.authenticate = group.authenticate
@@ -332,7 +333,9 @@ class _Endpoint:
         except ClientDisconnect:
             return  # nobody is left to read an answer
         except Exception:
-            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            # The template, not the raw path, which can hold identifiers (the line
+            # carries the request id to find the request by).
+            log.exception("unhandled error in %s %s", scope["method"], self.template)
             answer = self.render(Problem.internal(), request)
         # Sending is outside the try: once a response has started, a failure to send
         # must not trigger a second (error) response on the same connection.
