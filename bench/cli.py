@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         help="identifiers in each store the check scenario times, e.g. 100k,300k,1M "
         "(default 100k,1M; quick 2k)",
     )
+    p.add_argument(
+        "--rows",
+        type=int,
+        help="identifiers per ingest run and in the loaded store (default 1M, quick 1,000): "
+        "a smaller run, e.g. to compare two settings on a shared machine",
+    )
     p.add_argument("--workers", type=int, default=1, help="granian workers (default 1)")
     p.add_argument(
         "--output",
@@ -172,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in args.only if s not in SCENARIOS]
     if unknown:
         _parser().error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
-    for flag, given in (("--runs", args.runs), ("--memory-runs", args.memory_runs)):
+    for flag, given in (
+        ("--runs", args.runs),
+        ("--memory-runs", args.memory_runs),
+        ("--rows", args.rows),
+    ):
         if given is not None and given < 1:
             _parser().error(f"{flag} must be at least 1")
     chosen = [s for s in SCENARIOS if not args.only or s in args.only]
@@ -183,11 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         runs=args.runs,
         memory_runs=args.memory_runs,
         check_sizes=args.check_sizes,
+        rows=args.rows,
     )
     _stop_on_sigterm()
     run = _measure(args, chosen, backends, sizes)
 
     complete = not args.quick and not args.only and args.backend == "all" and args.runs is None
+    complete = complete and args.rows is None
     complete = complete and not run.interrupted
     output = args.output or RESULTS / (
         "latest.json" if complete else "quick.json" if args.quick else "partial.json"

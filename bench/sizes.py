@@ -75,6 +75,7 @@ def choose(
     runs: int | None,
     memory_runs: int | None = None,
     check_sizes: tuple[int, ...] | None = None,
+    rows: int | None = None,
 ) -> Sizes:
     sizes = QUICK if quick else FULL
     if large:
@@ -89,4 +90,7 @@ def choose(
         sizes = replace(sizes, runs=runs)
     if memory_runs is not None:
         sizes = replace(sizes, big_import_runs=memory_runs)
+    if rows is not None:
+        # The link scenario spreads its links over at most this many of the profiles.
+        sizes = replace(sizes, ingest_rows=rows, link_profiles=min(sizes.link_profiles, rows))
     return sizes

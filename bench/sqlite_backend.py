@@ -14,8 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aka import config
 from aka.core.settings import WorkspaceSettings
-from aka.storage.sqlite import _PRAGMAS, BUSY_TIMEOUT_MS, SqliteStore
+from aka.storage.sqlite import BUSY_TIMEOUT_MS, SqliteStore, pragmas
 from bench import scratch
 from bench.backends import Backend, Database, Measured
 from bench.data import WORKSPACE, Row
@@ -51,7 +52,9 @@ def _stamp(value: datetime) -> str:
 def connect(path: Path) -> sqlite3.Connection:
     """A connection set up as aka's engine sets up each of its own."""
     conn = sqlite3.connect(path, isolation_level=None)  # we say BEGIN, as aka does
-    for pragma in _PRAGMAS:
+    # The durability the servers under test run with (AKA_SQLITE_SYNCHRONOUS), so a
+    # floor pays the same fsyncs as aka.
+    for pragma in pragmas(config.load().sqlite_synchronous):
         conn.execute(pragma)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
@@ -141,7 +144,9 @@ class SqliteBackend(Backend):
         `identifier.linked`), into aka's migrated schema with its indexes and foreign
         keys. What aka's schema costs, apart from any of aka's code."""
         path = self._path("aka-rows")
-        store = SqliteStore(f"sqlite:///{path.resolve()}")
+        store = SqliteStore(
+            f"sqlite:///{path.resolve()}", synchronous=config.load().sqlite_synchronous
+        )
         try:
             store.migrate()
             store.create_workspace(WORKSPACE, WorkspaceSettings())

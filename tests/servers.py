@@ -6,9 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -22,32 +25,38 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
-    """Start `aka serve` with `env` on a free port; yield its base URL; stop it."""
+def running_server(
+    env: dict[str, str], *, workers: int = 1, stderr: Path | None = None
+) -> Iterator[str]:
+    """Start `aka serve` with `env` on a free port; yield its base URL; stop it.
+
+    The server's output goes to files, never to a pipe nobody reads: it logs a line per
+    request, and a full pipe would stall it. `stderr`: where its stderr (its log) goes,
+    apart from its stdout."""
     port = free_port()
     full_env = {**os.environ, **env, "AKA_PORT": str(port), "AKA_WORKERS": str(workers)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aka", "serve"],
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(proc, base)
-        yield base
-    finally:
-        proc.terminate()
+    with ExitStack() as files:
+        out = files.enter_context(tempfile.TemporaryFile())
+        err = files.enter_context(stderr.open("wb")) if stderr is not None else out
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aka", "serve"], env=full_env, stdout=out, stderr=err
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+            _wait_until_up(proc, base, out, stderr)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
-def _wait_until_up(proc: subprocess.Popen[bytes], base: str) -> None:
+def _wait_until_up(
+    proc: subprocess.Popen[bytes], base: str, out: IO[bytes], stderr: Path | None
+) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -57,8 +66,12 @@ def _wait_until_up(proc: subprocess.Popen[bytes], base: str) -> None:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            pytest.fail(f"aka serve did not come up:\n{out}")
+            proc.wait()
+            out.seek(0)
+            said = out.read().decode(errors="replace")
+            if stderr is not None:
+                said += stderr.read_text(errors="replace")
+            pytest.fail(f"aka serve did not come up:\n{said}")
         time.sleep(0.1)
 
 

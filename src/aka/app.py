@@ -67,7 +67,9 @@ def _health_routes(rt: Runtime) -> list[StarletteRoute]:
 def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     """The ASGI app over `store` (opened from settings.database_url when not given)."""
     own_store = store is None
-    store = store or open_store(settings.database_url)
+    store = store or open_store(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
     store.migrate()
     issued = admin.bootstrap(store, settings.admin_key)
     if issued is not None and settings.admin_key is None:
@@ -76,6 +78,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     limiter = open_limiter(settings.redis_url, key_prefix=settings.redis_prefix)
     group = RouteGroup(
         prefix="/v1",
+        door="native",
         authenticate=_authenticator(rt),
         # Rate limits outermost: a refused request never reaches the idempotency store.
         interceptors=(native_rate_limits(rt, limiter), idempotency_interceptor(rt)),

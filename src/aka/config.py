@@ -6,6 +6,8 @@ is missing there.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,6 +21,13 @@ class Settings(BaseSettings):
         default="sqlite:///./aka.db",
         description="Where the graph lives: `sqlite:///path` (embedded), "
         "`postgresql://user@host/db` (several processes) or `memory://` (tests).",
+    )
+    sqlite_synchronous: Literal["normal", "full"] = Field(
+        default="normal",
+        description="SQLite durability. `normal`: a commit survives a killed process but "
+        "the last ones may be lost on power loss or an OS crash. `full`: every commit is "
+        "fsynced and survives both, at a cost (README's Durability section). Ignored on "
+        "PostgreSQL.",
     )
     host: str = Field(default="127.0.0.1", description="Address `aka serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `aka serve` listens on.")
@@ -102,15 +111,24 @@ class Settings(BaseSettings):
         "process working on it without progress; after that another process (or this one "
         "after a restart) resumes it.",
     )
-    log_level: str = Field(default="info", description="debug, info, warning or error.")
-    log_format: str = Field(
-        default="console", description="`console` (human) or `json` (one object per line)."
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="debug, info, warning or error."
+    )
+    log_format: Literal["console", "json"] = Field(
+        default="console",
+        description="`console` (human) or `json` (one object per line, the server's own "
+        "lines included; a traceback is one formatted string).",
     )
 
     @field_validator("rate_limit_read", "rate_limit_write", "rate_limit_admin")
     @classmethod
     def _rate(cls, value: str) -> str:
         return str(parse_rate(value))  # ValueError names the format; pydantic names the field
+
+    @field_validator("sqlite_synchronous", "log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("redis_url")
     @classmethod

@@ -19,6 +19,7 @@ from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.http.read_batch import ReadBatcher
 from aka.http.runtime import Runtime
+from aka.logging import request_id
 from aka.service import identities, queries
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
@@ -182,3 +183,21 @@ async def test_a_write_is_seen_by_the_next_read(rt: Runtime) -> None:
     )
     found = await batcher.read("acme", ref)
     assert found.profile.id == created.profile.id
+
+
+async def test_a_shared_round_does_not_carry_the_first_requests_id(rt: Runtime) -> None:
+    """A round reads for many requests: a line it logs must not name the request that
+    happened to start it (`aka.logging.request_id`)."""
+    seen: list[str | None] = []
+
+    def rounds(_tx: Transaction, queries: Sequence[str]) -> list[str | AkaError]:
+        seen.append(request_id.get())
+        return [q.upper() for q in queries]
+
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
+    token = request_id.set("first-request")
+    try:
+        assert await batcher.read("acme", "a") == "A"
+    finally:
+        request_id.reset(token)
+    assert seen == [None]

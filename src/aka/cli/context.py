@@ -13,7 +13,7 @@ from aka.storage import open_store
 @contextmanager
 def opened_store(*, migrate: bool = True) -> Iterator[Store]:
     settings = config.load()
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
         if migrate:
             store.migrate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import msgspec
@@ -13,8 +14,11 @@ from aka.cli.context import opened_store
 from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
+from aka.logging import configure_logging, logging_config
 from aka.service import admin, queries
 from aka.service.refs import ProfileRef
+
+log = logging.getLogger("aka")
 
 app = typer.Typer(
     help="aka: one identity graph behind the native API and four vendor doors.",
@@ -42,16 +46,23 @@ def serve(
     """Migrate the store, create the first workspace and key if it is empty, and serve."""
     from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
     from granian.constants import Interfaces  # noqa: PLC0415
+    from granian.log import LogLevels  # noqa: PLC0415
 
     settings = config.load()
+    # Before anything logs: this process's lines (and granian's, in this process and in
+    # each worker it starts, through `log_dictconfig`) share the app's format.
+    configure_logging(settings.log_level, settings.log_format)
     with opened_store() as store:
         issued = admin.bootstrap(store, settings.admin_key)
     if issued is not None and settings.admin_key is None:
-        typer.echo(
-            f"Created workspace 'default' and an admin key (shown once):\n  {issued.secret}\n"
-            "Set AKA_ADMIN_KEY to choose your own.",
-            err=True,
-        )
+        if settings.log_format == "json":  # every stderr line stays one JSON object
+            log.warning("created workspace 'default' and admin key %s (shown once)", issued.secret)
+        else:
+            typer.echo(
+                f"Created workspace 'default' and an admin key (shown once):\n"
+                f"  {issued.secret}\nSet AKA_ADMIN_KEY to choose your own.",
+                err=True,
+            )
     Granian(
         "aka.app:create_app",
         address=host or settings.host,
@@ -59,6 +70,10 @@ def serve(
         interface=Interfaces.ASGI,
         factory=True,
         workers=workers or settings.workers,
+        log_level=LogLevels(settings.log_level),
+        log_dictconfig=logging_config(settings.log_level, settings.log_format),
+        # aka writes its own access line (`aka.http.request_log`): route templates,
+        # door, key id and request id, which granian's does not know.
         log_access=False,
     ).serve()
 

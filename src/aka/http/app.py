@@ -6,7 +6,7 @@ The toolkit's only entry point for `aka.app`; everything protocol-specific lives
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.routing import Route as StarletteRoute
-from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.types import Lifespan, Receive, Scope, Send
 
 from aka.http.docs import docs_routes
 from aka.http.openapi import openapi_document, openapi_route
 from aka.http.problems import ErrorRenderer, Problem, problem_for_http_status, render_problem
+from aka.http.request_log import RequestLog
 from aka.http.routing import DEFAULT_MAX_BODY_BYTES, RouteGroup, compile_group
 
 __all__ = ["build_asgi", "group_for_path"]
@@ -95,10 +96,15 @@ def build_asgi(
 
     async def on_crash(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (handler signature)
         # Routes catch their own crashes; this covers middleware and `extra_routes`.
-        # Starlette logs and re-raises after sending this response.
+        # Starlette re-raises after sending this response; `request_log` logs it.
         return renderer_for(request)(Problem.internal(), request)
 
+    def door_of(path: str) -> str | None:
+        group = group_for_path(groups, path)
+        return (group.door or None) if group is not None else None
+
     return _Routed(
+        door_of=door_of,
         fixed=_fixed_paths(routes, compiled) if not middleware else {},
         routes=routes,
         middleware=middleware,
@@ -108,8 +114,8 @@ def build_asgi(
 
 
 class _Routed(Starlette):
-    """Starlette, with a dictionary in front of its router for the routes without path
-    parameters.
+    """Starlette, behind the request log (`request_log`: request ids, access lines), with
+    a dictionary in front of its router for the routes without path parameters.
 
     Starlette finds a route by trying each one's regular expression in turn, behind two
     exception-catching middlewares: ~10 µs a request for a route near the top of the
@@ -120,26 +126,39 @@ class _Routed(Starlette):
     405s and 404s, added middleware) goes through Starlette as before.
     """
 
-    def __init__(self, *, fixed: dict[tuple[str, str], ASGIApp], **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        door_of: Callable[[str], str | None],
+        fixed: dict[tuple[str, str], StarletteRoute],
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self._fixed = fixed
+        self._logged = RequestLog(self._dispatch, door_of)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._logged(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path") and not self.user_middleware:
-            endpoint = self._fixed.get((scope["method"], scope["path"]))
-            if endpoint is not None:
+            route = self._fixed.get((scope["method"], scope["path"]))
+            if route is not None:
                 scope["app"] = self  # as Starlette sets them
+                scope["route"] = route
                 scope["path_params"] = {}
-                await endpoint(scope, receive, send)
+                await route.app(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
 
-def _fixed_paths(routes: Sequence[BaseRoute], compiled: int) -> dict[tuple[str, str], ASGIApp]:
-    """(method, path) -> endpoint for the first `compiled` routes (the route groups') that
+def _fixed_paths(
+    routes: Sequence[BaseRoute], compiled: int
+) -> dict[tuple[str, str], StarletteRoute]:
+    """(method, path) -> route for the first `compiled` routes (the route groups') that
     have no path parameters, unless a route before one would take its requests
     (Starlette's first match wins)."""
-    fixed: dict[tuple[str, str], ASGIApp] = {}
+    fixed: dict[tuple[str, str], StarletteRoute] = {}
     for index, route in enumerate(routes[:compiled]):
         if not isinstance(route, StarletteRoute) or route.param_convertors:
             continue
@@ -150,5 +169,5 @@ def _fixed_paths(routes: Sequence[BaseRoute], compiled: int) -> dict[tuple[str, 
                 for earlier in routes[:index]
             )
             if not taken:
-                fixed.setdefault((method, route.path), route.app)
+                fixed.setdefault((method, route.path), route)
     return fixed

@@ -21,6 +21,7 @@ read costs less than the queueing would.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable, Sequence
 from typing import Final, Generic, TypeVar
 
@@ -69,8 +70,9 @@ class ReadBatcher(Generic[Q, R]):
         if self._readers.get(workspace_id, 0) < self._most:
             self._readers[workspace_id] = self._readers.get(workspace_id, 0) + 1
             # A task, so that requests arriving in this same turn of the loop join its
-            # first round rather than each starting one.
-            task = asyncio.create_task(self._rounds(workspace_id))
+            # first round rather than each starting one. A fresh context: its rounds
+            # serve many requests and must not carry this one's (its request id).
+            task = asyncio.create_task(self._rounds(workspace_id), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return await future

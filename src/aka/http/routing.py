@@ -177,7 +177,8 @@ class RouteGroup:
     so it can check `route.scopes` and leave unscoped routes open. `error_schema` is the
     Struct documenting the face's error body (ProblemDetails for the default face).
     `interceptors` run around every handler of the group, outermost first (rate limits,
-    idempotency); a group without any keeps the direct path.
+    idempotency); a group without any keeps the direct path. `door` names the face in
+    access logs ("native", or the dialect's name, which `dialects.build_groups` sets).
 
     `refuse_unknown_query`: a query parameter the route does not declare is refused
     (422 naming it), so a caller who believes `?dry_run=true` makes a write a preview
@@ -186,6 +187,7 @@ class RouteGroup:
     """
 
     prefix: str = ""
+    door: str = ""
     authenticate: Authenticate | None = None
     error_renderer: ErrorRenderer = render_problem
     error_schema: type[Any] | None = None
@@ -297,6 +299,7 @@ class _Endpoint:
 
     def __init__(self, route: Route, group: RouteGroup, max_body_bytes: int) -> None:
         self.route = route
+        self.template = group.prefix + route.path
         self.handler = route.handler
         self.status = route.status
         self.authenticate = group.authenticate
@@ -330,7 +333,9 @@ class _Endpoint:
         except ClientDisconnect:
             return  # nobody is left to read an answer
         except Exception:
-            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            # The template, not the raw path, which can hold identifiers (the line
+            # carries the request id to find the request by).
+            log.exception("unhandled error in %s %s", scope["method"], self.template)
             answer = self.render(Problem.internal(), request)
         # Sending is outside the try: once a response has started, a failure to send
         # must not trigger a second (error) response on the same connection.
@@ -350,6 +355,7 @@ class _Endpoint:
     ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
         """The handler's answer: a Response, or the JSON bytes and headers to send."""
         auth = await self.authenticate(request, self.route) if self.authenticate else None
+        scope["auth"] = auth  # Starlette's place for it; the access log takes the key id
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
         return await self._handle(request, scope, auth, raw)
 
@@ -357,6 +363,7 @@ class _Endpoint:
         """The answer through the group's interceptors, each seeing every answer (errors
         from the handler included, already in the group's envelope)."""
         auth = await self.authenticate(request, self.route) if self.authenticate else None
+        scope["auth"] = auth
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
 
         def render(error: AkaError) -> Answer:

@@ -4,6 +4,10 @@ Every process polls for a runnable job (`service.jobs.claim`); one step applies 
 `STEP_ITEMS` items and saves the job's progress in the same transaction, so a job
 stopped anywhere (crash, restart, deploy) resumes after its last committed item, in
 this process or another. Work runs in a worker thread: store calls block.
+
+An idle poll only reads (no write lock is asked for unless a job is there to claim),
+and a busy store is expected load, not a failure: the worker backs off and says so in
+one line per episode (`Backoff`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from functools import partial
+from typing import Any, Final, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -27,6 +32,46 @@ log = logging.getLogger("aka.jobs")
 
 STEP_ITEMS: Final = 100
 POLL_SECONDS: Final = 0.5
+BACKOFF_MAX_SECONDS: Final = 15.0
+
+T = TypeVar("T")
+
+
+class Backoff:
+    """The worker's consecutive failures, as episodes. The first failure of a kind logs
+    one line: a busy store its cause and no traceback (it is expected load), anything
+    else its traceback, once. Each retry then waits twice as long as the one before, up
+    to `most`; the first success ends the episode.
+
+    Why: while an `aka import` held SQLite's write lock, the worker logged every retry
+    with its ~450-line chained traceback: 2,777 lines in 60 s (issue 12); and rendering
+    one held the event loop ~2 s during a 10,000-member Coveo push on PostgreSQL.
+    """
+
+    def __init__(self, first: float = POLL_SECONDS, most: float = BACKOFF_MAX_SECONDS) -> None:
+        self.first, self.most = first, most
+        self._kind: str | None = None  # what the episode under way is failing with
+        self._delay = first
+
+    def failed(self, error: Exception) -> float:
+        """Note a failure (logged when it starts an episode); seconds to wait before
+        trying again."""
+        busy = isinstance(error, AkaError) and error.code is Code.STORE_BUSY
+        kind = "busy" if busy else type(error).__qualname__
+        if kind == self._kind:
+            self._delay = min(self._delay * 2, self.most)
+            return self._delay
+        self._kind, self._delay = kind, self.first
+        quiet = f"Retrying with back-off (at most every {self.most:g} s), not logging each retry."
+        if busy:
+            log.warning("background jobs paused: %s. %s", str(error), quiet)
+        else:
+            log.error("background job step failed. %s", quiet, exc_info=error)
+        return self._delay
+
+    def succeeded(self) -> None:
+        """The store answered: the episode, if any, is over."""
+        self._kind, self._delay = None, self.first
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +86,20 @@ class JobKind:
 
 
 class JobWorker:
-    def __init__(self, store: Store, kinds: dict[str, JobKind], lease_seconds: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        kinds: dict[str, JobKind],
+        lease_seconds: float,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        backoff_max_seconds: float = BACKOFF_MAX_SECONDS,
+    ) -> None:
         self.store = store
         self.kinds = kinds
         self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.backoff = Backoff(poll_seconds, backoff_max_seconds)
         self.stopping = threading.Event()  # seen by the worker thread between steps
         self._wake: anyio.Event | None = None
         self._done: anyio.Event | None = None
@@ -56,17 +111,13 @@ class JobWorker:
             while not self.stopping.is_set():
                 try:
                     worked = await anyio.to_thread.run_sync(self.run_once)
-                except Exception as error:
-                    if isinstance(error, AkaError) and error.code == Code.STORE_BUSY:
-                        # A large write holds the workspace past the lock timeout: load,
-                        # not a failure, and no traceback (rendering one held the event
-                        # loop ~2 s during a 10,000-member push on PostgreSQL, issue 12).
-                        log.info("background jobs: the store is busy; trying again shortly")
-                    else:
-                        log.exception("background job step failed; retrying shortly")
-                    worked = False
-                if not worked:
-                    with anyio.move_on_after(POLL_SECONDS):
+                except Exception as error:  # logged by `Backoff`, then retried
+                    pause: float | None = self.backoff.failed(error)
+                else:
+                    self.backoff.succeeded()
+                    pause = None if worked else self.poll_seconds
+                if pause is not None:
+                    with anyio.move_on_after(pause):
                         await self._wake.wait()
         finally:
             self._done.set()
@@ -81,8 +132,14 @@ class JobWorker:
     def run_once(self) -> bool:
         """Claim and run one job; False when there was none."""
         for workspace in self.store.workspaces():
+            now = datetime.now(UTC)
+            # A read first: polling an idle workspace must not queue for the write lock
+            # (on SQLite the whole file's, held for seconds by an `aka import`).
+            with self.store.transaction(workspace.id, write=False) as tx:
+                if not jobs.any_runnable(tx, now):
+                    continue
             with self.store.transaction(workspace.id) as tx:
-                job = jobs.claim(tx, datetime.now(UTC), self.lease)
+                job = jobs.claim(tx, now, self.lease)
             if job is not None and job.kind in self.kinds:
                 self._run(workspace.id, job)
                 return True
@@ -95,7 +152,8 @@ class JobWorker:
             for _ in range(job.done):  # resume: skip what earlier steps committed
                 next(source)
         except (ValueError, StopIteration) as error:
-            self._finish(workspace_id, job, kind, str(error) or "the input ended early")
+            why = str(error) or "the input ended early"
+            self._while_busy(partial(self._finish, workspace_id, job, kind, why))
             return
         while not self.stopping.is_set():
             step: list[tuple[str, Any]] = []
@@ -106,11 +164,32 @@ class JobWorker:
             except ValueError as error:  # the input breaks here: apply what came before
                 broken = str(error)
             last = broken is None and len(step) < STEP_ITEMS
-            job = self._step(workspace_id, job, kind, step, last=last)
+            stepped = self._while_busy(
+                partial(self._step, workspace_id, job, kind, step, last=last)
+            )
+            if stepped is None:
+                return  # stopping: the job resumes after its last committed step
+            job = stepped
             if broken is not None and job.status == "running":
-                self._finish(workspace_id, job, kind, broken)
+                self._while_busy(partial(self._finish, workspace_id, job, kind, broken))
+                return
             if job.status != "running":
                 return
+
+    def _while_busy(self, attempt: Callable[[], T]) -> T | None:
+        """`attempt()`, tried again after a back-off while the store is busy (the step's
+        items stay in hand); None if the worker is stopped while waiting."""
+        while True:
+            try:
+                result = attempt()
+            except AkaError as error:
+                if error.code is not Code.STORE_BUSY:
+                    raise
+                if self.stopping.wait(self.backoff.failed(error)):
+                    return None
+                continue
+            self.backoff.succeeded()
+            return result
 
     def _step(
         self,

@@ -32,6 +32,12 @@ def get(tx: Transaction, job_id: str) -> JobRecord:
     return found
 
 
+def any_runnable(tx: Transaction, now: datetime) -> bool:
+    """Whether `claim` would find a job: asked in a read-only transaction first, so an
+    idle worker never queues for the write lock (on SQLite, the whole database's)."""
+    return bool(tx.runnable_jobs(now))
+
+
 def claim(tx: Transaction, now: datetime, lease: timedelta) -> JobRecord | None:
     """The oldest runnable job, now running under a lease held until `now + lease`."""
     for job_id in tx.runnable_jobs(now):

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aka.core.ports import Store
 
+if TYPE_CHECKING:
+    from aka.storage.sqlite import Synchronous
 
-def open_store(url: str) -> Store:
+
+def open_store(url: str, *, sqlite_synchronous: Synchronous = "normal") -> Store:
     """The store for a database URL; it is not migrated here (`Store.migrate()` does).
 
     `sqlite:///path` (or `sqlite+pysqlite:///path`) opens a SQLite file;
     `postgresql://...` (or `postgres://...`, `postgresql+psycopg://...`) a PostgreSQL
     database through psycopg 3; `memory://` an empty in-memory twin. Any other scheme is
-    a ValueError naming it.
+    a ValueError naming it. `sqlite_synchronous` is SQLite's durability level
+    (`AKA_SQLITE_SYNCHRONOUS`); other backends ignore it.
     """
     scheme = url.partition("://")[0].lower() if "://" in url else url.partition(":")[0]
     # Imported lazily: a memory-only test run never loads SQLAlchemy, and a backend's
@@ -23,7 +29,7 @@ def open_store(url: str) -> Store:
     if scheme in ("sqlite", "sqlite+pysqlite"):
         from aka.storage.sqlite import SqliteStore  # noqa: PLC0415
 
-        return SqliteStore(url)
+        return SqliteStore(url, synchronous=sqlite_synchronous)
     if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
         from aka.storage.postgres import PostgresStore  # noqa: PLC0415
 

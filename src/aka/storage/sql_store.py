@@ -40,18 +40,28 @@ def _is_lock_timeout(err: OperationalError) -> bool:
     return "database is locked" in str(err.orig) or "database table is locked" in str(err.orig)
 
 
+POSTGRES_BUSY = (
+    "another transaction held a lock this write needs (its workspace's, or a row's) "
+    "for longer than lock_timeout"
+)
+
+
 @contextmanager
-def busy_as_error() -> Iterator[None]:
+def busy_as_error(why: str = POSTGRES_BUSY) -> Iterator[None]:
     """A lock wait that ran out (SQLite busy timeout, PostgreSQL lock_timeout) is load,
-    not a bug: nothing was committed, so the caller may simply retry (STORE_BUSY)."""
+    not a bug: nothing was committed, so the caller may simply retry (STORE_BUSY).
+
+    The message names the true cause: the database's own words and `why` (who holds
+    what), so a log or a 503 points at the other writer rather than at aka."""
     try:
         yield
     except OperationalError as err:
         if not _is_lock_timeout(err):
             raise
+        said = str(err.orig).strip().splitlines()[0] if err.orig is not None else "lock timeout"
         raise AkaError(
             Code.STORE_BUSY,
-            "the store is busy with other writers of this workspace; retry shortly",
+            f"the store is busy ({said}): {why}; retry shortly",
             details={"retry_after": 1},
         ) from err
 
@@ -66,6 +76,7 @@ class SqlStore:
     """A `Store` over a SQLAlchemy engine. Subclasses set `transaction_class`."""
 
     transaction_class: ClassVar[type[SqlTransaction]]
+    busy_cause: str = POSTGRES_BUSY  # who holds the lock when a write times out waiting
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -107,7 +118,7 @@ class SqlStore:
 
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
-        with busy_as_error(), self._connect(write=write) as conn:
+        with busy_as_error(self.busy_cause), self._connect(write=write) as conn:
             # A reader's existence check also fetches the settings, so its first
             # `settings()` costs no second statement.
             settings_text = None if write else self._settings_for_read(conn, workspace_id)

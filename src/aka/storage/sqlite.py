@@ -4,6 +4,10 @@ Writers open with `BEGIN IMMEDIATE`, which takes SQLite's write lock before the 
 read, so a service's read-decide-write can never race another writer (invariant 5):
 the second writer waits (up to `busy_timeout`) and then reads the first one's result.
 Readers open with a plain `BEGIN` and, under WAL, never block or get blocked.
+
+Durability (`AKA_SQLITE_SYNCHRONOUS`): `normal` (default) survives a killed process
+but may lose the last commits on power loss or an OS crash; `full` fsyncs the WAL at
+every commit and survives both (its cost: docs/performance.md; the choice: ADR 0011).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -28,23 +32,40 @@ from aka.storage.sqlite_readers import Readers
 BUSY_TIMEOUT_MS: Final = 5000
 _KEY_ROWS_MAX: Final = 4096
 
-_PRAGMAS: Final = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",  # durable across app crashes; WAL makes it safe
-    "PRAGMA foreign_keys=ON",  # off by default in SQLite, and our invariants need them
-    # Erasure: a deleted or rewritten row is overwritten with zeros, not left readable in
-    # the file's free space. Debian's SQLite does this by default; other builds do not.
-    "PRAGMA secure_delete=ON",
-)
+Synchronous = Literal["normal", "full"]
+"""SQLite's `synchronous` levels aka offers. `off` would lose commits to a killed
+process; `extra` differs from `full` only for rollback journals, never under WAL."""
+SYNCHRONOUS_LEVELS: Final[tuple[Synchronous, ...]] = get_args(Synchronous)
+DEFAULT_SYNCHRONOUS: Final[Synchronous] = "normal"
 
 
-def _prepare(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
+def pragmas(synchronous: Synchronous = DEFAULT_SYNCHRONOUS) -> tuple[str, ...]:
+    """The pragmas every connection to an aka SQLite file runs first."""
+    if synchronous not in SYNCHRONOUS_LEVELS:
+        raise ValueError(
+            f"synchronous must be one of {', '.join(SYNCHRONOUS_LEVELS)}, not {synchronous!r}"
+        )
+    return (
+        "PRAGMA journal_mode=WAL",
+        # NORMAL: a commit is durable once the process has written it to the WAL (safe
+        # from a killed process); FULL also fsyncs the WAL, safe from power loss.
+        f"PRAGMA synchronous={synchronous.upper()}",
+        "PRAGMA foreign_keys=ON",  # off by default in SQLite, and our invariants need them
+        # Erasure: a deleted or rewritten row is overwritten with zeros, not left readable
+        # in the file's free space. Debian's SQLite does this by default; others do not.
+        "PRAGMA secure_delete=ON",
+    )
+
+
+def _prepare(
+    dbapi_connection: sqlite3.Connection, busy_timeout_ms: int, pragma_list: tuple[str, ...]
+) -> None:
     # pysqlite's own transaction handling delays BEGIN and breaks SAVEPOINT; switch
     # it off and let `_on_begin` say BEGIN (SQLAlchemy's documented SQLite recipe).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        for pragma in _PRAGMAS:
+        for pragma in pragma_list:
             cursor.execute(pragma)
         # How long a writer waits for another; then the store answers "busy".
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -52,9 +73,9 @@ def _prepare(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> None
         cursor.close()
 
 
-def _connect_hook(busy_timeout_ms: int) -> Any:
+def _connect_hook(busy_timeout_ms: int, pragma_list: tuple[str, ...]) -> Any:
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        _prepare(dbapi_connection, busy_timeout_ms)
+        _prepare(dbapi_connection, busy_timeout_ms, pragma_list)
 
     return on_connect
 
@@ -67,7 +88,12 @@ def _on_begin(conn: Connection) -> None:
     run(conn.connection.driver_connection, sql, (), conn.dialect, conn.invalidate)
 
 
-def sqlite_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+def sqlite_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    synchronous: Synchronous = DEFAULT_SYNCHRONOUS,
+) -> Engine:
     """An engine for a SQLite file with aka's pragmas and transaction control."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -76,7 +102,7 @@ def sqlite_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine
         # Each pooled connection would get its own empty database.
         raise ValueError("in-memory SQLite is not supported: use a file, or memory:// instead")
     engine = sa.create_engine(parsed)
-    event.listen(engine, "connect", _connect_hook(busy_timeout_ms))
+    event.listen(engine, "connect", _connect_hook(busy_timeout_ms, pragmas(synchronous)))
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -96,9 +122,24 @@ class SqliteStore(SqlStore):
 
     transaction_class = SqliteTransaction
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
-        super().__init__(sqlite_engine(url, busy_timeout_ms=busy_timeout_ms))
-        self._readers = Readers(self.engine, lambda raw: _prepare(raw, busy_timeout_ms))
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        synchronous: Synchronous = DEFAULT_SYNCHRONOUS,
+    ) -> None:
+        super().__init__(
+            sqlite_engine(url, busy_timeout_ms=busy_timeout_ms, synchronous=synchronous)
+        )
+        # SQLite locks the whole file for one writer at a time: the holder may be any
+        # other connection to it, in any workspace.
+        self.busy_cause = (
+            "another connection (another aka process, an `aka import`, a backup) held the "
+            f"database's one write lock for over the {busy_timeout_ms} ms busy timeout"
+        )
+        setup = pragmas(synchronous)
+        self._readers = Readers(self.engine, lambda raw: _prepare(raw, busy_timeout_ms, setup))
         self._keys_by_row: dict[Any, KeyRecord] = {}
 
     @contextmanager
@@ -108,7 +149,7 @@ class SqliteStore(SqlStore):
             with super().transaction(workspace_id, write=write) as tx:
                 yield tx
             return
-        with busy_as_error(), reader.transaction() as link:
+        with busy_as_error(self.busy_cause), reader.transaction() as link:
             row = link.execute(self._hot.settings, (workspace_id,)).fetchone()
             if row is None:
                 raise workspace_not_found(workspace_id)
@@ -120,7 +161,7 @@ class SqliteStore(SqlStore):
         reader = self._readers.idle()
         if reader is None:
             return super().key_by_hash(secret_hash)
-        with busy_as_error():
+        with busy_as_error(self.busy_cause):
             row = reader.one(self._hot.key_by_hash, (secret_hash,))
         if row is None:
             return None

@@ -61,5 +61,7 @@ def build_groups(names: list[str], ctx: DialectContext) -> list[RouteGroup]:
     groups: list[RouteGroup] = []
     for name in names:
         module = importlib.import_module(f"{__name__}.{name}")
-        groups.extend(module.groups(ctx))
+        for group in module.groups(ctx):
+            group.door = group.door or name  # how access logs name the door
+            groups.append(group)
     return groups
