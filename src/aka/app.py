@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +17,7 @@ from aka.config import Settings
 from aka.core.ports import Store
 from aka.http import dialects, native
 from aka.http.app import build_asgi
+from aka.http.housekeeper import Housekeeper
 from aka.http.idempotency import idempotency_interceptor
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
@@ -87,13 +89,18 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     dialect_ctx = dialects.DialectContext(rt, limiter)
     vendor_groups = dialects.build_groups(dialects.chosen(settings.dialects), dialect_ctx)
 
+    housekeeper = Housekeeper(store, settings.housekeeping_seconds)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        for start in dialect_ctx.startup:
-            await start()
-        yield
-        for stop in reversed(dialect_ctx.shutdown):
-            await stop()
+        async with anyio.create_task_group() as group:
+            group.start_soon(housekeeper.run)
+            for start in dialect_ctx.startup:
+                await start()
+            yield
+            for stop in reversed(dialect_ctx.shutdown):
+                await stop()
+            await housekeeper.stop()
         await limiter.aclose()
         if own_store:
             store.close()

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         "process working on it without progress; after that another process (or this one "
         "after a restart) resumes it.",
     )
+    housekeeping_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often each server process removes what has expired in every "
+        "workspace (idempotent answers, Mimecast request ids, abandoned uploads).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="debug, info, warning or error."
     )

@@ -103,6 +103,9 @@ def postgres_engine(
     parsed = postgres_url(url)
     return sa.create_engine(
         parsed,
+        # A failed statement's error (and so its logged traceback) must not quote the
+        # identifiers it was given: logs are beyond erasure's reach.
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,

@@ -101,7 +101,9 @@ def sqlite_engine(
     if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
         # Each pooled connection would get its own empty database.
         raise ValueError("in-memory SQLite is not supported: use a file, or memory:// instead")
-    engine = sa.create_engine(parsed)
+    # hide_parameters: an error's text (and its logged traceback) must not quote the
+    # identifiers a statement was given; logs are beyond erasure's reach.
+    engine = sa.create_engine(parsed, hide_parameters=True)
     event.listen(engine, "connect", _connect_hook(busy_timeout_ms, pragmas(synchronous)))
     event.listen(engine, "begin", _on_begin)
     return engine

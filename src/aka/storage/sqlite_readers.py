@@ -115,7 +115,9 @@ class Readers:
         cparams["check_same_thread"] = False
         raw: sqlite3.Connection = self._engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
         self._on_connect(raw)
-        engine = sa.create_engine("sqlite://", creator=lambda: raw, poolclass=StaticPool)
+        engine = sa.create_engine(
+            "sqlite://", creator=lambda: raw, poolclass=StaticPool, hide_parameters=True
+        )
         # SQLAlchemy initialises a dialect on an engine's first connection and then
         # rolls back: done now, while no transaction is open on `raw`.
         engine.connect().close()
