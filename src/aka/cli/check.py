@@ -8,7 +8,7 @@ import typer
 
 from aka.cli.check_progress import progress_for
 from aka.cli.context import opened_store
-from aka.cli.output import emit_json, fail
+from aka.cli.output import ProgressEvery, emit_json, fail
 from aka.core.errors import AkaError
 from aka.service import check
 
@@ -17,15 +17,7 @@ def check_command(
     workspace: Annotated[
         str | None, typer.Option("--workspace", "-w", help="Only this workspace (default: all).")
     ] = None,
-    progress_every: Annotated[
-        float,
-        typer.Option(
-            "--progress-every",
-            min=0,
-            metavar="SECONDS",
-            help="How often a progress line is printed when stderr is not a terminal.",
-        ),
-    ] = 5.0,
+    progress_every: ProgressEvery = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Verify invariants 1-4 (design.md) on every workspace; exit 1 on any violation."""

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+import typer
 from rich.console import Console
 from rich.table import Table
+
+# The option of every long-running command (`import`, `check`) that shows progress.
+ProgressEvery = Annotated[
+    float,
+    typer.Option(
+        "--progress-every",
+        min=0,
+        metavar="SECONDS",
+        help="How often a progress line is printed when stderr is not a terminal.",
+    ),
+]
 
 console = Console()
 errors = Console(stderr=True)

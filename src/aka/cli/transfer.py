@@ -26,7 +26,7 @@ import msgspec
 import typer
 
 from aka.cli.context import opened_store
-from aka.cli.output import emit_json, errors, fail
+from aka.cli.output import ProgressEvery, emit_json, errors, fail
 from aka.cli.transfer_progress import Progress, progress_for
 from aka.cli.transfer_rows import Reading, Row, csv_rows, jsonl_rows
 from aka.core.errors import AkaError, Code
@@ -152,15 +152,7 @@ def import_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 2 when any row was rejected.")
     ] = False,
-    progress_every: Annotated[
-        float,
-        typer.Option(
-            "--progress-every",
-            min=0,
-            metavar="SECONDS",
-            help="How often a progress line is printed when stderr is not a terminal.",
-        ),
-    ] = 5.0,
+    progress_every: ProgressEvery = 5.0,
     as_json: Json = False,
 ) -> None:
     """Import profiles, identifiers and memberships; safe to re-run after a stop."""

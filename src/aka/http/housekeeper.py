@@ -10,16 +10,15 @@ per episode, never a traceback per retry.
 
 from __future__ import annotations
 
-import threading
+import logging
 from datetime import UTC, datetime
 from typing import Final
 
-import anyio
-import anyio.to_thread
-
 from aka.core.ports import Store
-from aka.http.worker import Backoff
+from aka.http.background import Backoff, Loop
 from aka.service import housekeeping
+
+log = logging.getLogger("aka.housekeeping")
 
 SWEEP_SECONDS: Final = 300.0
 
@@ -27,18 +26,19 @@ SWEEP_SECONDS: Final = 300.0
 class Housekeeper:
     def __init__(self, store: Store, every: float = SWEEP_SECONDS) -> None:
         self.store = store
-        self.every = every
-        self.backoff = Backoff(first=every / 10, most=every)
-        self.stopping = threading.Event()
-        self._wake: anyio.Event | None = None
-        self._done: anyio.Event | None = None
+        backoff = Backoff(log, "housekeeping", first=every / 10, most=every)
+        self.loop = Loop(self.step, every, backoff, pause_first=True)
+
+    def step(self) -> bool:
+        self.sweep_all()
+        return False  # then wait for the next round
 
     def sweep_all(self, now: datetime | None = None) -> housekeeping.Swept:
         """One sweep of every workspace; the totals removed."""
         now = now or datetime.now(UTC)
         answers = requests = files = 0
         for workspace in self.store.workspaces():
-            if self.stopping.is_set():
+            if self.loop.stopping.is_set():
                 break
             with self.store.transaction(workspace.id) as tx:
                 swept = housekeeping.sweep(tx, now)
@@ -51,26 +51,7 @@ class Housekeeper:
 
     async def run(self) -> None:
         """Sweep every `every` seconds until `stop`."""
-        self._wake, self._done = anyio.Event(), anyio.Event()  # of the running loop
-        pause = self.every
-        try:
-            while not self.stopping.is_set():
-                with anyio.move_on_after(pause):
-                    await self._wake.wait()
-                if self.stopping.is_set():
-                    break
-                try:
-                    await anyio.to_thread.run_sync(self.sweep_all)
-                except Exception as error:  # logged by `Backoff`, then retried
-                    pause = self.backoff.failed(error)
-                else:
-                    self.backoff.succeeded()
-                    pause = self.every
-        finally:
-            self._done.set()
+        await self.loop.run()
 
     async def stop(self) -> None:
-        self.stopping.set()
-        if self._wake is not None and self._done is not None:
-            self._wake.set()
-            await self._done.wait()
+        await self.loop.stop()

@@ -7,24 +7,21 @@ this process or another. Work runs in a worker thread: store calls block.
 
 An idle poll only reads (no write lock is asked for unless a job is there to claim),
 and a busy store is expected load, not a failure: the worker backs off and says so in
-one line per episode (`Backoff`).
+one line per episode (`http/background.py`'s `Backoff`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Final, TypeVar
 
-import anyio
-import anyio.to_thread
-
 from aka.core.errors import AkaError, Code
 from aka.core.ports import JobRecord, Store, Transaction
+from aka.http.background import Backoff, Loop
 from aka.service import jobs
 from aka.service.batch import attempt
 
@@ -35,43 +32,6 @@ POLL_SECONDS: Final = 0.5
 BACKOFF_MAX_SECONDS: Final = 15.0
 
 T = TypeVar("T")
-
-
-class Backoff:
-    """The worker's consecutive failures, as episodes. The first failure of a kind logs
-    one line: a busy store its cause and no traceback (it is expected load), anything
-    else its traceback, once. Each retry then waits twice as long as the one before, up
-    to `most`; the first success ends the episode.
-
-    Why: while an `aka import` held SQLite's write lock, the worker logged every retry
-    with its ~450-line chained traceback: 2,777 lines in 60 s (issue 12); and rendering
-    one held the event loop ~2 s during a 10,000-member Coveo push on PostgreSQL.
-    """
-
-    def __init__(self, first: float = POLL_SECONDS, most: float = BACKOFF_MAX_SECONDS) -> None:
-        self.first, self.most = first, most
-        self._kind: str | None = None  # what the episode under way is failing with
-        self._delay = first
-
-    def failed(self, error: Exception) -> float:
-        """Note a failure (logged when it starts an episode); seconds to wait before
-        trying again."""
-        busy = isinstance(error, AkaError) and error.code is Code.STORE_BUSY
-        kind = "busy" if busy else type(error).__qualname__
-        if kind == self._kind:
-            self._delay = min(self._delay * 2, self.most)
-            return self._delay
-        self._kind, self._delay = kind, self.first
-        quiet = f"Retrying with back-off (at most every {self.most:g} s), not logging each retry."
-        if busy:
-            log.warning("background jobs paused: %s. %s", str(error), quiet)
-        else:
-            log.error("background job step failed. %s", quiet, exc_info=error)
-        return self._delay
-
-    def succeeded(self) -> None:
-        """The store answered: the episode, if any, is over."""
-        self._kind, self._delay = None, self.first
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,35 +59,18 @@ class JobWorker:
         self.kinds = kinds
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
-        self.backoff = Backoff(poll_seconds, backoff_max_seconds)
-        self.stopping = threading.Event()  # seen by the worker thread between steps
-        self._wake: anyio.Event | None = None
-        self._done: anyio.Event | None = None
+        self.backoff = Backoff(log, "background jobs", poll_seconds, backoff_max_seconds)
+        self.loop = Loop(self.run_once, poll_seconds, self.backoff, pause_first=False)
+        # Seen by the worker thread between steps.
+        self.stopping = self.loop.stopping
 
     async def run(self) -> None:
         """Poll and work until `stop`."""
-        self._wake, self._done = anyio.Event(), anyio.Event()  # of the running loop
-        try:
-            while not self.stopping.is_set():
-                try:
-                    worked = await anyio.to_thread.run_sync(self.run_once)
-                except Exception as error:  # logged by `Backoff`, then retried
-                    pause: float | None = self.backoff.failed(error)
-                else:
-                    self.backoff.succeeded()
-                    pause = None if worked else self.poll_seconds
-                if pause is not None:
-                    with anyio.move_on_after(pause):
-                        await self._wake.wait()
-        finally:
-            self._done.set()
+        await self.loop.run()
 
     async def stop(self) -> None:
         """Finish the current step and return (a job resumes from there later)."""
-        self.stopping.set()
-        if self._wake is not None and self._done is not None:
-            self._wake.set()
-            await self._done.wait()
+        await self.loop.stop()
 
     def run_once(self) -> bool:
         """Claim and run one job; False when there was none."""
