@@ -76,13 +76,7 @@ def check_json_body(raw: bytes) -> None:
             document = msgspec.json.decode(raw)
         except msgspec.DecodeError:
             return
-        path = _nul_path(document, "")
-        if path is not None:
-            raise AkaError(
-                Code.INVALID_INPUT,
-                f"{path or 'the body'} must not contain a NUL character (U+0000)",
-                field=path or None,
-            )
+        _refuse_nul(document, "the body")
 
 
 def check_json_value(value: Any) -> None:
@@ -94,11 +88,17 @@ def check_json_value(value: Any) -> None:
             f"the item nests objects and arrays deeper than {MAX_JSON_DEPTH} levels",
             details={"limit": MAX_JSON_DEPTH},
         )
-    path = _nul_path(value, "")
+    _refuse_nul(value, "the item")
+
+
+def _refuse_nul(document: Any, whole: str) -> None:
+    """INVALID_INPUT naming the first string or member name holding a NUL (`whole` when
+    it is the document itself)."""
+    path = _nul_path(document, "")
     if path is not None:
         raise AkaError(
             Code.INVALID_INPUT,
-            f"{path or 'the item'} must not contain a NUL character (U+0000)",
+            f"{path or whole} must not contain a NUL character (U+0000)",
             field=path or None,
         )
 
