@@ -43,6 +43,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from aka.core.ports import Store
+from aka.core.settings import WorkspaceSettings
 from aka.storage import open_store
 from aka.storage.memory import MemoryStore
 from aka.storage.postgres import PostgresStore, postgres_engine, postgres_url
@@ -263,11 +264,13 @@ def server_env(name: str, tmp_path: Path) -> dict[str, str]:
     return {"AKA_DATABASE_URL": backend_url(name, tmp_path)}
 
 
-def open_backend(name: str, tmp_path: Path) -> Store:
-    """A migrated store with no workspace on this backend; the caller closes it."""
-    if name == "memory":
-        return MemoryStore()
-    return open_store(backend_url(name, tmp_path))
+def open_backend(name: str, tmp_path: Path, *, workspace: str | None = None) -> Store:
+    """A migrated store on this backend, with no workspace or with `workspace` on default
+    settings; the caller closes it."""
+    store: Store = MemoryStore() if name == "memory" else open_store(backend_url(name, tmp_path))
+    if workspace is not None:
+        store.create_workspace(workspace, WorkspaceSettings())
+    return store
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from tests.backends import backend_params, open_backend
+from tests.backends import open_backend
 from tests.http.counting_store import CountingStore
 
 from aka.config import Settings
@@ -37,19 +37,8 @@ WS = "w"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # what `aka serve` runs
-
-
-@pytest.fixture(params=backend_params())
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
 def store(backend: str, tmp_path: Path) -> Iterator[CountingStore]:
-    inner = open_backend(backend, tmp_path)
-    admin.create_workspace(inner, WS)
+    inner = open_backend(backend, tmp_path, workspace=WS)
     yield CountingStore(inner)
     inner.close()
 

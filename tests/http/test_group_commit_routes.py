@@ -33,11 +33,6 @@ AUTH = bearer(ADMIN_KEY)
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def counted(database_url: str) -> Iterator[CountingStore]:
     inner = open_store(database_url)
     yield CountingStore(inner)

@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,24 @@ def _run_until(worker: JobWorker, done: Any, timeout: float = 20) -> None:
     anyio.run(main)
 
 
+def quick_worker(
+    store: Store,
+    items: Callable[[Store, JobRecord], Iterator[tuple[str, Any]]],
+    *,
+    lease: float,
+    backoff_max: float,
+) -> JobWorker:
+    """A worker running one kind of job whose items come from `items`, polling every
+    50 ms and backing off at most `backoff_max` seconds (a test cannot wait 15 s)."""
+    return JobWorker(
+        store,
+        {KIND: JobKind(items=items, apply=_apply)},
+        lease_seconds=lease,
+        poll_seconds=0.05,
+        backoff_max_seconds=backoff_max,
+    )
+
+
 def test_an_idle_worker_polls_without_the_write_lock(
     busy: tuple[Store, Holder], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -175,13 +193,7 @@ def test_a_busy_store_is_one_line_per_episode_and_the_job_still_finishes(
                 holder.hold_for(1.0)
             yield "items", n
 
-    worker = JobWorker(
-        store,
-        {KIND: JobKind(items=items, apply=_apply)},
-        lease_seconds=30,
-        poll_seconds=0.05,
-        backoff_max_seconds=0.2,
-    )
+    worker = quick_worker(store, items, lease=30, backoff_max=0.2)
     job = _queue(store, total)
     holder.hold_for(1.0)
     _run_until(worker, lambda: _job(store, job.id).status in ("done", "failed"))
@@ -217,13 +229,7 @@ def test_an_unexpected_failure_logs_its_traceback_once(
         raise RuntimeError("the input store is unreadable")
         yield  # a generator, as real item sources are
 
-    worker = JobWorker(
-        store,
-        {KIND: JobKind(items=items, apply=_apply)},
-        lease_seconds=0.05,
-        poll_seconds=0.05,
-        backoff_max_seconds=0.1,
-    )
+    worker = quick_worker(store, items, lease=0.05, backoff_max=0.1)
     _queue(store, 1)
     _run_until(worker, lambda: attempts >= 4)
     assert attempts >= 4

@@ -28,11 +28,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
     """Store calls in worker threads, on SQLite (whose readers never wait for each
     other, unlike the memory twin's one lock)."""

@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.backends import backend_params, open_backend
+from tests.backends import open_backend
 
 from aka.config import Settings
 from aka.core.errors import AkaError
 from aka.core.model import IdentifierKey
 from aka.core.ports import Store, Transaction
 from aka.http.runtime import HEAVY_OPERATIONS, Runtime
-from aka.service import admin, identities
+from aka.service import identities
 from aka.service.bulk import Wants
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
@@ -35,19 +35,8 @@ PATIENCE = 10.0  # seconds a held work waits for the loop before giving up
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # what `aka serve` runs
-
-
-@pytest.fixture(params=backend_params())
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
 def store(backend: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_backend(backend, tmp_path)
-    admin.create_workspace(opened, WS)
+    opened = open_backend(backend, tmp_path, workspace=WS)
     yield opened
     opened.close()
 

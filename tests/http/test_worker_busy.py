@@ -29,11 +29,6 @@ pytestmark = pytest.mark.anyio
 WAIT_MS = 50
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(params=sql_backend_params())
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     url = backend_url(str(request.param), tmp_path)

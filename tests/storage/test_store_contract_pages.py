@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from aka.core.events import Change
 from aka.core.model import IdentifierKey
-from aka.core.ports import GraphCounts, Store
+from aka.core.ports import GraphCounts, Store, Transaction
 from aka.core.settings import WorkspaceSettings
 
 from .changes import MERGE_SEQ, added, created, linked, merged, the_unmerge
+
+K = TypeVar("K")  # a page's cursor: what the next page starts after
+R = TypeVar("R")  # a row of a page
 
 # Lower-case UUIDs, as aka writes ids: every backend orders them alike. Listed out of
 # order on purpose; sorted they are P[0] < P[1] < ... by construction.
@@ -21,15 +27,25 @@ def append_all(store: Store, ws: str, changes: list[Change]) -> None:
             tx.append(change)
 
 
-def all_pages(store: Store, ws: str, size: int) -> list[list[str]]:
-    """Each page's ids, following `after_id` from the last id of the page before."""
-    pages: list[list[str]] = []
-    after: str | None = None
+def walked(
+    store: Store,
+    ws: str,
+    page: Callable[[Transaction, K | None], Sequence[R]],
+    cursor: Callable[[R], K],
+) -> list[list[K]]:
+    """Each page's cursors, each page read from the cursor of the last row before it."""
+    pages: list[list[K]] = []
+    after: K | None = None
     with store.transaction(ws, write=False) as tx:
-        while page := tx.profiles_page(after, size):
-            pages.append([p.id for p in page])
-            after = page[-1].id
+        while rows := page(tx, after):
+            pages.append([cursor(r) for r in rows])
+            after = cursor(rows[-1])
     return pages
+
+
+def all_pages(store: Store, ws: str, size: int) -> list[list[str]]:
+    """Each page's profile ids, following `after_id`."""
+    return walked(store, ws, lambda tx, after: tx.profiles_page(after, size), lambda p: p.id)
 
 
 def test_profiles_page_lists_live_profiles_in_id_order(store: Store, ws: str) -> None:
@@ -131,14 +147,8 @@ def test_profiles_page_with_tombstones_lists_every_profile_row(store: Store, ws:
 
 
 def identifier_pages(store: Store, ws: str, size: int) -> list[list[IdentifierKey]]:
-    """Each page's keys, following `after` from the last key of the page before."""
-    pages: list[list[IdentifierKey]] = []
-    after: IdentifierKey | None = None
-    with store.transaction(ws, write=False) as tx:
-        while page := tx.identifiers_page(after, size):
-            pages.append([i.key for i in page])
-            after = page[-1].key
-    return pages
+    """Each page's identifier keys, following `after`."""
+    return walked(store, ws, lambda tx, after: tx.identifiers_page(after, size), lambda i: i.key)
 
 
 def test_identifiers_page_lists_identifiers_by_namespace_then_value(store: Store, ws: str) -> None:
