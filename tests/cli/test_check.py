@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 DROP_LINK_OF_D4 = (
     "DELETE FROM events WHERE type = 'identifier.linked'"
-    " AND json_extract(payload, '$.value') = 'd4'"
+    " AND json_extract(payload, '$.identifiers[0].value') = 'd4'"
 )
 
 

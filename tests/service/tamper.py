@@ -157,18 +157,19 @@ class Tamper:
 
     # --- the log --------------------------------------------------------------------
     def drop_link_event(self, namespace: str, value: str) -> None:
-        """Remove the `identifier.linked` event of this identifier from the log."""
+        """Remove the `identifier.linked` event that linked this identifier (alone)."""
         self._drop_event(
             lambda e: (
                 e.type == ev.IDENTIFIER_LINKED
-                and (e.payload["namespace"], e.payload["value"]) == (namespace, value)
+                and ev.linked_keys(e.payload) == [IdentifierKey(namespace, value)]
             ),
             f"type = '{ev.IDENTIFIER_LINKED}' AND "
             + (
-                "payload->>'namespace' = :ns AND payload->>'value' = :value"
+                "payload->'identifiers'->0->>'namespace' = :ns"
+                " AND payload->'identifiers'->0->>'value' = :value"
                 if self._postgres()
-                else "json_extract(payload, '$.namespace') = :ns"
-                " AND json_extract(payload, '$.value') = :value"
+                else "json_extract(payload, '$.identifiers[0].namespace') = :ns"
+                " AND json_extract(payload, '$.identifiers[0].value') = :value"
             ),
             ns=namespace,
             value=value,

@@ -12,8 +12,9 @@ import pytest
 
 from aka.core.model import Kind
 from aka.core.ports import Store
-from aka.service import check, erasure
+from aka.service import check, erasure, identities
 from aka.service.check import Violation, check_workspace
+from aka.service.identities import NewIdentifier
 
 from .builders import World, ident, ref
 from .tamper import Tamper
@@ -38,7 +39,9 @@ def history(world: World) -> dict[str, str]:
     keep = world.person(ident("email:ann@x.io", primary=True), "device:d1", identified=True)
     gone = world.person(ident("email:ann2@x.io", primary=True), "device:d2", "device:d3")
     group = world.person(ident("coveo:staff", kind=Kind.GROUP))
-    other = world.person("device:d8", identified=True)
+    other = world.person(identified=True)
+    with world.tx() as tx:
+        identities.link(tx, ref(other), NewIdentifier("device", "d8"))  # its own event
     doomed = world.person("device:d9")
     world.member(group, gone)
     world.member(group, other)

@@ -208,11 +208,6 @@ def test_history_of_a_merge_partner_survives_the_deletion(world: World) -> None:
     delete(world, ref(pid))
     with world.tx(write=False) as tx:
         types = [e.type for e in queries.history(tx, ref(partner))]
-    assert types == [
-        ev.PROFILE_CREATED,
-        ev.IDENTIFIER_LINKED,
-        ev.PROFILE_MERGED,
-        ev.PROFILE_UNMERGED,
-    ]
+    assert types == [ev.PROFILE_CREATED, ev.PROFILE_MERGED, ev.PROFILE_UNMERGED]
     assert "'ann'" not in log_text(world)
     assert world.violations() == []

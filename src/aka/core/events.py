@@ -12,13 +12,13 @@ from typing import Any, Final
 
 from aka.core.model import IdentifierKey, JSONMap
 
-PROFILE_CREATED: Final = "profile.created"  # {external_id, attributes}
+PROFILE_CREATED: Final = "profile.created"  # {external_id, attributes, identifiers: [item]}
 PROFILE_UPDATED: Final = "profile.updated"  # {attributes}: the whole new map
 PROFILE_IDENTIFIED: Final = "profile.identified"  # {external_id}
 PROFILE_MERGED: Final = "profile.merged"  # built by graph.plan_merge: what moved, for undo
 PROFILE_UNMERGED: Final = "profile.unmerged"  # {merge_seq, keep, merge, ...what was restored}
 PROFILE_DELETED: Final = "profile.deleted"  # {tombstones, identifiers, memberships}
-IDENTIFIER_LINKED: Final = "identifier.linked"  # {namespace, value, kind, primary, attributes}
+IDENTIFIER_LINKED: Final = "identifier.linked"  # {identifiers: [item]} (one profile)
 IDENTIFIER_CHANGED: Final = "identifier.changed"  # {namespace, value, kind?, primary?, ...}
 IDENTIFIER_RENAMED: Final = "identifier.renamed"  # {namespace, value, new_value}
 IDENTIFIER_UNLINKED: Final = "identifier.unlinked"  # {namespace, value}
@@ -39,6 +39,11 @@ ALL_TYPES: Final = (
     MEMBERSHIP_ADDED,
     MEMBERSHIP_REMOVED,
 )
+
+# An `item` of a linking event: {namespace, value, kind, primary, attributes}. Every
+# event written before one event per command (ADR 0012) linked one identifier and held
+# that item's fields at the top level of `identifier.linked`; `profile.created` then
+# held no identifiers. `linked_items` reads both forms, so old logs replay unchanged.
 
 REDACTED_PREFIX: Final = "\x1fredacted:"  # \x1f: no real value may hold a control char
 
@@ -76,3 +81,30 @@ def edges_json(edges: list[tuple[str, str]]) -> list[list[str]]:
 
 def edges_from_json(raw: Any) -> list[tuple[str, str]]:
     return [(str(group), str(member)) for group, member in raw]
+
+
+def linked_items(payload: JSONMap) -> list[dict[str, Any]]:
+    """The identifiers a `profile.created` or `identifier.linked` payload links, in the
+    order they were linked (a later primary in a namespace demotes an earlier one)."""
+    items = payload.get("identifiers")
+    if items is not None:
+        return list(items)
+    if "namespace" in payload:  # an `identifier.linked` from before ADR 0012
+        return [payload]
+    return []
+
+
+def linked_keys(payload: JSONMap) -> list[IdentifierKey]:
+    """The keys `linked_items` names."""
+    return [IdentifierKey(item["namespace"], item["value"]) for item in linked_items(payload)]
+
+
+def link_item(key: IdentifierKey, kind: str, primary: bool, attributes: JSONMap) -> dict[str, Any]:
+    """One identifier as a linking event records it."""
+    return {
+        "namespace": key.namespace,
+        "value": key.value,
+        "kind": kind,
+        "primary": primary,
+        "attributes": dict(attributes),
+    }

@@ -70,6 +70,26 @@ class Redactor:
     def _ext(self, value: Any) -> Any:
         return self.external_ids.get(value, value) if isinstance(value, str) else value
 
+    def _items(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A linking event's items, each deleted identifier's value and attributes
+        replaced."""
+        out = []
+        for item in items:
+            key = IdentifierKey(item["namespace"], item["value"])
+            erased = key in self.keys
+            out.append({**item, "value": self.keys[key], "attributes": {}} if erased else item)
+        return out
+
+    def _profile_fields(self, p: dict[str, Any], *, about_deleted: bool) -> None:
+        """A profile event's own data: attributes (when about the deleted profile), the
+        external id, and the identifiers it was created with."""
+        if about_deleted and "attributes" in p:
+            p["attributes"] = {}
+        if "external_id" in p:
+            p["external_id"] = self._ext(p["external_id"])
+        if "identifiers" in p:
+            p["identifiers"] = self._items(p["identifiers"])
+
     def payload(self, event: Event, *, about_deleted: bool = True) -> dict[str, Any] | None:
         """The event's payload with the deleted data replaced, or None if unchanged.
 
@@ -80,13 +100,10 @@ class Redactor:
         """
         p = dict(event.payload)
         t = event.type
-        if t in (ev.PROFILE_CREATED, ev.PROFILE_UPDATED):
-            if about_deleted:
-                p["attributes"] = {}
-            if "external_id" in p:
-                p["external_id"] = self._ext(p["external_id"])
-        elif t == ev.PROFILE_IDENTIFIED:
-            p["external_id"] = self._ext(p["external_id"])
+        if t in (ev.PROFILE_CREATED, ev.PROFILE_UPDATED, ev.PROFILE_IDENTIFIED):
+            self._profile_fields(p, about_deleted=about_deleted)
+        elif t == ev.IDENTIFIER_LINKED and "identifiers" in p:
+            p["identifiers"] = self._items(p["identifiers"])
         elif t in (ev.IDENTIFIER_LINKED, ev.IDENTIFIER_CHANGED, ev.IDENTIFIER_UNLINKED):
             key = IdentifierKey(p["namespace"], p["value"])
             if key in self.keys:
@@ -114,10 +131,13 @@ class Redactor:
 
 
 def keys_held(event: Event) -> list[IdentifierKey]:
-    """The identifier keys an event names as held by its own profile (linked, changed,
-    renamed from or to, unlinked); merges only carry them across."""
+    """The identifier keys an event names as held by its own profile (linked, also when
+    created with it, changed, renamed from or to, unlinked); merges only carry them
+    across."""
     p = event.payload
-    if event.type in (ev.IDENTIFIER_LINKED, ev.IDENTIFIER_CHANGED, ev.IDENTIFIER_UNLINKED):
+    if event.type in (ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED):
+        return ev.linked_keys(p)
+    if event.type in (ev.IDENTIFIER_CHANGED, ev.IDENTIFIER_UNLINKED):
         return [IdentifierKey(p["namespace"], p["value"])]
     if event.type == ev.IDENTIFIER_RENAMED:
         return [

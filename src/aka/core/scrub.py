@@ -136,10 +136,12 @@ def attribute_strings(events: Iterable[Event]) -> set[str]:
     including values merges carried: what a person's attributes ever held."""
     found: set[str] = set()
     for event in events:
-        for name in ("attributes", "attributes_added"):
-            held = event.payload.get(name)
-            if isinstance(held, dict):
-                found.update(_strings(list(held.values())))
+        held = [event.payload.get("attributes"), event.payload.get("attributes_added")]
+        if event.type in (ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED):
+            held += [item.get("attributes") for item in ev.linked_items(event.payload)]
+        for attributes in held:
+            if isinstance(attributes, dict):
+                found.update(_strings(list(attributes.values())))
     return found
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aka.core import events as ev
 from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
-from aka.core.state_tables import EdgeTable, IdentifierTable, ProfileTable
+from aka.core.state_tables import EdgeTable, IdentifierTable, Journal, ProfileTable
 
 
 class ReplayError(Exception):
@@ -36,6 +36,10 @@ class GraphState:
     identifiers: IdentifierTable = field(default_factory=IdentifierTable)
     memberships: EdgeTable = field(default_factory=EdgeTable)
     undone: dict[int, int] = field(default_factory=dict)  # merge seq -> unmerge seq
+
+    def __post_init__(self) -> None:
+        # Not a field: not compared, not in `asdict`, nothing a snapshot shows.
+        self._journal: Journal | None = None
 
     # --- reading -------------------------------------------------------------------
     def identifiers_of(self, profile_id: str) -> list[Identifier]:
@@ -74,6 +78,40 @@ class GraphState:
         if handler is None:
             raise ReplayError(f"event {event.seq}: unknown type {event.type!r}")
         handler(self, event)
+
+    # --- taking writes back -----------------------------------------------------------
+    def journal(self) -> Journal:
+        """From now on every write is journalled, so `undo_to` can take it back."""
+        if self._journal is None:
+            self._journal = Journal()
+            for table in (self.profiles, self.identifiers, self.memberships):
+                table.journal = self._journal
+        return self._journal
+
+    def apply_or_refuse(self, events: Iterable[Event]) -> None:
+        """Apply these events in order; if one is refused (ReplayError), none is: the
+        graph is left as it was, and the error propagates. (What was applied stays in
+        the journal for an enclosing savepoint; `journal().forget()` lets it go.)"""
+        journal = self.journal()
+        mark, undone = journal.mark(), dict(self.undone)
+        try:
+            self.apply_all(events)
+        except BaseException:
+            journal.undo_to(mark)
+            self.undone = undone
+            raise
+
+    def load(self, rows: Iterable[Profile | Identifier | Membership]) -> None:
+        """Rows read from a store, filed without a journal entry (a read is not a write
+        to take back). A row already held stays as it is: it may carry changes the store
+        has not seen yet."""
+        for row in rows:
+            if isinstance(row, Profile):
+                self.profiles.load(row.id, row)
+            elif isinstance(row, Identifier):
+                self.identifiers.load(row.key, row)
+            else:
+                self.memberships.load((row.group_id, row.member_id), row.seq)
 
     # helpers used by the handlers
     def _profile(self, profile_id: str | None, event: Event) -> Profile:
@@ -161,6 +199,8 @@ def _profile_created(state: GraphState, e: Event) -> None:
         created_at=e.at,
         updated_at=e.at,
     )
+    for item in ev.linked_items(e.payload):
+        _link(state, e, e.profile_id, item)
 
 
 def _profile_updated(state: GraphState, e: Event) -> None:
@@ -179,26 +219,32 @@ def _profile_identified(state: GraphState, e: Event) -> None:
 
 
 def _identifier_linked(state: GraphState, e: Event) -> None:
-    assert e.profile_id is not None
-    key = _key(e.payload)
+    owner = state._profile(e.profile_id, e).id  # one string for all its identifiers
+    for item in ev.linked_items(e.payload):
+        _link(state, e, owner, item)
+    state._touch(owner, e.at)
+
+
+def _link(state: GraphState, e: Event, owner: str, item: dict[str, Any]) -> None:
+    """One item of a linking event: a new identifier on `owner`, demoting the profile's
+    other primaries of its namespace when it is primary."""
+    key = _key(item)
     if key in state.identifiers:
         raise ReplayError(f"event {e.seq}: identifier {key} already exists")
-    owner = state._profile(e.profile_id, e).id  # one string for all its identifiers
-    primary = bool(e.payload.get("primary", False))
+    primary = bool(item.get("primary", False))
     state.identifiers[key] = Identifier(
         namespace=key.namespace,
         value=key.value,
         profile_id=owner,
-        kind=Kind(e.payload.get("kind", Kind.USER.value)),
+        kind=Kind(item.get("kind", Kind.USER.value)),
         primary=primary,
         disabled=False,
-        attributes=dict(e.payload.get("attributes") or {}),
+        attributes=dict(item.get("attributes") or {}),
         created_at=e.at,
         seq=e.seq,
     )
     if primary:
-        state._demote_primaries(e.profile_id, key.namespace, key, e.seq)
-    state._touch(e.profile_id, e.at)
+        state._demote_primaries(owner, key.namespace, key, e.seq)
 
 
 def _identifier_changed(state: GraphState, e: Event) -> None:

@@ -99,13 +99,45 @@ class MultiIndex(Generic[K, V]):
                 yield key, len(held)
 
 
+_ABSENT: Final = object()
+
+
+class Journal:
+    """The rows a run of writes replaced, so it can be taken back: a savepoint for a
+    `GraphState` (the memory store's refused event, the buffered transaction's refused
+    operation) without copying the graph."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[_Table[Any, Any], Any, Any]] = []
+
+    def mark(self) -> int:
+        return len(self._entries)
+
+    def record(self, table: _Table[Any, Any], key: Any, old: Any) -> None:
+        self._entries.append((table, key, old))
+
+    def undo_to(self, mark: int) -> None:
+        """Put back every row written since `mark`, newest first."""
+        entries = self._entries
+        while len(entries) > mark:
+            table, key, old = entries.pop()
+            table._restore(key, old)
+
+    def forget(self) -> None:
+        """Keep every write so far (nothing before now can be undone any more)."""
+        self._entries.clear()
+
+
 class _Table(MutableMapping[K, V]):
     """A dict of rows that files each row in its indexes on the way in and out."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_rows", "journal")
 
     def __init__(self, rows: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
         self._rows: dict[K, V] = {}
+        self.journal: Journal | None = None
         self._build_indexes()
         pairs = rows.items() if isinstance(rows, Mapping) else rows
         for key, row in pairs:
@@ -150,6 +182,8 @@ class _Table(MutableMapping[K, V]):
 
     def __setitem__(self, key: K, row: V) -> None:
         old = self._rows.get(key)
+        if self.journal is not None:
+            self.journal.record(self, key, _ABSENT if old is None else old)
         self._rows[key] = row
         if old is not None:
             if self._same_filing(old, row):
@@ -158,7 +192,31 @@ class _Table(MutableMapping[K, V]):
         self._file(key, row)
 
     def __delitem__(self, key: K) -> None:
-        self._unfile(key, self._rows.pop(key))
+        old = self._rows.pop(key)
+        if self.journal is not None:
+            self.journal.record(self, key, old)
+        self._unfile(key, old)
+
+    def load(self, key: K, row: V) -> None:
+        """File a row read from elsewhere, unless the key is already held; never
+        journalled."""
+        if key not in self._rows:
+            journal, self.journal = self.journal, None
+            try:
+                self[key] = row
+            finally:
+                self.journal = journal
+
+    def _restore(self, key: K, old: Any) -> None:
+        """Undo one journalled write (not itself journalled)."""
+        journal, self.journal = self.journal, None
+        try:
+            if old is _ABSENT:
+                self.pop(key, None)
+            else:
+                self[key] = old
+        finally:
+            self.journal = journal
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _Table):

@@ -5,19 +5,19 @@ taken? how many identifiers does the profile hold?) and append one event at a ti
 as they are over 10,000 operations, that is tens of thousands of round trips. Here they
 run unchanged over a `BufferedTransaction`:
 
-- reads are answered from what one `IN` query per chunk prefetched for a whole window of
-  operations, plus what the buffer itself wrote;
+- reads are answered from the part of the graph that one `IN` query per chunk
+  prefetched for a whole window of operations;
 - `profile.created`, `identifier.linked`, `membership.added` and `membership.removed`
-  events are kept in a buffer (and in the buffer's view of the graph, so later
-  operations see them) and written by one `append_many`: a few multi-row statements
-  per window;
-- anything else the buffer does not model (a merge, an unlink...) raises
-  `NeedsSlowPath`: the operation's buffered effects are undone, the buffer is flushed,
-  and the operation runs on the real transaction exactly as it would alone.
+  events are applied to that part with `GraphState` (so later operations see them) and
+  written by one `append_many`: a few multi-row statements per window;
+- anything else (a merge, an unlink...) raises `NeedsSlowPath`: the operation's
+  buffered effects are undone, the buffer is flushed, and the operation runs on the real
+  transaction exactly as it would alone.
 
-So the graph rules live only in the use cases; this module only decides where their
-reads come from and when their writes reach the database. A refused operation is undone
-in the buffer (its savepoint) without a database savepoint round trip.
+So the graph rules live only in the use cases and the meaning of each event only in
+`GraphState`; this module only decides where reads come from and when writes reach the
+database. A refused operation is undone in the buffer (its savepoint, a journal mark)
+without a database savepoint round trip.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar, cast
 
@@ -33,10 +33,10 @@ from aka.core import events as ev
 from aka.core import normalize
 from aka.core.errors import AkaError
 from aka.core.events import Change
-from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
+from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
-from aka.core.state import ReplayError
+from aka.core.state import GraphState, ReplayError
 from aka.service.batch import attempt
 
 T = TypeVar("T")
@@ -68,39 +68,47 @@ class Wants:
 SLOW: Final = Wants(slow=True)
 
 
-@dataclass
-class _Overlay:
-    """What the transaction holds as far as the buffer knows. `None` records a known
-    absence; a profile in `views` has its complete identifier set known."""
-
-    identifiers: dict[IdentifierKey, Identifier | None] = field(default_factory=dict)
-    profiles: dict[str, Profile | None] = field(default_factory=dict)
-    by_external_id: dict[str, str | None] = field(default_factory=dict)
-    views: dict[str, set[IdentifierKey]] = field(default_factory=dict)
-    groups: dict[str, dict[str, Membership]] = field(default_factory=dict)  # member: group: edge
+# The event types the buffer holds back for `append_many`; any other runs on the real
+# transaction.
+_BUFFERED: Final = frozenset(
+    {ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED, ev.MEMBERSHIP_ADDED, ev.MEMBERSHIP_REMOVED}
+)
 
 
 class BufferedTransaction:
-    """A `Transaction` for the use cases that create profiles and link identifiers,
-    answering from a prefetched overlay and writing through `append_many`."""
+    """A `Transaction` for the use cases that create profiles, link identifiers and
+    change memberships: it answers from the part of the graph it read (prefetched for a
+    window of operations) and applies their events to that part with `GraphState` (the
+    specification of every event), holding the events back for one `append_many`.
+
+    What it has read is remembered as known, present or absent: a key, profile, external
+    id, a profile's whole identifier set (its view) or a member's edges. Rows read are
+    loaded into the state unjournalled; the events applied are journalled, so a refused
+    operation's savepoint takes back exactly its own writes."""
 
     def __init__(self, real: Transaction) -> None:
         self.workspace_id = real.workspace_id
         self.real = real
         self._settings: WorkspaceSettings | None = None
-        self._o = _Overlay()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._state = GraphState()
+        self._journal = self._state.journal()
+        self._known_keys: set[IdentifierKey] = set()
+        self._known_profiles: set[str] = set()
+        self._known_externals: set[str] = set()
+        self._viewed: set[str] = set()  # profiles whose every identifier is in the state
+        self._grouped: set[str] = set()  # members whose every edge upwards is in it
         self._pending: list[Change] = []
         self._at: datetime | None = None
         self._last_seq: int | None = None
-        # Undo log of overlay changes; savepoints remember a length of it.
-        self._undo: list[Callable[[], None]] = []
         self._depth = 0
 
     # --- what the runner drives ---------------------------------------------------------
     def prefetch(self, wants: Iterable[Wants]) -> None:
         """Load, with one query per chunk, everything these operations will ask about."""
         settings = self.settings()
-        o = self._o
         keys: set[IdentifierKey] = set()
         ids: set[str] = set()
         exts: set[str] = set()
@@ -118,22 +126,14 @@ class BufferedTransaction:
                     exts.add(normalize.external_id(raw))
                 except AkaError:
                     continue
-        missing_keys = keys - o.identifiers.keys()
-        found = self.real.identifiers_by_keys(missing_keys) if missing_keys else {}
-        for key in missing_keys:
-            o.identifiers[key] = found.get(key)
-        missing_exts = exts - o.by_external_id.keys()
-        holders = self.real.profiles_by_external_ids(missing_exts) if missing_exts else {}
-        for ext in missing_exts:
-            holder = holders.get(ext)
-            o.by_external_id[ext] = holder.id if holder else None
-            if holder is not None:
-                o.profiles.setdefault(holder.id, holder)
-        ids.update(found[k].profile_id for k in keys if (found.get(k)))
+        self._load_keys(keys)
+        self._load_externals(exts)
+        state = self._state
+        ids.update(state.identifiers[k].profile_id for k in keys if k in state.identifiers)
         self._load_profiles(ids)
         # Tombstones forward one hop: their survivors are what the operations will use.
-        self._load_profiles({p.merged_into for p in self._known_profiles() if p.merged_into})
-        self._load_views({p.id for p in self._known_profiles() if p.merged_into is None})
+        self._load_profiles({p.merged_into for p in state.profiles.values() if p.merged_into})
+        self._load_views({p.id for p in state.profiles.values() if p.merged_into is None})
         self._load_groups(members)
 
     def flush(self) -> None:
@@ -153,27 +153,24 @@ class BufferedTransaction:
     def discard(self) -> None:
         """Forget the buffer and everything known: after a slow-path operation changed
         the real transaction, or after a failed flush."""
-        self._o = _Overlay()
-        self._pending, self._at, self._last_seq = [], None, None
-        self._undo.clear()
+        self._reset()
 
     # --- the Transaction subset the use cases need --------------------------------------
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        mark, pending, seq = len(self._undo), len(self._pending), self._last_seq
+        mark, pending, seq = self._journal.mark(), len(self._pending), self._last_seq
         self._depth += 1
         try:
             yield
         except BaseException:
-            while len(self._undo) > mark:
-                self._undo.pop()()
+            self._journal.undo_to(mark)
             del self._pending[pending:]
             self._last_seq = seq
             raise
         finally:
             self._depth -= 1
         if self._depth == 0:
-            self._undo.clear()
+            self._journal.forget()
 
     def settings(self) -> WorkspaceSettings:
         if self._settings is None:
@@ -181,53 +178,41 @@ class BufferedTransaction:
         return self._settings
 
     def identifier(self, key: IdentifierKey) -> Identifier | None:
-        if key not in self._o.identifiers:
-            self._o.identifiers[key] = self.real.identifier(key)
-        return self._o.identifiers[key]
+        self._load_keys({key})
+        return self._state.identifiers.get(key)
 
     def profile(self, profile_id: str) -> Profile | None:
-        if profile_id not in self._o.profiles:
-            self._o.profiles[profile_id] = self.real.profile(profile_id)
-        return self._o.profiles[profile_id]
+        self._load_profiles({profile_id})
+        return self._state.profiles.get(profile_id)
 
     def profile_by_external_id(self, external_id: str) -> Profile | None:
-        if external_id not in self._o.by_external_id:
-            holder = self.real.profile_by_external_id(external_id)
-            self._o.by_external_id[external_id] = holder.id if holder else None
-            if holder is not None:
-                self._o.profiles.setdefault(holder.id, holder)
-        holder_id = self._o.by_external_id[external_id]
-        return None if holder_id is None else self.profile(holder_id)
+        self._load_externals({external_id})
+        holders = self._state.profiles.holders(external_id)
+        return self._state.profiles[holders[0]] if holders else None
 
     def identifiers_of(self, profile_id: str) -> list[Identifier]:
-        found = [self._o.identifiers[k] for k in self._view(profile_id)]
-        return sorted((i for i in found if i is not None), key=lambda i: (i.namespace, i.value))
+        self._load_views({profile_id})
+        return self._state.identifiers_of(profile_id)
 
     def count_in_namespace(self, profile_id: str, namespace: str) -> int:
-        return sum(1 for key in self._view(profile_id) if key.namespace == namespace)
+        self._load_views({profile_id})
+        keys = self._state.identifiers.keys_of(profile_id)
+        return sum(1 for key in keys if key.namespace == namespace)
 
     def groups_of(self, member_ids: Collection[str]) -> list[Membership]:
         self._load_groups(set(member_ids))
-        return [edge for m in member_ids for edge in self._o.groups[m].values()]
+        edges = self._state.memberships
+        return [
+            Membership(g, m, edges[(g, m)])
+            for member in member_ids
+            for g, m in edges.touching(member)
+            if m == member
+        ]
 
     def append(self, change: Change) -> Event:
-        if change.type == ev.PROFILE_CREATED:
-            return self._buffer(change, self._created)
-        if change.type == ev.IDENTIFIER_LINKED:
-            return self._buffer(change, self._linked)
-        if change.type == ev.MEMBERSHIP_ADDED:
-            return self._buffer(change, self._member_added)
-        if change.type == ev.MEMBERSHIP_REMOVED:
-            return self._buffer(change, self._member_removed)
-        raise NeedsSlowPath(change.type)
-
-    def __getattr__(self, name: str) -> Any:
-        # Everything else a use case might call (locks, merges, memberships, history)
-        # belongs to the real transaction: leave the buffer and go there.
-        raise NeedsSlowPath(name)
-
-    # --- the overlay's reading of the two buffered event types ---------------------------
-    def _buffer(self, change: Change, effect: Callable[[Event], None]) -> Event:
+        if change.type not in _BUFFERED:
+            raise NeedsSlowPath(change.type)
+        self._read_before(change)
         if self._last_seq is None:
             self._last_seq = self.real.last_seq()
         if self._at is None:
@@ -240,135 +225,80 @@ class BufferedTransaction:
             change.actor,
             change.payload,
         )
-        effect(event)  # may raise NeedsSlowPath before anything is recorded
+        try:
+            self._state.apply_or_refuse([event])
+        except ReplayError as refused:
+            # What the database would refuse too: let the real transaction say so.
+            raise NeedsSlowPath(str(refused)) from refused
+        if change.type == ev.PROFILE_CREATED and change.profile_id is not None:
+            self._known_profiles.add(change.profile_id)
+            self._viewed.add(change.profile_id)  # it holds exactly what it was made with
         self._pending.append(change)
         self._last_seq = event.seq
         return event
 
-    def _created(self, e: Event) -> None:
-        o, pid = self._o, e.profile_id
-        ext = e.payload.get("external_id")
-        # Only what is known is checked (a fresh id is not looked up): the use case
-        # checked the rest, and the database's keys refuse the flush if it was wrong.
-        if pid is None or o.profiles.get(pid) is not None:
-            raise NeedsSlowPath("profile.created over an existing profile")
-        if ext is not None and o.by_external_id.get(ext) is not None:
-            raise NeedsSlowPath("profile.created with a held external id")
-        profile = Profile(
-            id=pid,
-            external_id=ext,
-            attributes=dict(e.payload.get("attributes") or {}),
-            created_at=e.at,
-            updated_at=e.at,
-        )
-        self._set(o.profiles, pid, profile)
-        self._set(o.views, pid, set())
-        if ext is not None:
-            self._set(o.by_external_id, ext, pid)
+    def __getattr__(self, name: str) -> Any:
+        # Everything else a use case might call (locks, merges, memberships, history)
+        # belongs to the real transaction: leave the buffer and go there.
+        raise NeedsSlowPath(name)
 
-    def _linked(self, e: Event) -> None:
-        o, pid = self._o, e.profile_id
-        key = IdentifierKey(e.payload["namespace"], e.payload["value"])
-        profile = self.profile(pid) if pid is not None else None
-        if profile is None or self.identifier(key) is not None:
-            raise NeedsSlowPath("identifier.linked the database would refuse")
-        view = self._view(profile.id)
-        primary = bool(e.payload.get("primary", False))
-        if primary:
-            for other in [k for k in view if k.namespace == key.namespace]:
-                held = o.identifiers[other]
-                if held is not None and held.primary:
-                    self._set(o.identifiers, other, replace(held, primary=False, seq=e.seq))
-        self._set(
-            o.identifiers,
-            key,
-            Identifier(
-                namespace=key.namespace,
-                value=key.value,
-                profile_id=profile.id,
-                kind=Kind(e.payload.get("kind", Kind.USER.value)),
-                primary=primary,
-                attributes=dict(e.payload.get("attributes") or {}),
-                created_at=e.at,
-                seq=e.seq,
-            ),
-        )
-        view.add(key)
-        self._undo.append(lambda: view.discard(key))
-        if profile.updated_at != e.at:
-            self._set(o.profiles, profile.id, replace(profile, updated_at=e.at))
-
-    def _member_added(self, e: Event) -> None:
-        group_id, member_id = str(e.payload["group_id"]), str(e.payload["member_id"])
-        for end in (group_id, member_id):
-            known = self.profile(end)
-            if known is None or known.merged_into is not None:
-                raise NeedsSlowPath("membership.added the database would refuse")
-        edges = self._groups(member_id)
-        if group_id in edges:
-            raise NeedsSlowPath("membership.added over an existing edge")
-        self._set(edges, group_id, Membership(group_id, member_id, e.seq))
-
-    def _member_removed(self, e: Event) -> None:
-        group_id, member_id = str(e.payload["group_id"]), str(e.payload["member_id"])
-        edges = self._groups(member_id)
-        if group_id not in edges:
-            raise NeedsSlowPath("membership.removed of an edge the buffer does not hold")
-        old = edges.pop(group_id)
-        self._undo.append(lambda: edges.__setitem__(group_id, old))
-
-    # --- helpers --------------------------------------------------------------------------
-    def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:
-        if key in table:
-            old = table[key]
-            self._undo.append(lambda: table.__setitem__(key, old))
+    # --- reads --------------------------------------------------------------------------
+    def _read_before(self, change: Change) -> None:
+        """Load what `GraphState` looks at to apply this change, so that it decides on
+        the whole truth: the keys it links, the profile and its identifiers (primaries
+        are demoted, counts kept), the external id it claims, the edges it changes."""
+        p, pid = change.payload, change.profile_id
+        if change.type in (ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED):
+            self._load_keys(set(ev.linked_keys(p)))
+            if change.type == ev.IDENTIFIER_LINKED and pid is not None:
+                self._load_profiles({pid})
+                self._load_views({pid})
+            # A new profile's id is not looked up: a fresh UUIDv7 (a chosen one was
+            # checked by the use case), and the primary key refuses the flush otherwise.
+            if p.get("external_id") is not None:
+                self._load_externals({p["external_id"]})
         else:
-            self._undo.append(lambda: table.pop(key, None))
-        table[key] = value
+            group, member = str(p["group_id"]), str(p["member_id"])
+            self._load_profiles({group, member})
+            self._load_groups({member})
 
-    def _view(self, profile_id: str) -> set[IdentifierKey]:
-        if profile_id not in self._o.views:
-            self._load_views({profile_id})
-        return self._o.views[profile_id]
-
-    def _groups(self, member_id: str) -> dict[str, Membership]:
-        if member_id not in self._o.groups:
-            self._load_groups({member_id})
-        return self._o.groups[member_id]
-
-    def _load_groups(self, member_ids: set[str]) -> None:
-        # As views: a member already known may hold buffered edges the database lacks.
-        # (Not `set - keys()`: that copies every known member, on every call.)
-        missing = {m for m in member_ids if m not in self._o.groups}
-        if not missing:
-            return
-        for member_id in missing:
-            self._o.groups[member_id] = {}
-        for edge in self.real.groups_of(missing):
-            self._o.groups[edge.member_id][edge.group_id] = edge
-
-    def _known_profiles(self) -> list[Profile]:
-        return [p for p in self._o.profiles.values() if p is not None]
+    def _load_keys(self, keys: set[IdentifierKey]) -> None:
+        missing = keys - self._known_keys
+        if missing:
+            self._state.load(self.real.identifiers_by_keys(missing).values())
+            self._known_keys |= missing
 
     def _load_profiles(self, ids: set[str]) -> None:
-        missing = ids - self._o.profiles.keys()
-        if not missing:
-            return
-        found = self.real.profiles_by_ids(missing)
-        for pid in missing:
-            self._o.profiles[pid] = found.get(pid)
+        missing = ids - self._known_profiles
+        if missing:
+            self._state.load(self.real.profiles_by_ids(missing).values())
+            self._known_profiles |= missing
+
+    def _load_externals(self, external_ids: set[str]) -> None:
+        missing = external_ids - self._known_externals
+        if missing:
+            holders = self.real.profiles_by_external_ids(missing).values()
+            self._state.load(holders)
+            self._known_profiles.update(p.id for p in holders)
+            self._known_externals |= missing
 
     def _load_views(self, profile_ids: set[str]) -> None:
-        # Only profiles without a view: one with a view may hold buffered links that the
-        # real transaction cannot see yet.
-        missing = profile_ids - self._o.views.keys()
-        if not missing:
-            return
-        for pid in missing:
-            self._o.views[pid] = set()
-        for ident in self.real.identifiers_of_many(missing):
-            self._o.identifiers[ident.key] = ident
-            self._o.views[ident.profile_id].add(ident.key)
+        # Not for a profile with a view: it may hold buffered links the real
+        # transaction cannot see yet (and loading never replaces a held row anyway).
+        missing = profile_ids - self._viewed
+        if missing:
+            found = self.real.identifiers_of_many(missing)
+            self._state.load(found)
+            self._known_keys.update(i.key for i in found)
+            self._viewed |= missing
+
+    def _load_groups(self, member_ids: set[str]) -> None:
+        # (Not `set - set` on the callers' side: that copies every known member, on
+        # every call.)
+        missing = {m for m in member_ids if m not in self._grouped}
+        if missing:
+            self._state.load(self.real.groups_of(missing))
+            self._grouped |= missing
 
 
 Work = Callable[[Transaction], T]

@@ -120,11 +120,13 @@ def create_profile(
         check_attributes(item.attributes, f"{where}.attributes")
     _check_namespace_counts(keys, settings)
     profile_id = chosen or new_profile_id()
-    tx.append(
-        Change(ev.PROFILE_CREATED, profile_id, {"external_id": ext, "attributes": attrs}, actor)
-    )
-    for key, item in zip(keys, identifiers or [], strict=True):
-        tx.append(_link_change(profile_id, key, item, actor))
+    # One event for the profile and everything it starts with (ADR 0012).
+    payload: dict[str, Any] = {"external_id": ext, "attributes": attrs}
+    if keys:
+        payload["identifiers"] = [
+            _link_item(key, item) for key, item in zip(keys, identifiers or [], strict=True)
+        ]
+    tx.append(Change(ev.PROFILE_CREATED, profile_id, payload, actor))
     return _resolved(tx, profile_id)
 
 
@@ -197,7 +199,9 @@ def attach(
             field=_join(field_prefix, "namespace"),
             details={"namespace": key.namespace, "limit": limit},
         )
-    tx.append(_link_change(profile.id, key, item, actor))
+    tx.append(
+        Change(ev.IDENTIFIER_LINKED, profile.id, {"identifiers": [_link_item(key, item)]}, actor)
+    )
     return Attached(LinkOutcome.LINKED, profile.id, key)
 
 
@@ -322,21 +326,8 @@ def update_identifier(
 # --- helpers ------------------------------------------------------------------------
 
 
-def _link_change(
-    profile_id: str, key: IdentifierKey, item: NewIdentifier, actor: str | None
-) -> Change:
-    return Change(
-        ev.IDENTIFIER_LINKED,
-        profile_id,
-        {
-            "namespace": key.namespace,
-            "value": key.value,
-            "kind": Kind(item.kind).value,
-            "primary": bool(item.primary),
-            "attributes": dict(item.attributes),
-        },
-        actor,
-    )
+def _link_item(key: IdentifierKey, item: NewIdentifier) -> dict[str, Any]:
+    return ev.link_item(key, Kind(item.kind).value, bool(item.primary), item.attributes)
 
 
 def _check_namespace_counts(keys: list[IdentifierKey], settings: WorkspaceSettings) -> None:

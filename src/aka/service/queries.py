@@ -113,6 +113,8 @@ def _explains(
             or bool({p["keep"], p["merge"]} & profile_ids)
             or (p.get("external_id_moved") in externals)
         )
+    if e.type in (ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED) and set(ev.linked_keys(p)) & keys:
+        return True
     if e.type in (ev.PROFILE_CREATED, ev.PROFILE_IDENTIFIED):
         return p.get("external_id") in externals or e.profile_id in profile_ids
     if "namespace" in p:

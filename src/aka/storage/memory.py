@@ -154,11 +154,10 @@ class MemoryTransaction:
             )
             for seq, change in enumerate(changes, start=first)
         ]
-        # Apply on a copy first: a refused event must leave no trace and no seq gap,
-        # as the SQL stores' savepointed append does.
-        graph = copy.deepcopy(self._ws.graph)
-        graph.apply_all(written)
-        self._ws.graph = graph
+        # All or nothing: a refused event must leave no trace and no seq gap, as the SQL
+        # stores' savepointed append does.
+        self._ws.graph.apply_or_refuse(written)
+        self._ws.graph.journal().forget()  # a savepoint here copies the graph instead
         self._ws.record = replace(self._ws.record, last_seq=first + len(written) - 1)
         self._ws.events.extend(written)
         return written

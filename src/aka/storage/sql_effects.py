@@ -1,5 +1,6 @@
-"""The SQL reading of every event type, one private method each.
+"""The SQL reading of the event types that change rows in place, one method each.
 
+(Types whose effect is new rows are read in `sql_append.py`, a segment at a time.)
 Each `_<event type>` method is the SQL twin of the handler of the same name in
 `core/state.py`, field for field: the same `seq` bookkeeping on identifiers and
 memberships, the same `updated_at` touches, and a `ReplayError` wherever `GraphState`
@@ -66,18 +67,14 @@ class SqlEffects(SqlReader, ABC):
 
     def _effects(self) -> dict[str, Callable[[Event], None]]:
         return {
-            ev.PROFILE_CREATED: self._profile_created,
             ev.PROFILE_UPDATED: self._profile_updated,
             ev.PROFILE_IDENTIFIED: self._profile_identified,
             ev.PROFILE_MERGED: self._profile_merged,
             ev.PROFILE_UNMERGED: self._profile_unmerged,
             ev.PROFILE_DELETED: self._profile_deleted,
-            ev.IDENTIFIER_LINKED: self._identifier_linked,
             ev.IDENTIFIER_CHANGED: self._identifier_changed,
             ev.IDENTIFIER_RENAMED: self._identifier_renamed,
             ev.IDENTIFIER_UNLINKED: self._identifier_unlinked,
-            ev.MEMBERSHIP_ADDED: self._membership_added,
-            ev.MEMBERSHIP_REMOVED: self._membership_removed,
         }
 
     def _require_profile(self, profile_id: str | None, e: Event) -> Profile:
@@ -193,21 +190,6 @@ class SqlEffects(SqlReader, ABC):
             raise ReplayError(f"event {e.seq} ({e.type}): a listed tombstone does not exist")
 
     # --- one effect per event type (mirrors core/state.py) --------------------------
-    def _profile_created(self, e: Event) -> None:
-        if e.profile_id is None:
-            raise ReplayError(f"event {e.seq} ({e.type}): no profile id")
-        self._conn.execute(
-            sa.insert(profiles).values(
-                workspace_id=self.workspace_id,
-                id=e.profile_id,
-                external_id=e.payload.get("external_id"),
-                attributes=dict(e.payload.get("attributes") or {}),
-                merged_into=None,
-                created_at=e.at,
-                updated_at=e.at,
-            )
-        )
-
     def _profile_updated(self, e: Event) -> None:
         profile = self._require_profile(e.profile_id, e)
         self._update_profile(profile.id, attributes=dict(e.payload["attributes"]), updated_at=e.at)
@@ -215,30 +197,6 @@ class SqlEffects(SqlReader, ABC):
     def _profile_identified(self, e: Event) -> None:
         profile = self._require_profile(e.profile_id, e)
         self._update_profile(profile.id, external_id=e.payload["external_id"], updated_at=e.at)
-
-    def _identifier_linked(self, e: Event) -> None:
-        # No look-ups first: the primary key refuses a taken key and the foreign key an
-        # unknown profile (as ReplayError, via `append`), saving two queries per link.
-        key = _key(e.payload)
-        primary = bool(e.payload.get("primary", False))
-        self._conn.execute(
-            sa.insert(identifiers).values(
-                workspace_id=self.workspace_id,
-                namespace=key.namespace,
-                value=key.value,
-                profile_id=e.profile_id,
-                kind=Kind(e.payload.get("kind", Kind.USER.value)).value,
-                is_primary=primary,
-                disabled=False,
-                attributes=dict(e.payload.get("attributes") or {}),
-                created_at=e.at,
-                seq=e.seq,
-            )
-        )
-        assert e.profile_id is not None  # the NOT NULL column refused it otherwise
-        if primary:
-            self._demote_primaries(e.profile_id, key, e.seq)
-        self._touch(e.profile_id, e.at)
 
     def _identifier_changed(self, e: Event) -> None:
         key = _key(e.payload)
@@ -286,14 +244,6 @@ class SqlEffects(SqlReader, ABC):
             return
         self._conn.execute(sa.delete(identifiers).where(self._where_key(key)))
         self._touch(ident.profile_id, e.at)
-
-    def _membership_added(self, e: Event) -> None:
-        # Both ends must exist: the foreign keys refuse the edge otherwise.
-        edge = (str(e.payload["group_id"]), str(e.payload["member_id"]))
-        self._upsert_memberships([edge], e.seq)
-
-    def _membership_removed(self, e: Event) -> None:
-        self._delete_edges([(str(e.payload["group_id"]), str(e.payload["member_id"]))])
 
     def _profile_merged(self, e: Event) -> None:
         keep_id, merge_id = str(e.payload["keep"]), str(e.payload["merge"])
