@@ -21,6 +21,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return backends.backend_url(request.param, tmp_path)
 
 
+@pytest.fixture(params=backends.backend_params())
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each backend's name, for specs that open the store themselves (`open_backend`)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async specs (`pytest.mark.anyio`) run on asyncio: what `aka serve` runs."""
+    return "asyncio"
+
+
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Settings a test module changes (override this fixture in the module)."""

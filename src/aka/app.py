@@ -15,13 +15,13 @@ from starlette.routing import Route as StarletteRoute
 from aka import config
 from aka.config import Settings
 from aka.core.ports import Store
+from aka.engine.housekeeper import Housekeeper
+from aka.engine.runtime import Runtime
 from aka.http import dialects, native
 from aka.http.app import build_asgi
-from aka.http.housekeeper import Housekeeper
 from aka.http.idempotency import idempotency_interceptor
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
-from aka.http.runtime import Runtime
 from aka.logging import configure_logging
 from aka.security.auth import Principal, authenticate_secret, bearer_token, require_scopes
 from aka.security.ratelimit import open_limiter

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from tests.backends import backend_params
 
 from aka.app import build_app
 from aka.config import Settings
@@ -34,18 +33,6 @@ PROBLEM_JSON = "application/problem+json"
 
 def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async specs run on asyncio: what `aka serve` runs."""
-    return "asyncio"
-
-
-@pytest.fixture(params=backend_params())
-def backend(request: pytest.FixtureRequest) -> str:
-    """Each backend's name, for specs that open the store themselves (`open_backend`)."""
-    return str(request.param)
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 from tests.backends import server_env
+from tests.counting_store import CountingStore
 from tests.dialects.mimecast.conftest import issue, signed_headers
 from tests.http.conftest import ADMIN_KEY, bearer
-from tests.http.counting_store import CountingStore
 from tests.servers import run_cli, running_server
 
 from aka.app import build_app
@@ -115,7 +115,7 @@ async def test_concurrent_creates_apply_in_arrival_order(
     """32 new profiles at once; two of them claim the same identifier: the one that
     reached the writer first gets it (201), the other a 409 naming its profile. (Which
     one is first is up to the network and, on PostgreSQL, the auth threads; the strict
-    order of queued requests is shown in test_group_commit.py.)"""
+    order of queued requests is shown in tests/engine/test_group_commit.py.)"""
     async with client_for() as c:
         bodies = [{"identifiers": [{"namespace": "device", "value": f"c-{n}"}]} for n in range(32)]
         bodies[20] = bodies[10]

@@ -33,11 +33,6 @@ Opener = Callable[[], AbstractAsyncContextManager[RateLimiter]]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def redis_prefix() -> Iterator[tuple[str, str]]:
     """(url, a key prefix of this test's own); skips (fails in CI) without Redis."""
     url = require_redis()

@@ -29,11 +29,6 @@ pytestmark = pytest.mark.anyio
 DEFAULTS = {"read": parse_rate("600/minute"), "write": parse_rate("60/minute")}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Workspaces:
     """A stand-in for the store: each workspace's limits, and how often they were read."""
 

@@ -17,15 +17,9 @@ from aka.core.settings import WorkspaceSettings
 from aka.storage import open_store
 from aka.storage.sql_store import SqlStore
 from aka.storage.sqlite import SqliteStore
-from tests.backends import backend_params, empty_database, open_backend, sql_backend_params
+from tests.backends import empty_database, open_backend, sql_backend_params
 
 WORKSPACE = "acme"
-
-
-@pytest.fixture(params=backend_params())
-def backend(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
 
 
 @pytest.fixture

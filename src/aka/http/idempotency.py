@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import StoredAnswer
+from aka.engine.runtime import Runtime
 from aka.http.interceptors import Answer, Call, Interceptor, Proceed
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal
 
 HEADER = "idempotency-key"

@@ -21,9 +21,9 @@ from typing import Literal
 from aka.config import Settings
 from aka.core.errors import AkaError, Code
 from aka.core.rates import Rate, parse_rate
+from aka.engine.runtime import Runtime
 from aka.http.interceptors import Answer, Call, Interceptor, Proceed
 from aka.http.routing import Route
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.security.ratelimit import Decision, RateLimiter

@@ -37,8 +37,8 @@ DRIVER: Final = "postgresql+psycopg"
 # `postgres://` is what Heroku-style platforms hand out; SQLAlchemy dropped the alias.
 SCHEMES: Final = frozenset({"postgres", "postgresql", DRIVER})
 
-# The HTTP runtime runs PostgreSQL store calls in 16 worker threads per process
-# (`http/runtime.py`), each holding one connection at a time; the overflow covers what
+# The engine's runtime runs PostgreSQL store calls in 16 worker threads per process
+# (`engine/runtime.py`), each holding one connection at a time; the overflow covers what
 # runs beside them (a /readyz probe, a purge). At most 24 per process: four processes fit
 # under the server's default `max_connections` of 100.
 POOL_SIZE: Final = 16

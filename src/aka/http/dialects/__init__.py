@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute
 
+from aka.engine.runtime import Runtime
 from aka.http.routing import RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.ratelimit import RateLimiter
 
 Hook = Callable[[], Awaitable[None]]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from aka.engine.runtime import Runtime
 from aka.http.native import admin, batch, graph, jobs, profiles
 from aka.http.routing import RouteGroup
-from aka.http.runtime import Runtime
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord, Transaction, WorkspaceRecord
+from aka.engine.runtime import Runtime
 from aka.http.native.common import KeyPath, no_content, principal
 from aka.http.native.schemas import (
     KeyCreatedOut,
@@ -17,7 +18,6 @@ from aka.http.native.schemas import (
     WorkspacePatchIn,
 )
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.keys import Scope
 from aka.service import admin
 

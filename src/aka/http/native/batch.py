@@ -7,6 +7,7 @@ from typing import Any
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.native.common import principal
 from aka.http.native.schemas import (
     BatchIn,
@@ -22,7 +23,6 @@ from aka.http.native.schemas import (
 )
 from aka.http.problems import problem_body, problem_from_error
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal, require_scopes
 from aka.security.keys import Scope
 from aka.service import bulk, identities, merges

@@ -8,6 +8,7 @@ from msgspec import Meta
 from starlette.responses import Response
 
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.input_rules import NonNegativeInt64
 from aka.http.native.common import MergePath, ProfilePath, json_response, no_content, principal
 from aka.http.native.schemas import (
@@ -26,7 +27,6 @@ from aka.http.native.schemas import (
     profile_out,
 )
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.keys import Scope
 from aka.service import groups, merges, queries
 from aka.service.refs import ProfileRef

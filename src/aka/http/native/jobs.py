@@ -7,9 +7,9 @@ from typing import Any
 
 import msgspec
 
+from aka.engine.runtime import Runtime
 from aka.http.native.common import KeyPath, principal
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.keys import Scope
 from aka.service import jobs
 

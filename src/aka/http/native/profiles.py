@@ -6,6 +6,8 @@ from starlette.responses import Response
 
 from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
+from aka.engine.read_batch import ReadBatcher
+from aka.engine.runtime import Runtime
 from aka.http.native.common import ProfilePath, json_response, no_content, principal
 from aka.http.native.schemas import (
     CreateProfileIn,
@@ -17,9 +19,7 @@ from aka.http.native.schemas import (
     _In,
     profile_out,
 )
-from aka.http.read_batch import ReadBatcher
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.keys import Scope
 from aka.service import erasure, identities, queries
 from aka.service.bulk import Wants

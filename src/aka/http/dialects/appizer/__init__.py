@@ -15,12 +15,12 @@ from starlette.responses import Response
 from aka.core.errors import AkaError, Code
 from aka.core.model import Profile, ResolvedProfile
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.dialects import DialectContext
 from aka.http.dialects.appizer.wire import AppizerError, authenticator, principal, render
 from aka.http.native.common import json_response
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.keys import Scope
 from aka.service import aliases, identities, refs
 from aka.service.aliases import AliasOutcome

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aka.core.errors import AkaError, Code, ErrorKind
+from aka.engine.runtime import Runtime
 from aka.http.problems import INTERNAL_ERROR, Problem
 from aka.http.routing import Route
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal, authenticate_secret, bearer_token, require_scopes
 from aka.security.keys import hash_secret
 

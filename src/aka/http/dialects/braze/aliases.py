@@ -10,10 +10,10 @@ from typing import Any
 
 from aka.core.errors import AkaError
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.wire import decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.service import aliases, identities
 from aka.service.aliases import IdentifyOutcome
 from aka.service.batch import attempt

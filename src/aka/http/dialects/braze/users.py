@@ -7,11 +7,11 @@ from typing import Any, Final
 from aka.core.errors import AkaError, Code
 from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import EMAIL, TAGS
 from aka.http.dialects.braze.wire import decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.service import erasure, merges, refs
 from aka.service.batch import attempt
 from aka.service.refs import ProfileRef

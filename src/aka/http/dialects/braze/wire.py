@@ -16,12 +16,12 @@ from starlette.responses import Response
 
 from aka.core.errors import AkaError, Code, ErrorKind
 from aka.core.rates import Rate
+from aka.engine.runtime import Runtime
 from aka.http.input_rules import check_json_body, require_json_media_type
 from aka.http.interceptors import Interceptor
 from aka.http.problems import Problem, body_too_large, invalid_body
 from aka.http.ratelimit import default_limits, rate_limit_interceptor
 from aka.http.routing import RequestContext, Route
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal, authenticate_secret, bearer_token
 from aka.security.permissions.braze import PERMISSIONS
 from aka.security.ratelimit import RateLimiter

@@ -9,13 +9,13 @@ import anyio
 import anyio.abc
 
 from aka.core.rates import Rate, parse_rate
+from aka.engine.job_worker import JobWorker
 from aka.http.dialects import DialectContext
 from aka.http.dialects.coveo import batch, expansion, files, push
 from aka.http.dialects.coveo.auth import bearer_for_org
 from aka.http.dialects.coveo.wire import ErrorOut, render_error
 from aka.http.ratelimit import rate_limit_interceptor
 from aka.http.routing import RouteGroup
-from aka.http.worker import JobWorker
 from aka.security.ratelimit_policy import RateLimitPolicy
 
 GROUP = "coveo"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from aka.core.errors import AkaError, Code
+from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import TOKEN_MISSING
 from aka.http.routing import Authenticate, Route
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal, authenticate_secret, bearer_token, require_scopes
 from aka.security.permissions import vendor_permissions
 

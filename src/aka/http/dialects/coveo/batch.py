@@ -11,6 +11,8 @@ import msgspec
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import JobRecord, Store, Transaction
+from aka.engine.job_worker import JobKind
+from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import (
     DeleteIn,
     MappingsIn,
@@ -21,8 +23,6 @@ from aka.http.dialects.coveo.wire import (
 from aka.http.input_rules import Int64, check_json_value
 from aka.http.problems import invalid_body
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
-from aka.http.worker import JobKind
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import batch_file, files, jobs

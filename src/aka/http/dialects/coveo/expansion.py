@@ -9,10 +9,10 @@ import msgspec
 from msgspec import Meta
 
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import IdentityIn
 from aka.http.input_rules import NonNegativeInt64
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import security_identities as identities

@@ -16,11 +16,11 @@ from starlette.routing import Route as StarletteRoute
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import render_error
 from aka.http.input_rules import check_parameters
 from aka.http.problems import problem_from_error
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import files

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import (
     MAX_BODY,
     DeleteIn,
@@ -17,7 +18,6 @@ from aka.http.dialects.coveo.wire import (
     now_ms,
 )
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import security_identities as identities

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Transaction
 from aka.core.rates import Rate, parse_limits
+from aka.engine.runtime import Runtime
 from aka.http.routing import Authenticate, Route
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal, require_scopes
 from aka.security.permissions import vendor_permissions
 from aka.security.signatures import (

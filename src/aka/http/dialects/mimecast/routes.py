@@ -10,10 +10,10 @@ import msgspec
 
 from aka.core.errors import AkaError
 from aka.core.ports import Transaction
+from aka.engine.runtime import Runtime
 from aka.http.dialects.mimecast.wire import Envelope, EnvelopeOut, FailOut, envelope, item_failure
 from aka.http.problems import invalid_body
 from aka.http.routing import RequestContext, RouteGroup
-from aka.http.runtime import Runtime
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import email_aliases as mail

@@ -41,7 +41,7 @@ from anyio import CapacityLimiter
 
 from aka.config import Settings
 from aka.core.ports import Store, Transaction
-from aka.http.group_commit import GroupCommit
+from aka.engine.group_commit import GroupCommit
 from aka.service import bulk
 from aka.service.bulk import SLOW, Wants
 

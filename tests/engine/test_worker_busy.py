@@ -5,7 +5,7 @@ event loop stalled a resolve for 2 s during a 10,000-member push on PostgreSQL.)
 On the backends that have a lock wait (SQLite's busy timeout, PostgreSQL's
 lock_timeout), set short here so the worker's claim of a queued job runs out while the
 test holds the workspace in a write transaction. (With no job queued the worker only
-reads and never meets the lock: tests/http/test_job_worker.py.)
+reads and never meets the lock: tests/engine/test_job_worker.py.)
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from pathlib import Path
 
 import anyio
 import pytest
-from tests.backends import backend_url, sql_backend_params
 
 from aka.core.ports import Store
-from aka.http.worker import JobWorker
+from aka.engine.job_worker import JobWorker
 from aka.service import admin, jobs
 from aka.storage.postgres import PostgresStore
 from aka.storage.sqlite import SqliteStore
+from tests.backends import backend_url, sql_backend_params
 
 pytestmark = pytest.mark.anyio
 

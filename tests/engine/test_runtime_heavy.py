@@ -16,17 +16,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.backends import open_backend
 
 from aka.config import Settings
 from aka.core.errors import AkaError
 from aka.core.model import IdentifierKey
 from aka.core.ports import Store, Transaction
-from aka.http.runtime import HEAVY_OPERATIONS, Runtime
+from aka.engine.runtime import HEAVY_OPERATIONS, Runtime
 from aka.service import identities
 from aka.service.bulk import Wants
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from tests.backends import open_backend
 
 pytestmark = pytest.mark.anyio
 

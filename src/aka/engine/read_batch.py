@@ -27,7 +27,7 @@ from typing import Final, Generic, TypeVar
 
 from aka.core.errors import AkaError
 from aka.core.ports import Transaction
-from aka.http.runtime import Runtime
+from aka.engine.runtime import Runtime
 
 Q = TypeVar("Q")
 R = TypeVar("R")

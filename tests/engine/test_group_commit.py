@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from tests.backends import open_backend
-from tests.http.counting_store import CountingStore
 
 from aka.config import Settings
 from aka.core import events as ev
@@ -24,11 +22,13 @@ from aka.core.events import Change
 from aka.core.model import IdentifierKey
 from aka.core.ports import Transaction
 from aka.core.state import ReplayError
-from aka.http.runtime import Runtime
+from aka.engine.runtime import Runtime
 from aka.service import admin, identities
 from aka.service.bulk import SLOW, Wants
 from aka.service.identities import LinkOutcome, LinkResult, NewIdentifier
 from aka.service.refs import ProfileRef
+from tests.backends import open_backend
+from tests.counting_store import CountingStore
 
 pytestmark = pytest.mark.anyio
 

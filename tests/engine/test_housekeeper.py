@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -14,7 +13,7 @@ from aka.app import build_app
 from aka.config import Settings
 from aka.core.ports import FileRecord, Store, StoredAnswer
 from aka.core.settings import WorkspaceSettings
-from aka.http.housekeeper import Housekeeper
+from aka.engine.housekeeper import Housekeeper
 
 NOW = datetime.now(UTC)
 GONE = NOW - timedelta(minutes=1)
@@ -47,9 +46,15 @@ def test_one_sweep_covers_every_workspace(store: Store) -> None:
 
 
 @pytest.fixture
-def settings_overrides() -> dict[str, Any]:
+def settings(database_url: str) -> Settings:
+    """The app's settings, and so the store's (`store`, tests/conftest.py)."""
     # No Coveo door, so no job worker: the sweep must not depend on it.
-    return {"dialects": "braze", "housekeeping_seconds": 0.05}
+    return Settings(
+        database_url=database_url,
+        admin_key="test-admin-key",
+        dialects="braze",
+        housekeeping_seconds=0.05,
+    )
 
 
 def test_a_running_server_sweeps_on_its_own(settings: Settings, store: Store) -> None:

@@ -7,7 +7,7 @@ this process or another. Work runs in a worker thread: store calls block.
 
 An idle poll only reads (no write lock is asked for unless a job is there to claim),
 and a busy store is expected load, not a failure: the worker backs off and says so in
-one line per episode (`http/background.py`'s `Backoff`).
+one line per episode (`engine/background.py`'s `Backoff`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import JobRecord, Store, Transaction
-from aka.http.background import Backoff, Loop
+from aka.engine.background import Backoff, Loop
 from aka.service import jobs
 from aka.service.batch import attempt
 

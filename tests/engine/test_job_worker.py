@@ -25,14 +25,14 @@ from typing import Any
 import anyio
 import pytest
 import sqlalchemy as sa
-from tests.backends import reset_postgres, sql_backend_params
 
 from aka.core.ports import JobRecord, Store, Transaction
 from aka.core.settings import WorkspaceSettings
-from aka.http.worker import STEP_ITEMS, JobKind, JobWorker
+from aka.engine.job_worker import STEP_ITEMS, JobKind, JobWorker
 from aka.service import jobs
 from aka.storage.postgres import PostgresStore
 from aka.storage.sqlite import SqliteStore
+from tests.backends import reset_postgres, sql_backend_params
 
 WS = "acme"
 KIND = "count"

@@ -10,19 +10,19 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from tests.backends import open_backend
 
 from aka.config import Settings
 from aka.core.errors import AkaError, Code
 from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
-from aka.http.read_batch import ReadBatcher
-from aka.http.runtime import Runtime
+from aka.engine.read_batch import ReadBatcher
+from aka.engine.runtime import Runtime
 from aka.logging import request_id
 from aka.service import identities, queries
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from tests.backends import open_backend
 
 pytestmark = pytest.mark.anyio
 

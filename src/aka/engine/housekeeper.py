@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from aka.core.ports import Store
-from aka.http.background import Backoff, Loop
+from aka.engine.background import Backoff, Loop
 from aka.service import housekeeping
 
 log = logging.getLogger("aka.housekeeping")
