@@ -27,6 +27,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
+from aka.storage import json_text
 from aka.storage.sql_common import WRITE_OPTION
 from aka.storage.sql_store import SqlStore
 from aka.storage.sql_writer import SqlTransaction
@@ -106,6 +107,8 @@ def postgres_engine(
         # A failed statement's error (and so its logged traceback) must not quote the
         # identifiers it was given: logs are beyond erasure's reach.
         hide_parameters=True,
+        json_serializer=json_text.dumps,
+        json_deserializer=json_text.loads,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,

@@ -30,6 +30,7 @@ from aka.core.events import Change
 from aka.core.model import Event, IdentifierKey, Kind
 from aka.core.ports import event_subjects
 from aka.core.state import ReplayError
+from aka.storage import json_text
 from aka.storage.sql_common import chunks
 from aka.storage.sql_effects import Edge, SqlEffects
 from aka.storage.tables import events, identifiers, profiles
@@ -301,7 +302,7 @@ class SqlAppend(SqlEffects):
             ):
                 for row in rows:
                     copy.write_row(
-                        [json.dumps(row[n]) if n in json_columns else row[n] for n in names]
+                        [json_text.dumps(row[n]) if n in json_columns else row[n] for n in names]
                     )
         except dbapi.IntegrityError as err:
             raise _DriverRefused(err) from err

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from aka.core.model import Event, Identifier, Kind, Profile
 from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
+from aka.storage import json_text
 
 _KINDS: Final = {k.value: k for k in Kind}
 
@@ -128,7 +129,7 @@ def _json_text(value: Any) -> Any:
         return None
     if value == "{}":  # most attribute maps: skip the parser
         return {}
-    return json.loads(value)
+    return json_text.loads(value)
 
 
 def _json_value(value: Any) -> Any:

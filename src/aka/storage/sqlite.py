@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from aka.core.ports import KeyRecord
+from aka.storage import json_text
 from aka.storage.sql_common import WRITE_OPTION
 from aka.storage.sql_hot import run
 from aka.storage.sql_store import SqlStore, busy_as_error, workspace_not_found
@@ -103,7 +104,12 @@ def sqlite_engine(
         raise ValueError("in-memory SQLite is not supported: use a file, or memory:// instead")
     # hide_parameters: an error's text (and its logged traceback) must not quote the
     # identifiers a statement was given; logs are beyond erasure's reach.
-    engine = sa.create_engine(parsed, hide_parameters=True)
+    engine = sa.create_engine(
+        parsed,
+        hide_parameters=True,
+        json_serializer=json_text.dumps,
+        json_deserializer=json_text.loads,
+    )
     event.listen(engine, "connect", _connect_hook(busy_timeout_ms, pragmas(synchronous)))
     event.listen(engine, "begin", _on_begin)
     return engine

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
+from aka.storage import json_text
 from aka.storage.sql_hot import Link, run
 
 
@@ -116,7 +117,12 @@ class Readers:
         raw: sqlite3.Connection = self._engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
         self._on_connect(raw)
         engine = sa.create_engine(
-            "sqlite://", creator=lambda: raw, poolclass=StaticPool, hide_parameters=True
+            "sqlite://",
+            creator=lambda: raw,
+            poolclass=StaticPool,
+            hide_parameters=True,
+            json_serializer=json_text.dumps,
+            json_deserializer=json_text.loads,
         )
         # SQLAlchemy initialises a dialect on an engine's first connection and then
         # rolls back: done now, while no transaction is open on `raw`.
