@@ -1,4 +1,4 @@
-"""The store contract (`core/ports.py`), run on every backend in `conftest.BACKENDS`."""
+"""The store contract (`core/ports/`), run on every backend in `conftest.BACKENDS`."""
 
 from __future__ import annotations
 

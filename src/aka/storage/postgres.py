@@ -154,6 +154,7 @@ class PostgresTransaction(SqlTransaction):
 
     @cached_property
     def keys(self) -> SqlKeys:
+        # Told of each revocation, so the store evicts the key once this commits.
         return SqlKeys(self._conn, self.workspace_id, revoked=self._key_revoked)
 
     def _key_revoked(self, key_id: str) -> None:
