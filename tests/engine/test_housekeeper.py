@@ -21,15 +21,15 @@ GONE = NOW - timedelta(minutes=1)
 
 def expired_records(store: Store, workspace: str) -> None:
     with store.transaction(workspace) as tx:
-        tx.store_answer("k", StoredAnswer("h", 201, [], b"{}", GONE - timedelta(days=1), GONE))
-        tx.add_file(FileRecord("f", "t", GONE - timedelta(hours=1), GONE))
-        tx.write_file_chunk("f", 0, b"abandoned")
+        tx.answers.put("k", StoredAnswer("h", 201, [], b"{}", GONE - timedelta(days=1), GONE))
+        tx.files.add(FileRecord("f", "t", GONE - timedelta(hours=1), GONE))
+        tx.files.write_chunk("f", 0, b"abandoned")
 
 
 def left(store: Store, workspace: str) -> tuple[bool, bool]:
     """(an answer row left, a file left): read beyond expiry, as the table holds them."""
     with store.transaction(workspace) as tx:
-        return tx.purge_answers(NOW) > 0, tx.file("f") is not None
+        return tx.answers.purge(NOW) > 0, tx.files.get("f") is not None
 
 
 def test_one_sweep_covers_every_workspace(store: Store) -> None:
@@ -64,9 +64,9 @@ def test_a_running_server_sweeps_on_its_own(settings: Settings, store: Store) ->
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with store.transaction("default", write=False) as tx:
-                if tx.file("f") is None:
+                if tx.files.get("f") is None:
                     break
             time.sleep(0.05)
         with store.transaction("default", write=False) as tx:
-            assert tx.file("f") is None
-            assert tx.file_chunk("f", 0) is None
+            assert tx.files.get("f") is None
+            assert tx.files.chunk("f", 0) is None

@@ -19,22 +19,22 @@ def an_answer(expires_at: datetime) -> StoredAnswer:
 def test_a_sweep_removes_expired_answers_request_ids_and_uploads(store: Store) -> None:
     """Each kind expired by `now` goes, each live one stays, and the sweep says how many."""
     with store.transaction("default") as tx:
-        tx.store_answer("old", an_answer(BEFORE))
-        tx.store_answer("live", an_answer(AFTER))
-        tx.remember_request("r-old", BEFORE - timedelta(minutes=15), BEFORE)
-        tx.remember_request("r-live", NOW, AFTER)
-        tx.add_file(FileRecord("f-old", "t", BEFORE - timedelta(hours=1), BEFORE))
-        tx.write_file_chunk("f-old", 0, b"abandoned upload")
-        tx.add_file(FileRecord("f-live", "t", NOW, AFTER))
+        tx.answers.put("old", an_answer(BEFORE))
+        tx.answers.put("live", an_answer(AFTER))
+        tx.request_ids.remember("r-old", BEFORE - timedelta(minutes=15), BEFORE)
+        tx.request_ids.remember("r-live", NOW, AFTER)
+        tx.files.add(FileRecord("f-old", "t", BEFORE - timedelta(hours=1), BEFORE))
+        tx.files.write_chunk("f-old", 0, b"abandoned upload")
+        tx.files.add(FileRecord("f-live", "t", NOW, AFTER))
 
     with store.transaction("default") as tx:
         swept = housekeeping.sweep(tx, NOW)
 
     assert swept == housekeeping.Swept(answers=1, requests=1, files=1)
     with store.transaction("default") as tx:
-        assert tx.stored_answer("live", NOW) is not None
-        assert tx.file("f-old") is None
-        assert tx.file_chunk("f-old", 0) is None
-        assert tx.file("f-live") is not None
-        assert tx.remember_request("r-live", NOW, AFTER) is False  # still remembered
+        assert tx.answers.get("live", NOW) is not None
+        assert tx.files.get("f-old") is None
+        assert tx.files.chunk("f-old", 0) is None
+        assert tx.files.get("f-live") is not None
+        assert tx.request_ids.remember("r-live", NOW, AFTER) is False  # still remembered
         assert housekeeping.sweep(tx, NOW) == housekeeping.Swept(0, 0, 0)

@@ -91,7 +91,7 @@ def test_a_key_revoked_in_a_transaction_here_is_refused_once_it_commits(
     server.create_key(a_key())
     assert server.key_by_hash("h1") is not None
     with server.transaction(WS) as tx:
-        assert tx.remove_key("key-h1")
+        assert tx.keys.revoke("key-h1")
     assert server.cached_key("h1") is None
     revoked = server.key_by_hash("h1")
     assert revoked is not None
@@ -144,7 +144,7 @@ def test_a_rolled_back_change_evicts_nothing_and_changes_nothing(server: Postgre
 
     def revoke_then_fail() -> None:
         with server.transaction(WS) as tx:
-            tx.remove_key("key-h1")
+            tx.keys.revoke("key-h1")
             raise RuntimeError("the work failed")
 
     with pytest.raises(RuntimeError):

@@ -1,4 +1,4 @@
-"""The store contract (`core/ports.py`), run on every backend in `conftest.BACKENDS`."""
+"""The store contract (`core/ports/`), run on every backend in `conftest.BACKENDS`."""
 
 from __future__ import annotations
 
@@ -311,3 +311,22 @@ def test_settings_default_then_saved(store: Store) -> None:
     record = store.workspace("auto")
     assert record is not None
     assert record.settings.internal_domains == ("example.com",)
+
+
+def test_identifiers_in_domain_match_the_domain_exactly(store: Store, ws: str) -> None:
+    """Only values ending in `@domain`: not a subdomain, not `_` read as a wildcard, not
+    another namespace; sorted by value and cut at the limit."""
+    names = ["b@x.io", "a@x.io", "c@sub.x.io", "d@x_io", "e@xxio", "f@X.IO"]
+    with store.transaction(ws) as tx:
+        for n, value in enumerate(names):
+            tx.append(created(f"p{n}"))
+            tx.append(linked(f"p{n}", value))
+        tx.append(created("q"))
+        tx.append(linked("q", "g@x.io", namespace="other"))
+    with store.transaction(ws, write=False) as tx:
+        assert [i.value for i in tx.identifiers_in_domain("email", "x.io", 10)] == [
+            "a@x.io",
+            "b@x.io",
+        ]
+        assert [i.value for i in tx.identifiers_in_domain("email", "x.io", 1)] == ["a@x.io"]
+        assert [i.value for i in tx.identifiers_in_domain("email", "x_io", 10)] == ["d@x_io"]

@@ -40,13 +40,13 @@ def test_stored_answers_holding_a_value_are_cleaned_and_still_replay(store: Stor
                    "attributes": {"nick": "Zo"}})  # fmt: skip
     other = answer({"id": "p_bob", "attributes": {"nick": "Zo"}}, location="/v1/profiles/p_bob")
     with store.transaction(ws) as tx:
-        tx.store_answer("k-mine", mine)
-        tx.store_answer("k-other", other)
+        tx.answers.put("k-mine", mine)
+        tx.answers.put("k-other", other)
     with store.transaction(ws) as tx:
-        assert tx.scrub_answers(SCRUB) == 1
+        assert tx.answers.scrub(SCRUB) == 1
     with store.transaction(ws, write=False) as tx:
-        cleaned = tx.stored_answer("k-mine", NOW)
-        kept = tx.stored_answer("k-other", NOW)
+        cleaned = tx.answers.get("k-mine", NOW)
+        kept = tx.answers.get("k-other", NOW)
     assert cleaned is not None
     assert (cleaned.request_hash, cleaned.status) == ("h", 201)
     assert json.loads(cleaned.body) == {
@@ -62,32 +62,32 @@ def test_stored_answers_holding_a_value_are_cleaned_and_still_replay(store: Stor
 def test_an_answer_whose_key_holds_a_value_is_removed(store: Store, ws: str) -> None:
     """A key is no place to rewrite: the answer goes (its retry would run anew)."""
     with store.transaction(ws) as tx:
-        tx.store_answer("create-u-zoe", answer({"ok": True}))
+        tx.answers.put("create-u-zoe", answer({"ok": True}))
     with store.transaction(ws) as tx:
-        assert tx.scrub_answers(SCRUB) == 1
+        assert tx.answers.scrub(SCRUB) == 1
     with store.transaction(ws, write=False) as tx:
-        assert tx.stored_answer("create-u-zoe", NOW) is None
+        assert tx.answers.get("create-u-zoe", NOW) is None
 
 
 def test_expired_answers_are_scrubbed_too(store: Store, ws: str) -> None:
     """Until purged an expired answer is still in the table: it is cleaned as well."""
     stale = replace(answer({"external_id": "u-zoe"}), expires_at=NOW - timedelta(seconds=1))
     with store.transaction(ws) as tx:
-        tx.store_answer("k-stale", stale)
-        assert tx.scrub_answers(SCRUB) == 1
-        assert tx.scrub_answers(SCRUB) == 0  # nothing left to clean
+        tx.answers.put("k-stale", stale)
+        assert tx.answers.scrub(SCRUB) == 1
+        assert tx.answers.scrub(SCRUB) == 0  # nothing left to clean
 
 
 def test_jobs_errors_and_params_are_cleaned(store: Store, ws: str) -> None:
     """A per-item error quoting a value is rewritten; other jobs are untouched."""
     errors = ({"item": 1, "code": "email_invalid", "message": "name 'zoë@x.io' is no email"},)
     with store.transaction(ws) as tx:
-        tx.add_job(a_job("j-zoe", errors=errors, params={"file_id": "f1", "note": "u-zoe"}))
-        tx.add_job(a_job("j-bob", errors=({"item": 0, "code": "x", "message": "'bob'"},)))
+        tx.jobs.add(a_job("j-zoe", errors=errors, params={"file_id": "f1", "note": "u-zoe"}))
+        tx.jobs.add(a_job("j-bob", errors=({"item": 0, "code": "x", "message": "'bob'"},)))
     with store.transaction(ws) as tx:
-        assert tx.scrub_jobs(SCRUB) == 1
+        assert tx.jobs.scrub(SCRUB) == 1
     with store.transaction(ws, write=False) as tx:
-        cleaned, kept = tx.job("j-zoe"), tx.job("j-bob")
+        cleaned, kept = tx.jobs.get("j-zoe"), tx.jobs.get("j-bob")
     assert cleaned is not None
     assert kept is not None
     assert cleaned.errors[0]["message"] == f"name '{X}9:0' is no email"
@@ -98,13 +98,13 @@ def test_jobs_errors_and_params_are_cleaned(store: Store, ws: str) -> None:
 def test_expired_file_containers_are_purged_with_their_content(store: Store, ws: str) -> None:
     """Only expired ones, chunks included."""
     with store.transaction(ws) as tx:
-        tx.add_file(FileRecord("f-old", "h", NOW - timedelta(hours=2), NOW - timedelta(hours=1)))
-        tx.add_file(FileRecord("f-live", "h", NOW, NOW + timedelta(hours=1)))
-        tx.write_file_chunk("f-old", 0, b"zoe's data")
-        tx.write_file_chunk("f-live", 0, b"live")
+        tx.files.add(FileRecord("f-old", "h", NOW - timedelta(hours=2), NOW - timedelta(hours=1)))
+        tx.files.add(FileRecord("f-live", "h", NOW, NOW + timedelta(hours=1)))
+        tx.files.write_chunk("f-old", 0, b"zoe's data")
+        tx.files.write_chunk("f-live", 0, b"live")
     with store.transaction(ws) as tx:
-        assert tx.purge_files(NOW) == 1
+        assert tx.files.purge(NOW) == 1
     with store.transaction(ws, write=False) as tx:
-        assert tx.file("f-old") is None
-        assert tx.file_chunk("f-old", 0) is None
-        assert tx.file_chunk("f-live", 0) == b"live"
+        assert tx.files.get("f-old") is None
+        assert tx.files.chunk("f-old", 0) is None
+        assert tx.files.chunk("f-live", 0) == b"live"

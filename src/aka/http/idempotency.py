@@ -65,7 +65,7 @@ def idempotency_interceptor(rt: Runtime) -> Interceptor:
         fingerprint = request_fingerprint(call)
         async with rt.transaction(call.auth.workspace_id) as tx:
             now = datetime.now(UTC)
-            stored = await rt.call(tx.stored_answer, key, now)
+            stored = await rt.call(tx.answers.get, key, now)
             if stored is not None:
                 if stored.request_hash != fingerprint:
                     return call.render(
@@ -91,14 +91,14 @@ def idempotency_interceptor(rt: Runtime) -> Interceptor:
                     created_at=now,
                     expires_at=now + ttl,
                 )
-                await rt.call(tx.store_answer, key, record)
+                await rt.call(tx.answers.put, key, record)
                 # Expired answers are forgotten lazily, at most once a minute per process.
                 if (
                     now - last_purge.get(tx.workspace_id, datetime.min.replace(tzinfo=UTC))
                     > PURGE_EVERY
                 ):
                     last_purge[tx.workspace_id] = now
-                    await rt.call(tx.purge_answers, now)
+                    await rt.call(tx.answers.purge, now)
             return answer
 
     return intercept

@@ -72,15 +72,15 @@ def _erase_copies(
     """What other records keep of the person's values: a vendor door's memory of these
     identities (Coveo's last orderingId and granted groups), answers stored for an
     `Idempotency-Key`, jobs' per-item errors, and uploads nothing will apply any more."""
-    tx.forget_push_records(redactor.keys)
+    tx.push_records.forget(redactor.keys)
     values = {key.value: placeholder for key, placeholder in redactor.keys.items()}
     values.update(redactor.external_ids)
     scrubber = Scrubber.for_deletion(redactor.delete_seq, values, attributes, family)
     now = datetime.now(UTC)
-    tx.purge_answers(now)
-    tx.scrub_answers(scrubber)
-    tx.scrub_jobs(scrubber)
-    tx.purge_files(now)
+    tx.answers.purge(now)
+    tx.answers.scrub(scrubber)
+    tx.jobs.scrub(scrubber)
+    tx.files.purge(now)
 
 
 def _events_naming(

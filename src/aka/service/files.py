@@ -27,12 +27,12 @@ def create(tx: Transaction, now: datetime) -> tuple[FileRecord, str]:
     ttl = TTL  # read at call time: tests shorten it
     token = secrets.token_urlsafe(32)
     record = FileRecord(f"file_{uuid_utils.uuid7().hex}", hash_secret(token), now, now + ttl)
-    tx.add_file(record)
+    tx.files.add(record)
     return record, token
 
 
 def _live(tx: Transaction, file_id: str, now: datetime) -> FileRecord:
-    found = tx.file(file_id)
+    found = tx.files.get(file_id)
     if found is None or found.expires_at <= now:
         raise AkaError(
             Code.FILE_NOT_FOUND,
@@ -45,7 +45,7 @@ def _live(tx: Transaction, file_id: str, now: datetime) -> FileRecord:
 def writable(tx: Transaction, file_id: str, token: str, now: datetime) -> FileRecord:
     """The container an upload URL may write: FORBIDDEN for a wrong token (as a bad
     presigned URL is), FILE_NOT_FOUND once expired."""
-    found = tx.file(file_id)
+    found = tx.files.get(file_id)
     if found is None or not hmac.compare_digest(found.token_hash, hash_secret(token)):
         raise AkaError(Code.FORBIDDEN, "this upload URL is not valid", field="token")
     return _live(tx, file_id, now)

@@ -24,4 +24,4 @@ class Swept:
 
 def sweep(tx: Transaction, now: datetime) -> Swept:
     """Remove everything of this workspace that expired by `now`."""
-    return Swept(tx.purge_answers(now), tx.purge_requests(now), tx.purge_files(now))
+    return Swept(tx.answers.purge(now), tx.request_ids.purge(now), tx.files.purge(now))

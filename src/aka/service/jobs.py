@@ -21,12 +21,12 @@ ERRORS_KEPT: Final = 100  # per-item errors kept on a job; `failed` counts them 
 
 def create(tx: Transaction, kind: str, params: dict[str, Any], now: datetime) -> JobRecord:
     job = JobRecord(f"job_{uuid_utils.uuid7().hex}", kind, "queued", params, now, now)
-    tx.add_job(job)
+    tx.jobs.add(job)
     return job
 
 
 def get(tx: Transaction, job_id: str) -> JobRecord:
-    found = tx.job(job_id)
+    found = tx.jobs.get(job_id)
     if found is None:
         raise AkaError(Code.JOB_NOT_FOUND, f"no job {job_id!r} in this workspace", field="id")
     return found
@@ -35,17 +35,17 @@ def get(tx: Transaction, job_id: str) -> JobRecord:
 def any_runnable(tx: Transaction, now: datetime) -> bool:
     """Whether `claim` would find a job: asked in a read-only transaction first, so an
     idle worker never queues for the write lock (on SQLite, the whole database's)."""
-    return bool(tx.runnable_jobs(now))
+    return bool(tx.jobs.runnable(now))
 
 
 def claim(tx: Transaction, now: datetime, lease: timedelta) -> JobRecord | None:
     """The oldest runnable job, now running under a lease held until `now + lease`."""
-    for job_id in tx.runnable_jobs(now):
-        job = tx.job(job_id)
+    for job_id in tx.jobs.runnable(now):
+        job = tx.jobs.get(job_id)
         if job is None:
             continue
         claimed = replace(job, status="running", lease_until=now + lease, updated_at=now)
-        tx.save_job(claimed)
+        tx.jobs.save(claimed)
         return claimed
     return None
 
@@ -53,7 +53,7 @@ def claim(tx: Transaction, now: datetime, lease: timedelta) -> JobRecord | None:
 def still_mine(tx: Transaction, job: JobRecord) -> bool:
     """Whether the stored job is still the one this worker last saved (no other worker
     took it over after its lease passed)."""
-    stored = tx.job(job.id)
+    stored = tx.jobs.get(job.id)
     return (
         stored is not None
         and stored.status == "running"
@@ -82,7 +82,7 @@ def advance(
         updated_at=now,
         lease_until=now + lease,
     )
-    tx.save_job(moved)
+    tx.jobs.save(moved)
     return moved
 
 
@@ -99,5 +99,5 @@ def finish(tx: Transaction, job: JobRecord, now: datetime, error: str | None = N
             updated_at=now,
             lease_until=None,
         )
-    tx.save_job(ended)
+    tx.jobs.save(ended)
     return ended

@@ -3,7 +3,7 @@
 An identity `{provider, name, type, additionalInfo}` is the identifier
 `provider:name` with that kind and attributes. Each write carries an ordering id: an
 update older than the last one applied to the same identity is dropped, and the push
-record (`Transaction.push_record`) keeps that id and the groups its `wellKnowns`
+record (`Transaction.push_records`) keeps that id and the groups its `wellKnowns`
 granted, so the next push replaces exactly those.
 """
 
@@ -58,7 +58,7 @@ def _key(tx: Transaction, identity: Identity, where: str) -> IdentifierKey:
 def _newer(tx: Transaction, key: IdentifierKey, ordering_id: int) -> tuple[bool, PushRecord | None]:
     """(apply?, the current push record): not applied when an update with a higher
     ordering id was applied already; an equal id is applied again (a retry)."""
-    record = tx.push_record(key)
+    record = tx.push_records.get(key)
     return record is None or ordering_id >= record.ordering_id, record
 
 
@@ -191,7 +191,7 @@ def put_permissions(
     _change_members(tx, groups.remove_member, profile_id, gone, actor=actor)
     _change_members(tx, groups.add_member, profile_id, sorted(wanted), actor=actor)
     granted = _grant(tx, profile_id, record, well_knowns, actor=actor)
-    tx.save_push_record(key, PushRecord(ordering_id, granted))
+    tx.push_records.put(key, PushRecord(ordering_id, granted))
     return True
 
 
@@ -218,7 +218,7 @@ def put_mappings(
         if other != profile_id:
             merges.merge(tx, ProfileRef.by_id(profile_id), ProfileRef.by_id(other), actor=actor)
     granted = _grant(tx, profile_id, record, well_knowns, actor=actor)
-    tx.save_push_record(key, PushRecord(ordering_id, granted))
+    tx.push_records.put(key, PushRecord(ordering_id, granted))
     return True
 
 
@@ -232,7 +232,7 @@ def disable(tx: Transaction, identity: Identity, ordering_id: int, *, actor: str
     if tx.identifier(key) is not None:
         identities.update_identifier(tx, key.namespace, key.value, disabled=True, actor=actor)
     granted = record.granted if record is not None else ()
-    tx.save_push_record(key, PushRecord(ordering_id, granted))
+    tx.push_records.put(key, PushRecord(ordering_id, granted))
     return True
 
 
@@ -243,7 +243,7 @@ def disable_older_than(
     how many were disabled now."""
     namespace = normalize.namespace(provider, "providerId")
     count = 0
-    for key in tx.pushed_before(namespace, ordering_id):
+    for key in tx.push_records.older_than(namespace, ordering_id):
         found = tx.identifier(key)
         if found is not None and not found.disabled:
             identities.update_identifier(tx, key.namespace, key.value, disabled=True, actor=actor)

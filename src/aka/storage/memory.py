@@ -29,9 +29,16 @@ from aka.core.ports import (
     WorkspaceRecord,
     event_subjects,
 )
-from aka.core.scrub import Scrubber
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
+from aka.storage.memory_records import (
+    MemoryAnswers,
+    MemoryFiles,
+    MemoryJobs,
+    MemoryKeys,
+    MemoryPushRecords,
+    MemoryRequestIds,
+)
 
 
 @dataclass
@@ -46,28 +53,37 @@ class _Workspace:
     files: dict[str, FileRecord] = field(default_factory=dict)
     chunks: dict[tuple[str, int], bytes] = field(default_factory=dict)
 
+    def books(self) -> tuple[dict[Any, Any], ...]:
+        """The records kept beside the graph (what a savepoint saves besides it)."""
+        return (self.answers, self.requests, self.pushes, self.jobs, self.files, self.chunks)
+
 
 class MemoryTransaction:
     def __init__(self, workspace: _Workspace, store: MemoryStore) -> None:
         self.workspace_id = workspace.record.id
         self._ws = workspace
-        self._store = store
-        # Key changes wait for the commit, as the SQL stores' rows do.
-        self.pending_keys: list[KeyRecord] = []
+        self.answers = MemoryAnswers(workspace.answers)
+        self.keys = MemoryKeys(store, self.workspace_id)
+        self.request_ids = MemoryRequestIds(workspace.requests)
+        self.push_records = MemoryPushRecords(workspace.pushes)
+        self.jobs = MemoryJobs(workspace.jobs)
+        self.files = MemoryFiles(workspace.files, workspace.chunks)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         saved = (copy.deepcopy(self._ws.graph), list(self._ws.events), self._ws.record)
-        saved_answers, saved_keys = dict(self._ws.answers), list(self.pending_keys)
-        saved_books = (dict(self._ws.requests), dict(self._ws.pushes))
-        saved_jobs = (dict(self._ws.jobs), dict(self._ws.files), dict(self._ws.chunks))
+        # The record twins hold these very dicts and list: they are restored in place.
+        books = self._ws.books()
+        saved_books = [dict(book) for book in books]
+        saved_keys = list(self.keys.pending)
         try:
             yield
         except BaseException:
             self._ws.graph, self._ws.events, self._ws.record = saved
-            self._ws.answers, self.pending_keys = saved_answers, saved_keys
-            self._ws.requests, self._ws.pushes = saved_books
-            self._ws.jobs, self._ws.files, self._ws.chunks = saved_jobs
+            for book, before in zip(books, saved_books, strict=True):
+                book.clear()
+                book.update(before)
+            self.keys.pending[:] = saved_keys
             raise
 
     # profiles
@@ -200,67 +216,7 @@ class MemoryTransaction:
     def graph(self) -> GraphState:
         return copy.deepcopy(self._ws.graph)
 
-    # idempotency
-    def stored_answer(self, key: str, now: datetime) -> StoredAnswer | None:
-        found = self._ws.answers.get(key)
-        return found if found is not None and found.expires_at > now else None
-
-    def store_answer(self, key: str, answer: StoredAnswer) -> None:
-        self._ws.answers[key] = answer
-
-    def purge_answers(self, now: datetime) -> int:
-        expired = [k for k, a in self._ws.answers.items() if a.expires_at <= now]
-        for key in expired:
-            del self._ws.answers[key]
-        return len(expired)
-
-    def scrub_answers(self, scrubber: Scrubber) -> int:
-        changed = 0
-        for key, answer in list(self._ws.answers.items()):
-            if scrubber.names_in_key(key):
-                del self._ws.answers[key]
-                changed += 1
-                continue
-            body = scrubber.body(answer.body)
-            held = [list(h) for h in answer.headers]
-            cleaned = scrubber.document(held)
-            headers = answer.headers if cleaned is held else [(n, v) for n, v in cleaned]
-            if body is not answer.body or headers is not answer.headers:
-                self._ws.answers[key] = replace(answer, body=body, headers=headers)
-                changed += 1
-        return changed
-
-    # dialect bookkeeping
-    def remember_request(self, request_id: str, now: datetime, expires_at: datetime) -> bool:
-        seen = self._ws.requests.get(request_id)
-        if seen is not None and seen > now:
-            return False
-        self._ws.requests[request_id] = expires_at
-        return True
-
-    def purge_requests(self, now: datetime) -> int:
-        expired = [r for r, at in self._ws.requests.items() if at <= now]
-        for request_id in expired:
-            del self._ws.requests[request_id]
-        return len(expired)
-
-    def push_record(self, key: IdentifierKey) -> PushRecord | None:
-        return self._ws.pushes.get(key)
-
-    def save_push_record(self, key: IdentifierKey, record: PushRecord) -> None:
-        self._ws.pushes[key] = record
-
-    def forget_push_records(self, keys: Collection[IdentifierKey]) -> int:
-        gone = [k for k in keys if self._ws.pushes.pop(k, None) is not None]
-        return len(gone)
-
-    def pushed_before(self, namespace: str, ordering_id: int) -> list[IdentifierKey]:
-        return sorted(
-            k
-            for k, r in self._ws.pushes.items()
-            if k.namespace == namespace and r.ordering_id < ordering_id
-        )
-
+    # identifiers in a domain (Mimecast's users)
     def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
         suffix = "@" + domain
         found = sorted(
@@ -272,90 +228,6 @@ class MemoryTransaction:
             key=lambda i: i.value,
         )
         return found[:limit]
-
-    # jobs and files
-    def add_job(self, job: JobRecord) -> None:
-        self._ws.jobs[job.id] = job
-
-    def job(self, job_id: str) -> JobRecord | None:
-        return self._ws.jobs.get(job_id)
-
-    def save_job(self, job: JobRecord) -> None:
-        if job.id in self._ws.jobs:
-            self._ws.jobs[job.id] = job
-
-    def scrub_jobs(self, scrubber: Scrubber) -> int:
-        changed = 0
-        for job_id, job in list(self._ws.jobs.items()):
-            params = scrubber.document(job.params)
-            held = list(job.errors)
-            errors = scrubber.document(held)
-            if params is not job.params or errors is not held:
-                self._ws.jobs[job_id] = replace(job, params=params, errors=tuple(errors))
-                changed += 1
-        return changed
-
-    def runnable_jobs(self, now: datetime) -> list[str]:
-        found = [
-            j
-            for j in self._ws.jobs.values()
-            if j.status == "queued"
-            or (j.status == "running" and j.lease_until is not None and j.lease_until <= now)
-        ]
-        return [j.id for j in sorted(found, key=lambda j: (j.created_at, j.id))]
-
-    def add_file(self, file: FileRecord) -> None:
-        self._ws.files[file.id] = file
-
-    def file(self, file_id: str) -> FileRecord | None:
-        return self._ws.files.get(file_id)
-
-    def write_file_chunk(self, file_id: str, n: int, data: bytes) -> None:
-        if n == 0:
-            for key in [k for k in self._ws.chunks if k[0] == file_id]:
-                del self._ws.chunks[key]
-            if file_id in self._ws.files:
-                self._ws.files[file_id] = replace(self._ws.files[file_id], size=None)
-        self._ws.chunks[(file_id, n)] = bytes(data)
-
-    def finish_file(self, file_id: str, size: int) -> None:
-        if file_id in self._ws.files:
-            self._ws.files[file_id] = replace(self._ws.files[file_id], size=size)
-
-    def file_chunk(self, file_id: str, n: int) -> bytes | None:
-        return self._ws.chunks.get((file_id, n))
-
-    def purge_files(self, now: datetime) -> int:
-        expired = [f.id for f in self._ws.files.values() if f.expires_at <= now]
-        for file_id in expired:
-            self.remove_file(file_id)
-        return len(expired)
-
-    def remove_file(self, file_id: str) -> None:
-        for key in [k for k in self._ws.chunks if k[0] == file_id]:
-            del self._ws.chunks[key]
-        self._ws.files.pop(file_id, None)
-
-    # keys (kept by the store, outside the copied workspace: they are not graph data)
-    def add_key(self, key: KeyRecord) -> None:
-        if self._store.key_by_hash(key.secret_hash) or any(
-            k.secret_hash == key.secret_hash for k in self.pending_keys
-        ):
-            raise ValueError("a key with this hash already exists")
-        self.pending_keys.append(key)
-
-    def remove_key(self, key_id: str) -> bool:
-        for key in self.workspace_keys():
-            if key.id == key_id:
-                if key.revoked_at is None:
-                    self.pending_keys.append(replace(key, revoked_at=datetime.now(UTC)))
-                return True
-        return False
-
-    def workspace_keys(self) -> list[KeyRecord]:
-        merged = {k.id: k for k in self._store.keys(self.workspace_id)}
-        merged.update({k.id: k for k in self.pending_keys})
-        return sorted(merged.values(), key=lambda k: (k.created_at, k.id))
 
     # settings
     def settings(self) -> WorkspaceSettings:
@@ -426,7 +298,7 @@ class MemoryStore:
             yield tx
             with self._lock:
                 self._workspaces[workspace_id] = working
-                for key in tx.pending_keys:
+                for key in tx.keys.pending:
                     self._keys[key.id] = key
 
     def _copy(self, workspace_id: str) -> _Workspace:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, Final
 
 import psycopg
@@ -29,6 +30,7 @@ from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
 from aka.storage import json_text
 from aka.storage.sql_common import WRITE_OPTION
+from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_store import SqlStore
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import workspaces
@@ -153,10 +155,13 @@ class PostgresTransaction(SqlTransaction):
         super().save_settings(settings)
         self._settings_saved = True
 
-    def remove_key(self, key_id: str) -> bool:
-        removed = super().remove_key(key_id)
+    @cached_property
+    def keys(self) -> SqlKeys:
+        # Told of each revocation, so the store evicts the key once this commits.
+        return SqlKeys(self._conn, self.workspace_id, revoked=self._key_revoked)
+
+    def _key_revoked(self, key_id: str) -> None:
         self._keys_removed = (*self._keys_removed, key_id)
-        return removed
 
     def lock_profiles(self, profile_ids: Sequence[str]) -> None:
         """`FOR UPDATE` row locks in id order. The workspace lock already serialises this

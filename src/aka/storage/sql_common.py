@@ -279,6 +279,23 @@ class SqlReader:
         ).scalar_one()
         return int(count)
 
+    def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
+        t = identifiers
+        # LIKE with an escape: a domain may hold `_`, which LIKE reads as a wildcard.
+        pattern = "%@" + domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._conn.execute(
+            sa.select(t)
+            .where(
+                t.c.workspace_id == self.workspace_id,
+                t.c.namespace == namespace,
+                t.c.value.like(pattern, escape="\\"),
+            )
+            .order_by(t.c.value)
+            .limit(limit)
+        ).all()
+        # SQLite's LIKE ignores ASCII case: keep exact matches only, as the contract says.
+        return [to_identifier(r) for r in rows if str(r.value).endswith("@" + domain)]
+
     def existing_keys(self, keys: Collection[IdentifierKey]) -> set[IdentifierKey]:
         """Which of these keys are stored (one query per namespace and chunk).
 

@@ -22,15 +22,15 @@ from aka.core.settings import WorkspaceSettings
 from aka.storage import migrate
 from aka.storage.sql_common import (
     WRITE_OPTION,
-    key_row,
     to_key,
     to_workspace,
     workspace_exists,
     workspace_settings_text,
 )
 from aka.storage.sql_hot import hot_sql, run
+from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_writer import SqlTransaction
-from aka.storage.tables import UtcDateTime, api_keys, workspaces
+from aka.storage.tables import api_keys, workspaces
 
 
 def _is_lock_timeout(err: OperationalError) -> bool:
@@ -181,13 +181,8 @@ class SqlStore:
 
     # --- keys ------------------------------------------------------------------------
     def create_key(self, key: KeyRecord) -> None:
-        try:
-            with self._connect(write=True) as conn:
-                conn.execute(sa.insert(api_keys).values(**key_row(key)))
-        except IntegrityError as err:
-            # A taken id or hash, or an unknown workspace: a caller's bug, not a user's
-            # error (secrets are random), so a plain ValueError as the memory twin raises.
-            raise ValueError(f"key {key.id!r} not stored: {err.orig}") from err
+        with self._connect(write=True) as conn:
+            SqlKeys(conn, key.workspace_id).add(key)
 
     def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
         # Every authenticated request asks: one statement on the driver's cursor.
@@ -204,21 +199,11 @@ class SqlStore:
 
     def keys(self, workspace_id: str) -> list[KeyRecord]:
         with self._connect(write=False) as conn:
-            rows = conn.execute(
-                sa.select(api_keys).where(api_keys.c.workspace_id == workspace_id)
-            ).all()
-        return sorted((to_key(r) for r in rows), key=lambda k: (k.created_at, k.id))
+            return SqlKeys(conn, workspace_id).all()
 
     def revoke_key(self, workspace_id: str, key_id: str) -> bool:
-        now = sa.literal(datetime.now(UTC), type_=UtcDateTime())
         with self._connect(write=True) as conn:
-            result = conn.execute(
-                sa.update(api_keys)
-                .where(api_keys.c.workspace_id == workspace_id, api_keys.c.id == key_id)
-                # Revoking twice keeps the first time: that is when the key stopped working.
-                .values(revoked_at=sa.func.coalesce(api_keys.c.revoked_at, now))
-            )
-        return bool(result.rowcount)
+            return SqlKeys(conn, workspace_id).revoke(key_id)
 
     def close(self) -> None:
         self.engine.dispose()

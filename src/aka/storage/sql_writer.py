@@ -8,26 +8,56 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 
 from aka.core.settings import WorkspaceSettings
+from aka.storage.sql_answers import SqlAnswers
 from aka.storage.sql_append import SqlAppend
 from aka.storage.sql_bulk import SqlBulk
 from aka.storage.sql_common import chunks
-from aka.storage.sql_dialect_records import SqlDialectRecords
+from aka.storage.sql_door_records import SqlPushRecords, SqlRequestIds
 from aka.storage.sql_effects import Edge
+from aka.storage.sql_files import SqlFiles
 from aka.storage.sql_jobs import SqlJobs
+from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_pages import SqlPages
-from aka.storage.sql_records import SqlRecords
 from aka.storage.tables import events, profiles, workspaces
 
 __all__ = ["Edge", "SqlTransaction"]
 
 
-class SqlTransaction(SqlAppend, SqlBulk, SqlRecords, SqlDialectRecords, SqlJobs, SqlPages):
+class SqlTransaction(SqlAppend, SqlBulk, SqlPages):
     """A `Transaction` over one connection; the store that opened it commits or rolls back."""
+
+    # The records beside the graph, each its own object on this transaction's connection,
+    # made on first use: most transactions never touch them, and a SQLite reader's
+    # SQLAlchemy connection is only opened when needed (`Link`).
+    @cached_property
+    def answers(self) -> SqlAnswers:
+        return SqlAnswers(self._conn, self.workspace_id)
+
+    @cached_property
+    def keys(self) -> SqlKeys:
+        return SqlKeys(self._conn, self.workspace_id)
+
+    @cached_property
+    def request_ids(self) -> SqlRequestIds:
+        return SqlRequestIds(self._conn, self.workspace_id)
+
+    @cached_property
+    def push_records(self) -> SqlPushRecords:
+        return SqlPushRecords(self._conn, self.workspace_id)
+
+    @cached_property
+    def jobs(self) -> SqlJobs:
+        return SqlJobs(self._conn, self.workspace_id)
+
+    @cached_property
+    def files(self) -> SqlFiles:
+        return SqlFiles(self._conn, self.workspace_id)
 
     @abstractmethod
     def lock_profiles(self, profile_ids: Sequence[str]) -> None: ...

@@ -54,7 +54,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         issued = admin.new_key(
             who.workspace_id, name=b.name, scopes=b.scopes, rate_limits=b.rate_limits
         )
-        await rt.write(who.workspace_id, lambda tx: tx.add_key(issued.record))
+        await rt.write(who.workspace_id, lambda tx: tx.keys.add(issued.record))
         r = issued.record
         return KeyCreatedOut(
             r.id, r.name, r.prefix, list(r.scopes), r.created_at, issued.secret, _key_limits(r)
@@ -68,7 +68,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="List this workspace's keys (never their secrets)",
     )
     async def list_keys(ctx: RequestContext[None, None, None]) -> KeyListOut:
-        found = await rt.read(principal(ctx.auth).workspace_id, lambda tx: tx.workspace_keys())
+        found = await rt.read(principal(ctx.auth).workspace_id, lambda tx: tx.keys.all())
         return KeyListOut([_key_out(k) for k in found])
 
     @group.delete(
@@ -82,7 +82,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def revoke_key(ctx: RequestContext[None, None, KeyPath]) -> Response:
         key_id = ctx.path.id
-        if not await rt.write(principal(ctx.auth).workspace_id, lambda tx: tx.remove_key(key_id)):
+        if not await rt.write(principal(ctx.auth).workspace_id, lambda tx: tx.keys.revoke(key_id)):
             raise AkaError(Code.KEY_NOT_FOUND, f"no key {key_id!r} in this workspace", field="id")
         return no_content()
 

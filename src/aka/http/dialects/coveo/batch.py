@@ -73,7 +73,7 @@ def _chunks(store: Store, workspace: str, file_id: str) -> Iterator[bytes]:
     n = 0
     while True:
         with store.transaction(workspace, write=False) as tx:
-            chunk = tx.file_chunk(file_id, n)
+            chunk = tx.files.chunk(file_id, n)
         if chunk is None:
             return
         yield chunk
@@ -120,7 +120,7 @@ def _apply(tx: Transaction, job: JobRecord, section: str, item: Any) -> None:
 
 
 def _done(tx: Transaction, job: JobRecord) -> None:
-    tx.remove_file(str(job.params["file_id"]))  # applied: the container is spent
+    tx.files.remove(str(job.params["file_id"]))  # applied: the container is spent
 
 
 BATCH_JOB = JobKind(items=_items, apply=_apply, done=_done)

@@ -93,7 +93,7 @@ async def _receive(rt: Runtime, request: Request, workspace: str, file_id: str) 
         raise _too_large()
 
     async def write(n: int, data: bytes) -> None:
-        await rt.write(workspace, lambda tx: tx.write_file_chunk(file_id, n, data))
+        await rt.write(workspace, lambda tx: tx.files.write_chunk(file_id, n, data))
 
     pending = bytearray()
     size = n = 0
@@ -111,7 +111,7 @@ async def _receive(rt: Runtime, request: Request, workspace: str, file_id: str) 
         await write(n, bytes(pending))
 
     def finish(tx: Transaction) -> Any:
-        tx.finish_file(file_id, size)
+        tx.files.finish(file_id, size)
 
     await rt.write(workspace, finish)
     return Response(status_code=200)

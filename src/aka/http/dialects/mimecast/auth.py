@@ -80,8 +80,8 @@ def signed_authenticator(rt: Runtime) -> Authenticate:
 
         def remember(tx: Transaction) -> bool:
             if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 (not security: housekeeping)
-                tx.purge_requests(now)
-            return tx.remember_request(request_id, now, now + MAX_SKEW)
+                tx.request_ids.purge(now)
+            return tx.request_ids.remember(request_id, now, now + MAX_SKEW)
 
         if not await rt.write(record.workspace_id, remember):
             raise _refused("x-mc-req-id was used in the last 15 minutes")

@@ -1,8 +1,13 @@
 """The store port. The docstrings are the contract every backend must keep.
 
-`tests/storage/test_store_contract.py` runs the same tests against each implementation
+`tests/storage/test_store_contract*.py` run the same tests against each implementation
 (memory, SQLite, PostgreSQL). Services talk only to these protocols; only `storage/`
 builds SQL.
+
+Here: the `Store`, and the `Transaction` with the graph, its event log and settings. The
+records kept beside the graph have one small protocol each, in a module of its own
+(`answers`, `keys`, `door_records`, `jobs`, `files`), which a transaction offers as an
+attribute (ADR 0015). Every name is importable from `aka.core.ports`.
 """
 
 from __future__ import annotations
@@ -15,9 +20,33 @@ from typing import Any, Protocol
 
 from aka.core.events import Change
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
-from aka.core.scrub import Scrubber
+from aka.core.ports.answers import Answers, StoredAnswer
+from aka.core.ports.door_records import PushRecord, PushRecords, RequestIds
+from aka.core.ports.files import FileRecord, Files
+from aka.core.ports.jobs import JobRecord, Jobs
+from aka.core.ports.keys import KeyRecord, Keys
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
+
+__all__ = [
+    "Answers",
+    "FileRecord",
+    "Files",
+    "GraphCounts",
+    "GraphPages",
+    "JobRecord",
+    "Jobs",
+    "KeyRecord",
+    "Keys",
+    "PushRecord",
+    "PushRecords",
+    "RequestIds",
+    "Store",
+    "StoredAnswer",
+    "Transaction",
+    "WorkspaceRecord",
+    "event_subjects",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,72 +55,6 @@ class WorkspaceRecord:
     settings: WorkspaceSettings
     created_at: datetime
     last_seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRecord:
-    """An API key as stored: never the secret, only its SHA-256 hash."""
-
-    id: str
-    workspace_id: str
-    name: str
-    prefix: str  # the first characters of the secret, shown to help people tell keys apart
-    secret_hash: str
-    scopes: tuple[str, ...]
-    created_at: datetime
-    revoked_at: datetime | None = None
-    extra: dict[str, Any] | None = None  # dialect credentials (e.g. Mimecast app id)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAnswer:
-    """The first answer given to an `Idempotency-Key`, replayed to its retries."""
-
-    request_hash: str  # what the first request was; a different one may not reuse the key
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    created_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PushRecord:
-    """What the last Coveo push applied to one identity wrote: its `orderingId`, and the
-    groups its `wellKnowns` granted (sorted), which the next push replaces."""
-
-    ordering_id: int
-    granted: tuple[IdentifierKey, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class JobRecord:
-    """A background job of one workspace. `done` items are applied (the resume point);
-    `errors` keeps the first failures, each `{"item": n, "code", "message"}`."""
-
-    id: str
-    kind: str
-    status: str  # queued, running, done, failed
-    params: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    done: int = 0
-    failed: int = 0
-    total: int | None = None  # known once the whole input was read
-    errors: tuple[dict[str, Any], ...] = ()
-    lease_until: datetime | None = None  # a running job whose lease passed is resumed
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    """A file container: written through an upload URL holding the token whose hash is
-    kept here, until `expires_at`. `size` is None until an upload completed."""
-
-    id: str
-    token_hash: str
-    created_at: datetime
-    expires_at: datetime
-    size: int | None = None
 
 
 def event_subjects(change: Change) -> tuple[str | None, str | None, int | None]:
@@ -188,6 +151,10 @@ class Transaction(GraphPages, Protocol):
     def count_in_namespace(self, profile_id: str, namespace: str) -> int:
         """How many identifiers of this namespace the profile holds."""
 
+    def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
+        """Up to `limit` identifiers of the namespace whose value ends with `@domain`
+        (exactly, as stored), sorted by value."""
+
     # --- many at once (bulk paths: one statement per chunk, never one per item) -------
     def identifiers_by_keys(
         self, keys: Collection[IdentifierKey]
@@ -246,32 +213,6 @@ class Transaction(GraphPages, Protocol):
         """The whole stored graph of the workspace at once (tests; `aka check` reads
         it in pages, `GraphPages`)."""
 
-    # --- idempotency ---------------------------------------------------------------
-    def stored_answer(self, key: str, now: datetime) -> StoredAnswer | None:
-        """The answer stored under this idempotency key, unless it expired by `now`."""
-
-    def store_answer(self, key: str, answer: StoredAnswer) -> None:
-        """Store the answer to an idempotency key (replacing an expired one)."""
-
-    def purge_answers(self, now: datetime) -> int:
-        """Forget answers that expired by `now`; how many were removed."""
-
-    def scrub_answers(self, scrubber: Scrubber) -> int:
-        """Erasure: every stored answer of this workspace (expired or not) that holds one
-        of the person's values keeps its key, status and request hash, with its body and
-        headers cleaned by `scrubber` (a retry still replays, never redoes, the work); an
-        answer whose key itself holds a value is removed. How many were changed."""
-
-    # --- keys of this workspace ----------------------------------------------------
-    def add_key(self, key: KeyRecord) -> None:
-        """Store a new key of this workspace (its hash must be unique)."""
-
-    def remove_key(self, key_id: str) -> bool:
-        """Mark this workspace's key revoked now; False when it has no such key."""
-
-    def workspace_keys(self) -> list[KeyRecord]:
-        """This workspace's keys, revoked ones included, oldest first."""
-
     # --- settings ----------------------------------------------------------------
     def settings(self) -> WorkspaceSettings:
         """The workspace's settings (defaults where never set)."""
@@ -279,73 +220,32 @@ class Transaction(GraphPages, Protocol):
     def save_settings(self, settings: WorkspaceSettings) -> None:
         """Store new settings for the workspace."""
 
-    # --- dialect bookkeeping (not graph data: no events) -----------------------------
-    def remember_request(self, request_id: str, now: datetime, expires_at: datetime) -> bool:
-        """Record a signed request's id until `expires_at`. True when the id is new (or
-        its earlier record expired by `now`); False when it is still remembered: a
-        replay. Of two transactions recording one id at once, exactly one gets True."""
+    # --- records beside the graph: one small port per noun (not graph data: no events).
+    # Reached as attributes, so a use case names the noun it touches
+    # (`tx.jobs.save(job)`), and each backend composes them instead of stacking them.
+    @property
+    def answers(self) -> Answers:
+        """Answers to `Idempotency-Key`s."""
 
-    def purge_requests(self, now: datetime) -> int:
-        """Forget request ids whose record expired by `now`; how many were removed."""
+    @property
+    def keys(self) -> Keys:
+        """This workspace's API keys."""
 
-    def push_record(self, key: IdentifierKey) -> PushRecord | None:
-        """What the last Coveo push wrote for this identity, or None."""
+    @property
+    def request_ids(self) -> RequestIds:
+        """Signed requests' ids seen lately (Mimecast)."""
 
-    def save_push_record(self, key: IdentifierKey, record: PushRecord) -> None:
-        """Record (replacing) what the push just applied to this identity wrote."""
+    @property
+    def push_records(self) -> PushRecords:
+        """What each Coveo push wrote."""
 
-    def pushed_before(self, namespace: str, ordering_id: int) -> list[IdentifierKey]:
-        """Keys of the namespace whose push record's ordering id is below `ordering_id`,
-        sorted by value."""
+    @property
+    def jobs(self) -> Jobs:
+        """Background jobs."""
 
-    def forget_push_records(self, keys: Collection[IdentifierKey]) -> int:
-        """Remove the push records of these identities (erasure); how many were removed."""
-
-    def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
-        """Up to `limit` identifiers of the namespace whose value ends with `@domain`
-        (exactly, as stored), sorted by value."""
-
-    # --- background jobs ---------------------------------------------------------------
-    def add_job(self, job: JobRecord) -> None:
-        """Store a new job of this workspace."""
-
-    def job(self, job_id: str) -> JobRecord | None:
-        """This workspace's job with this id, or None."""
-
-    def save_job(self, job: JobRecord) -> None:
-        """Replace the stored job with this id by `job` (progress, status, lease)."""
-
-    def runnable_jobs(self, now: datetime) -> list[str]:
-        """Ids of jobs that are queued, or running with a lease that passed by `now`,
-        oldest first."""
-
-    def scrub_jobs(self, scrubber: Scrubber) -> int:
-        """Erasure: clean the params and per-item errors of every job of this workspace
-        that holds one of the person's values. How many jobs were changed."""
-
-    # --- file containers -----------------------------------------------------------------
-    def add_file(self, file: FileRecord) -> None:
-        """Store a new, empty file container of this workspace."""
-
-    def file(self, file_id: str) -> FileRecord | None:
-        """This workspace's file container, or None."""
-
-    def write_file_chunk(self, file_id: str, n: int, data: bytes) -> None:
-        """Store chunk `n` (0, 1, ...) of the container's content; chunk 0 first drops
-        whatever an earlier upload left."""
-
-    def finish_file(self, file_id: str, size: int) -> None:
-        """Mark the container's upload complete with `size` bytes."""
-
-    def file_chunk(self, file_id: str, n: int) -> bytes | None:
-        """Chunk `n` of the container's content, or None past the last one."""
-
-    def remove_file(self, file_id: str) -> None:
-        """Forget the container and its content."""
-
-    def purge_files(self, now: datetime) -> int:
-        """Remove every container of this workspace expired at `now`, with its content
-        (an expired upload is never applied). How many were removed."""
+    @property
+    def files(self) -> Files:
+        """File containers and their content."""
 
 
 class Store(Protocol):
