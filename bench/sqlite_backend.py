@@ -195,7 +195,11 @@ class SqliteBackend(Backend):
         """Identifiers per second when the database alone writes what aka writes for each:
         a profile row, an identifier row and two events (`profile.created`,
         `identifier.linked`), into aka's migrated schema with its indexes and foreign
-        keys. What aka's schema costs, apart from any of aka's code."""
+        keys. What aka's schema costs, apart from any of aka's code.
+
+        These rows are spelled out as aka wrote them before issue 13 (one event per
+        command changes them); the `ingest-people` floor (bench/aka_rows.py) instead
+        reads back whatever aka wrote, and is the one to trust once they differ."""
         path = self._path("aka-rows")
         store = SqliteStore(
             f"sqlite:///{path.resolve()}", synchronous=config.load().sqlite_synchronous
