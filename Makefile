@@ -35,7 +35,7 @@ fmt: $(STAMP) ## format the code
 	$(BIN)/ruff format src tests bench fuzz
 	$(BIN)/ruff check --fix src tests bench fuzz
 
-bench: $(STAMP) wrk ## benchmarks on SQLite and PostgreSQL, each beside its floor (~105 min; BENCH_ARGS=--help)
+bench: $(STAMP) wrk ## benchmarks on SQLite and PostgreSQL, each beside its floor (~2 h 15 min; BENCH_ARGS=--help)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 bench-quick: $(STAMP) wrk ## every benchmark at tiny sizes, once: a smoke test, fails only on errors

@@ -64,9 +64,15 @@ def prepare_store(database_url: str) -> None:
     run(database_url, "workspace", "create", WORKSPACE)
 
 
-def timed_import(database_url: str, path: Path, *, chunk_size: int, log: Path) -> ImportRun:
+def timed_import(
+    database_url: str, path: Path, *, chunk_size: int, log: Path, errors: Path | None = None
+) -> ImportRun:
+    """`aka import --json` of `path`; its rejected rows go to `errors` (by default
+    beside the file, where runs would share it)."""
     argv = [*AKA, "import", str(path), "--workspace", WORKSPACE]
     argv += ["--chunk-size", str(chunk_size), "--json"]
+    if errors is not None:
+        argv += ["--errors", str(errors)]
     done = _timed(argv, database_url, log, "aka import")
     summary: dict[str, Any] | None = None
     try:

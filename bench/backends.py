@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from bench.aka_rows import Chunk, Table
 from bench.data import Row
 
 Measured = list[tuple[str, float]]
@@ -27,6 +28,7 @@ class Database:
 
 class Backend(ABC):
     name: ClassVar[str]
+    raw_write: ClassVar[str]  # how the floors write many rows, as the tables show it
 
     @abstractmethod
     def database(self, label: str) -> AbstractContextManager[Database]:
@@ -54,6 +56,29 @@ class Backend(ABC):
     @abstractmethod
     def ingest_floors(self, rows: Sequence[Row], rows_per_tx: int) -> Measured:
         """Rows per second inserting `rows` into an empty scratch table."""
+
+    @abstractmethod
+    def scratch_floor(self, rows: Sequence[Row], rows_per_tx: int) -> tuple[str, float]:
+        """The first of `ingest_floors` alone: its label, and rows per second."""
+
+    # --- aka's own rows (bench/aka_rows.py) ------------------------------------------
+
+    @abstractmethod
+    def table_counts(self, db: Database) -> dict[str, int]:
+        """Rows in each of aka's tables (its migration bookkeeping left out)."""
+
+    @abstractmethod
+    def read_table(self, db: Database, table: str) -> Table:
+        """Every row of one of aka's tables, in the order they were inserted."""
+
+    @abstractmethod
+    def last_seq(self, db: Database, workspace: str) -> int: ...
+
+    @abstractmethod
+    def write_chunks(self, db: Database, tables: Sequence[Table], chunks: Sequence[Chunk]) -> float:
+        """Seconds to write `chunks` raw into `db` (a fresh, migrated store), one
+        transaction each, setting the workspace's `last_seq` in each as aka does.
+        Statements and data are prepared before the clock starts."""
 
     @abstractmethod
     def commit_per_row(self, seconds: int, concurrency: int) -> Measured:

@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         help="identifiers per ingest run and in the loaded store (default 1M, quick 1,000): "
         "a smaller run, e.g. to compare two settings on a shared machine",
     )
+    p.add_argument(
+        "--people",
+        type=int,
+        help="people per ingest-people run (default 100,000, quick 400; ~1%% of them "
+        "conflict, 2.5 identifiers each on average)",
+    )
     p.add_argument("--workers", type=int, default=1, help="granian workers (default 1)")
     p.add_argument(
         "--output",
@@ -182,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         ("--runs", args.runs),
         ("--memory-runs", args.memory_runs),
         ("--rows", args.rows),
+        ("--people", args.people),
     ):
         if given is not None and given < 1:
             _parser().error(f"{flag} must be at least 1")
@@ -194,12 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         memory_runs=args.memory_runs,
         check_sizes=args.check_sizes,
         rows=args.rows,
+        people=args.people,
     )
     _stop_on_sigterm()
     run = _measure(args, chosen, backends, sizes)
 
     complete = not args.quick and not args.only and args.backend == "all" and args.runs is None
-    complete = complete and args.rows is None
+    complete = complete and args.rows is None and args.people is None
     complete = complete and not run.interrupted
     output = args.output or RESULTS / (
         "latest.json" if complete else "quick.json" if args.quick else "partial.json"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -30,6 +31,14 @@ class _Batch(msgspec.Struct):
 
 
 _decode_batch = msgspec.json.Decoder(_Batch).decode
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One batch operation's answer: its status, and its problem's code if refused."""
+
+    status: int
+    code: str | None
 
 
 class Aka:
@@ -76,6 +85,21 @@ class Aka:
             if len(ids) < keep_ids:
                 ids.extend(r.profile.id for r in results[: keep_ids - len(ids)] if r.profile)
         return time.perf_counter() - start, created, ids
+
+    def post_batches(self, bodies: Iterable[bytes]) -> tuple[float, list[Answer]]:
+        """POST each batch body in turn, one request in flight, and keep every
+        operation's answer (a refused one is an answer here, not an error: the caller
+        knows which it planned). The seconds run from the first request to the last
+        answer; any answer but 200 to a request fails."""
+        answers: list[Answer] = []
+        start = time.perf_counter()
+        for body in bodies:
+            response = self._ok(self.http.post("/v1/batch", content=body), 200)
+            answers += [
+                Answer(r.status, None if r.problem is None else str(r.problem.get("code")))
+                for r in _decode_batch(response.content).results
+            ]
+        return time.perf_counter() - start, answers
 
     def create(self, identifiers: list[dict[str, str]]) -> str:
         body = {"identifiers": identifiers}

@@ -15,6 +15,7 @@ from bench.backends import Backend, Database
 from bench.client import Aka
 from bench.data import NAMESPACE, Dataset, batch_bodies
 from bench.errors import BenchError
+from bench.people import People
 from bench.servers import Server, aka_server, bare_server
 from bench.sizes import Sizes
 
@@ -34,6 +35,8 @@ class Datasets:
         self._workdir = workdir
         self._sets: dict[int, Dataset] = {}
         self._bodies: dict[tuple[int, int], list[bytes]] = {}
+        self._people: dict[int, People] = {}
+        self._people_bodies: dict[tuple[int, int], list[bytes]] = {}
 
     def get(self, n: int) -> Dataset:
         if n not in self._sets:
@@ -45,6 +48,18 @@ class Datasets:
         if key not in self._bodies:
             self._bodies[key] = self.get(n).bodies(per_request)
         return self._bodies[key]
+
+    def people(self, n: int) -> People:
+        """The realistic shape (bench/people.py): `n` people, ~1% conflicting."""
+        if n not in self._people:
+            self._people[n] = People(n, self._workdir)
+        return self._people[n]
+
+    def people_bodies(self, n: int, per_request: int) -> list[bytes]:
+        key = (n, per_request)
+        if key not in self._people_bodies:
+            self._people_bodies[key] = self.people(n).bodies(per_request)
+        return self._people_bodies[key]
 
 
 @dataclass

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from aka.storage.postgres import postgres_engine
 from bench import scratch
+from bench.aka_rows import Chunk, Table
 from bench.backends import Backend, Database, Measured
 from bench.data import WORKSPACE, Row
 from bench.errors import BenchError
@@ -40,6 +42,23 @@ _PGBENCH_INSERT = (
 )
 
 
+# COPY's text format: the escapes it writes (PostgreSQL docs, COPY, "Text Format").
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_COPY_ESCAPE = re.compile(r"\\(.)")
+# The columns placing a row needs (bench/aka_rows.py); the others stay undecoded.
+_PLACING = frozenset({"id", "namespace", "value", "profile_id", "seq"})
+
+
+def copy_field(raw: bytes) -> str | None:
+    """One field of a COPY text line as the value it stands for (NULL: None)."""
+    if raw == b"\\N":
+        return None
+    text = raw.decode()
+    if "\\" not in text:
+        return text
+    return _COPY_ESCAPE.sub(lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), text)
+
+
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -57,6 +76,7 @@ def _alive(pid: int) -> bool:
 
 class PostgresBackend(Backend):
     name = "postgres"
+    raw_write = "COPY"
 
     def __init__(self, admin_url: str, workdir: Path) -> None:
         self._admin_url = admin_url
@@ -177,6 +197,9 @@ class PostgresBackend(Backend):
             ),
         ]
 
+    def scratch_floor(self, rows: Sequence[Row], rows_per_tx: int) -> tuple[str, float]:
+        return f"COPY, {rows_per_tx:,} rows/tx", self._copy(rows, rows_per_tx)
+
     def _copy(self, rows: Sequence[Row], rows_per_tx: int) -> float:
         # Encoded before the clock starts, as aka's request bodies are.
         chunks = [
@@ -211,6 +234,90 @@ class PostgresBackend(Backend):
             elapsed = time.perf_counter() - start
             conn.autocommit = True
         return len(rows) / elapsed
+
+    # --- aka's own rows ---------------------------------------------------------------
+
+    def table_counts(self, db: Database) -> dict[str, int]:
+        with psycopg.connect(db.url, autocommit=True) as conn:
+            names = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                    " AND tablename != 'alembic_version' ORDER BY tablename"
+                )
+            ]
+            counts = {}
+            for name in names:
+                query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
+                row = conn.execute(query).fetchone()
+                counts[name] = int(str(row[0])) if row else 0
+        return counts
+
+    def read_table(self, db: Database, table: str) -> Table:
+        """The rows as COPY writes them, kept byte for byte to be copied back in; ctid
+        order is insertion order in a table that was only ever appended to."""
+        name = sql.Identifier(table)
+        with psycopg.connect(db.url, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("SELECT * FROM {} LIMIT 0").format(name))
+            columns = [d.name for d in cur.description or ()]
+            data = bytearray()
+            query = sql.SQL("COPY (SELECT * FROM {} ORDER BY ctid) TO STDOUT").format(name)
+            with cur.copy(query) as copy:
+                for block in copy:
+                    data += block
+        placing = [n for n, c in enumerate(columns) if c in _PLACING]
+        found = Table(table, columns)
+        for line in bytes(data).split(b"\n")[:-1]:  # a newline ends every row
+            fields = line.split(b"\t")
+            values: list[str | None] = [None] * len(columns)
+            for n in placing:
+                values[n] = copy_field(fields[n])
+            found.values.append(tuple(values))
+            found.payload.append(line + b"\n")
+        return found
+
+    def last_seq(self, db: Database, workspace: str) -> int:
+        with psycopg.connect(db.url, autocommit=True) as conn:
+            row = conn.execute("SELECT last_seq FROM workspaces WHERE id = %s", (workspace,))
+            found = row.fetchone()
+        if found is None:
+            raise BenchError(f"no workspace {workspace!r}")
+        return int(str(found[0]))
+
+    def write_chunks(self, db: Database, tables: Sequence[Table], chunks: Sequence[Chunk]) -> float:
+        copies = {
+            t.name: sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(t.name), sql.SQL(", ").join(map(sql.Identifier, t.columns))
+            )
+            for t in tables
+        }
+        # Joined before the clock starts, as the scratch floor's COPY data is.
+        data = [{name: b"".join(rows) for name, rows in c.rows.items() if rows} for c in chunks]
+        # A connection set up as aka's own are (its engine's connect arguments), above
+        # all `plan_cache_mode=force_custom_plan`: the foreign-key checks' cached plans,
+        # made while the tables were empty, would otherwise scan `profiles` for every
+        # identifier row (~900 rows/s instead of tens of thousands).
+        engine = postgres_engine(db.url, pool_size=1, max_overflow=0)
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            assert isinstance(conn, psycopg.Connection)
+            conn.rollback()  # whatever the pool's checkout began
+            with conn.cursor() as cur:
+                start = time.perf_counter()
+                for chunk, blocks in zip(chunks, data, strict=True):
+                    for name, block in blocks.items():
+                        with cur.copy(copies[name]) as copy:
+                            copy.write(block)
+                    cur.execute(
+                        "UPDATE workspaces SET last_seq = %s WHERE id = %s",
+                        (chunk.last_seq, WORKSPACE),
+                    )
+                    conn.commit()
+                return time.perf_counter() - start
+        finally:
+            raw.close()
+            engine.dispose()
 
     def commit_per_row(self, seconds: int, concurrency: int) -> Measured:
         with self._scratch() as conn:

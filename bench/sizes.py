@@ -23,6 +23,9 @@ class Sizes:
     connections: int  # concurrent connections for throughput figures (the 64)
     latency_connections: int  # connections for p50/p99: one, so they are service times
     runs: int  # measured runs per figure; the median is reported
+    people: int  # ingest-people: rows (people) per run, ~1% of them conflicting
+    people_per_request: int  # ingest-people: creates per `POST /v1/batch`
+    people_import_chunk: int  # ingest-people: `aka import --chunk-size` (aka's default)
     # stall: items in each large request; None = each kind's documented maximum
     large_request_items: int | None = None
 
@@ -46,6 +49,9 @@ FULL = Sizes(
     connections=64,
     latency_connections=1,
     runs=3,
+    people=100_000,
+    people_per_request=1_000,
+    people_import_chunk=10_000,
 )
 
 QUICK = Sizes(
@@ -64,6 +70,9 @@ QUICK = Sizes(
     connections=64,
     latency_connections=1,
     runs=1,
+    people=400,
+    people_per_request=50,
+    people_import_chunk=100,
     large_request_items=50,
 )
 
@@ -76,6 +85,7 @@ def choose(
     memory_runs: int | None = None,
     check_sizes: tuple[int, ...] | None = None,
     rows: int | None = None,
+    people: int | None = None,
 ) -> Sizes:
     sizes = QUICK if quick else FULL
     if large:
@@ -93,4 +103,6 @@ def choose(
     if rows is not None:
         # The link scenario spreads its links over at most this many of the profiles.
         sizes = replace(sizes, ingest_rows=rows, link_profiles=min(sizes.link_profiles, rows))
+    if people is not None:
+        sizes = replace(sizes, people=people)
     return sizes

@@ -2,7 +2,7 @@
 
 Read scenarios share one loaded store (filled by the last ingest run), so they come
 after ingest; link and merge add to that store, so they come after the pure reads.
-Stall works on a store of its own; `check` seeds stores of its own.
+`ingest-people` (the realistic shape), stall and check work on stores of their own.
 """
 
 from __future__ import annotations
@@ -11,12 +11,23 @@ from collections.abc import Callable
 
 from bench.context import Context
 from bench.figures import Figure
-from bench.scenarios import check, ingest, latency, link, memory, merge, resolve, stall
+from bench.scenarios import (
+    check,
+    ingest,
+    ingest_people,
+    latency,
+    link,
+    memory,
+    merge,
+    resolve,
+    stall,
+)
 
 Scenario = Callable[[Context], list[Figure]]
 
 SCENARIOS: dict[str, Scenario] = {
     "ingest": ingest.run,
+    "ingest-people": ingest_people.run,
     "resolve": resolve.run,
     "latency": latency.run,
     "link": link.run,
