@@ -83,7 +83,7 @@ def signed_authenticator(rt: Runtime) -> Authenticate:
                 tx.purge_requests(now)
             return tx.remember_request(request_id, now, now + MAX_SKEW)
 
-        if not await rt.write(record.workspace_id, remember):
+        if not await rt.write_unit(record.workspace_id, remember):
             raise _refused("x-mc-req-id was used in the last 15 minutes")
         who = Principal(
             record.id, record.workspace_id, effective_scopes(record.scopes), _limits(record.extra)
