@@ -265,7 +265,8 @@ class ImportRecord(Command[Outcome]):
     def reads(self) -> Reads:
         record = self.record
         if isinstance(record, MembershipRecord):
-            return Reads.DIRECT  # memberships are not buffered: they run on the transaction
+            group, member = record.group, record.member
+            return Reads(profile_ids=[group, member], members=[member])
         return Reads(
             identifiers=[(item.namespace, item.value) for item in record.identifiers],
             profile_ids=[record.id] if record.id is not None else [],
