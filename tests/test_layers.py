@@ -89,6 +89,15 @@ def test_the_core_imports_nothing_else_of_ours() -> None:
     assert upward_imports(("aka.core",), others) == []
 
 
+def test_no_door_says_what_a_use_case_will_read() -> None:
+    """Doors and the CLI build commands (`aka.service.commands`), which derive what
+    they will read from their own fields, and fold the commands' outcomes: none
+    imports `Reads` or the bulk runner, nor runs items one savepoint at a time itself
+    (`aka.service.batch`): the engine does."""
+    restating = ("aka.service.bulk", "aka.service.batch", "aka.service.commands.Reads")
+    assert upward_imports(("aka.http", "aka.cli"), restating) == []
+
+
 def test_the_walk_sees_every_form_of_import() -> None:
     """The check itself: plain, from, relative, `TYPE_CHECKING`-only and function-local
     imports are all seen, so a rule above cannot pass by not looking."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,12 +20,12 @@ from aka.config import Settings
 from aka.core import events as ev
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
-from aka.core.model import IdentifierKey
+from aka.core.model import IdentifierKey, ResolvedProfile
 from aka.core.ports import Transaction
 from aka.core.state import ReplayError
 from aka.engine.runtime import Runtime
 from aka.service import admin, identities
-from aka.service.bulk import SLOW, Wants
+from aka.service.commands import Command, CreateProfile, Link, Reads
 from aka.service.identities import LinkOutcome, LinkResult, NewIdentifier
 from aka.service.refs import ProfileRef
 from tests.backends import open_backend
@@ -50,10 +51,30 @@ def rt(store: CountingStore, backend: str) -> Runtime:
     return Runtime(store, settings, offload=backend == "postgres")  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class As(Command[T]):
+    """A command run as it is, but read and weighed as a test says: `direct` (nothing
+    prefetched, run in its own database savepoint), `items` its weight."""
+
+    inner: Command[T]
+    direct: bool = False
+    items: int = 1
+
+    def reads(self) -> Reads:
+        return Reads.DIRECT if self.direct else self.inner.reads()
+
+    @property
+    def weight(self) -> int:
+        return self.items
+
+    def run(self, tx: Transaction) -> T:
+        return self.inner.run(tx)
+
+
 class Linker:
-    """`links(pid, value)`: one link through `rt.write_one`, either saying what it will
-    look up (prefetched and buffered with its round, as the native route does) or not
-    (run in its own savepoint on the transaction itself)."""
+    """`links(pid, value)`: one link through group commit, either as the native route
+    sends it (its reads prefetched and buffered with its round) or direct (run in its
+    own savepoint on the transaction itself)."""
 
     def __init__(self, rt: Runtime, prefetch: bool) -> None:
         self.rt = rt
@@ -62,11 +83,8 @@ class Linker:
     def __call__(
         self, pid: str, value: str, *, workspace: str = WS, operations: int = 1
     ) -> Awaitable[LinkResult]:
-        wants = Wants(identifiers=[("device", value)], profile_ids=[pid])
-        return self.rt.write_one(
-            workspace, link(pid, value), operations=operations,
-            wants=wants if self.prefetch else SLOW,
-        )  # fmt: skip
+        command = As(link(pid, value), direct=not self.prefetch, items=operations)
+        return self.rt.write_one(workspace, command, group=True)
 
 
 @pytest.fixture(params=["prefetched", "one-by-one"])
@@ -82,11 +100,8 @@ def profiles(store: CountingStore, n: int) -> list[str]:
         return [identities.create_profile(tx).profile.id for _ in range(n)]
 
 
-def link(profile_id: str, value: str) -> Callable[[Transaction], LinkResult]:
-    def work(tx: Transaction) -> LinkResult:
-        return identities.link(tx, ProfileRef.by_id(profile_id), NewIdentifier("device", value))
-
-    return work
+def link(profile_id: str, value: str) -> Link:
+    return Link(ProfileRef.by_id(profile_id), NewIdentifier("device", value))
 
 
 def owner(store: CountingStore, value: str) -> str | None:
@@ -105,17 +120,30 @@ async def at_once(*calls: Callable[[], Any]) -> list[Any]:
     return list(await asyncio.gather(*(c() for c in calls), return_exceptions=True))
 
 
-def conflicting_append(value: str, profile_id: str) -> Callable[[Transaction], None]:
-    """A work the database itself refuses: it appends a link of an identifier that is
-    already owned, which breaks the unique index (SQL) or the graph's replay (memory),
-    i.e. a failure that is not a refusal by the rules (an AkaError)."""
+@dataclass(frozen=True)
+class ConflictingAppend(Command[None]):
+    """A command the database itself refuses: it appends a link of an identifier that
+    is already owned, which breaks the unique index (SQL) or the graph's replay
+    (memory), i.e. a failure that is not a refusal by the rules (an AkaError)."""
 
-    def work(tx: Transaction) -> None:
-        payload = {"namespace": "device", "value": value, "kind": "USER", "primary": False,
-                   "attributes": {}}  # fmt: skip
-        tx.append(Change(ev.IDENTIFIER_LINKED, profile_id, payload, None))
+    value: str
+    profile_id: str
 
-    return work
+    def run(self, tx: Transaction) -> None:
+        payload = {"namespace": "device", "value": self.value, "kind": "USER",
+                   "primary": False, "attributes": {}}  # fmt: skip
+        tx.append(Change(ev.IDENTIFIER_LINKED, self.profile_id, payload, None))
+
+
+@dataclass(frozen=True)
+class LinkThenCrash(Command[None]):
+    """A command with a bug: it links, then fails with an exception that is no refusal."""
+
+    profile_id: str
+
+    def run(self, tx: Transaction) -> None:
+        link(self.profile_id, "half-done").run(tx)
+        raise ValueError("bug")
 
 
 # --- sharing -----------------------------------------------------------------------
@@ -146,13 +174,14 @@ async def test_a_round_carries_at_most_the_cap_of_operations(
     [pid] = profiles(store, 1)
     store.writes = 0
 
-    def create(n: int) -> Callable[[Transaction], str]:
-        items = [NewIdentifier("device", f"c-{n}")]
-        return lambda tx: identities.create_profile(tx, identifiers=items).profile.id
+    def create(n: int) -> CreateProfile:
+        return CreateProfile(identifiers=[NewIdentifier("device", f"c-{n}")])
 
-    answers = await at_once(*(lambda n=n: rt.write_one(WS, create(n)) for n in range(300)))
-    assert all(isinstance(a, str) for a in answers), answers
-    assert len(set(answers)) == 300
+    answers = await at_once(
+        *(lambda n=n: rt.write_one(WS, create(n), group=True) for n in range(300))
+    )
+    assert all(isinstance(a, ResolvedProfile) for a in answers), answers
+    assert len({a.profile.id for a in answers}) == 300
     assert store.writes == 2
     assert rt.group_commit.stats.largest == 256
     del pid
@@ -210,7 +239,7 @@ async def test_a_database_failure_of_one_request_does_not_fail_the_others(
     events_before = event_count(store)
     store.writes = 0
     calls = [lambda p=p, n=n: links(p, f"d-{n}") for n, p in enumerate(ids)]
-    calls.insert(3, lambda: rt.write_one(WS, conflicting_append("taken", ids[0])))
+    calls.insert(3, lambda: rt.write_one(WS, ConflictingAppend("taken", ids[0]), group=True))
     answers = await at_once(*calls)
     failed = answers.pop(3)
     assert isinstance(failed, ReplayError), failed
@@ -230,14 +259,9 @@ async def test_a_bug_in_one_work_does_not_fail_the_others(
 ) -> None:
     """Any exception that is not a refusal is handled like a database failure."""
     ids = profiles(store, 4)
-
-    def crash(tx: Transaction) -> None:
-        identities.link(tx, ProfileRef.by_id(ids[3]), NewIdentifier("device", "half-done"))
-        raise ValueError("bug")
-
     answers = await at_once(
         lambda: links(ids[0], "a"),
-        lambda: rt.write_one(WS, crash),
+        lambda: rt.write_one(WS, LinkThenCrash(ids[3]), group=True),
         lambda: links(ids[1], "b"),
     )
     assert isinstance(answers[1], ValueError)

@@ -19,7 +19,8 @@ from aka.core.settings import WorkspaceSettings
 from aka.engine.read_batch import ReadBatcher
 from aka.engine.runtime import Runtime
 from aka.logging import request_id
-from aka.service import identities, queries
+from aka.service import queries
+from aka.service.commands import CreateProfile
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 from tests.backends import open_backend
@@ -172,10 +173,7 @@ async def test_a_write_is_seen_by_the_next_read(rt: Runtime) -> None:
     ref = ProfileRef(namespace="device", value="d1")
     with pytest.raises(AkaError):
         await batcher.read("acme", ref)
-    created = await rt.write(
-        "acme",
-        lambda tx: identities.create_profile(tx, identifiers=[NewIdentifier("device", "d1")]),
-    )
+    created = await rt.write_one("acme", CreateProfile(identifiers=[NewIdentifier("device", "d1")]))
     found = await batcher.read("acme", ref)
     assert found.profile.id == created.profile.id
 

@@ -23,7 +23,7 @@ from aka.core.model import IdentifierKey
 from aka.core.ports import Store, Transaction
 from aka.engine.runtime import HEAVY_OPERATIONS, Runtime
 from aka.service import identities
-from aka.service.bulk import Wants
+from aka.service.commands import Command, CreateProfile, Link
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 from tests.backends import open_backend
@@ -47,8 +47,9 @@ def rt(store: Store, backend: str) -> Runtime:
     return Runtime(store, Settings(database_url="memory://"), offload=backend == "postgres")
 
 
-class Held:
-    """A write that links `value` to a new profile, then waits for `release`."""
+class Held(Command[bool]):
+    """A command of HEAVY_OPERATIONS items that links `value` to a new profile, then
+    waits for `release`."""
 
     def __init__(self, value: str) -> None:
         self.value = value
@@ -56,7 +57,11 @@ class Held:
         self.release = threading.Event()
         self.thread: int | None = None
 
-    def __call__(self, tx: Transaction) -> bool:
+    @property
+    def weight(self) -> int:
+        return HEAVY_OPERATIONS
+
+    def run(self, tx: Transaction) -> bool:
         identities.create_profile(tx, identifiers=[NewIdentifier("device", self.value)])
         self.thread = threading.get_ident()
         self.started.set()
@@ -77,7 +82,7 @@ async def test_a_heavy_write_runs_off_the_event_loop(rt: Runtime, store: Store) 
     """A write of HEAVY_OPERATIONS items runs in a worker thread: the loop keeps
     running (here: it releases the work) and the write commits."""
     held = Held("heavy")
-    task = asyncio.create_task(rt.write(WS, held, operations=HEAVY_OPERATIONS))
+    task = asyncio.create_task(rt.write_one(WS, held))
     await held.wait_started()
     await asyncio.sleep(0.01)  # the loop has turns while the work runs
     held.release.set()
@@ -94,14 +99,10 @@ async def test_a_small_write_waits_for_a_heavy_one_without_holding_the_loop(
     with store.transaction(WS) as tx:
         pid = identities.create_profile(tx).profile.id
     held = Held("first")
-    heavy = asyncio.create_task(rt.write(WS, held, operations=HEAVY_OPERATIONS))
+    heavy = asyncio.create_task(rt.write_one(WS, held))
     await held.wait_started()
-
-    def link(tx: Transaction) -> identities.LinkResult:
-        return identities.link(tx, ProfileRef.by_id(pid), NewIdentifier("device", "second"))
-
-    wants = Wants(identifiers=[("device", "second")], profile_ids=[pid])
-    small = asyncio.create_task(rt.write_one(WS, link, wants=wants))
+    link = Link(ProfileRef.by_id(pid), NewIdentifier("device", "second"))
+    small = asyncio.create_task(rt.write_one(WS, link, group=True))
     await asyncio.sleep(0.01)
     assert not small.done(), "the small write did not wait for the heavy one"
     found = await rt.read(WS, lambda tx: tx.profile(pid))  # the loop still answers
@@ -114,26 +115,20 @@ async def test_a_small_write_waits_for_a_heavy_one_without_holding_the_loop(
 
 
 async def test_a_heavy_single_write_goes_through_the_bulk_runner(rt: Runtime, store: Store) -> None:
-    """`write_one` with HEAVY_OPERATIONS items gets a transaction of its own and is
-    written as one alone would be: every identifier on the new profile, and a refusal
-    raised to its caller with nothing written."""
+    """A group-commit command of HEAVY_OPERATIONS items gets a transaction of its own
+    and is written as one alone would be: every identifier on the new profile, and a
+    refusal raised to its caller with nothing written."""
     items = [NewIdentifier("device", f"d{n}") for n in range(HEAVY_OPERATIONS)]
-    wants = Wants(identifiers=[(i.namespace, i.value) for i in items])
     n = len(items)
     with store.transaction(WS) as tx:
         tx.save_settings(tx.settings().updated({"namespaces": {"device": {"max_per_profile": n}}}))
-    created = await rt.write_one(
-        WS, lambda tx: identities.create_profile(tx, identifiers=items), operations=n, wants=wants
-    )
+    created = await rt.write_one(WS, CreateProfile(identifiers=items), group=True)
     assert len(created.identifiers) == n
     assert {owner(store, f"d{k}") for k in range(n)} == {created.profile.id}
-    again = [NewIdentifier("device", "fresh"), NewIdentifier("device", "d0")]
+    assert rt.group_commit.stats.transactions == 0
+    # Refused: its weight is its identifiers', heavy whatever they are.
+    again = [NewIdentifier("device", "fresh"), NewIdentifier("device", "d0")] * 100
     with pytest.raises(AkaError) as refused:
-        await rt.write_one(
-            WS,
-            lambda tx: identities.create_profile(tx, identifiers=again),
-            operations=HEAVY_OPERATIONS,
-            wants=Wants(identifiers=[("device", "fresh"), ("device", "d0")]),
-        )
+        await rt.write_one(WS, CreateProfile(identifiers=again), group=True)
     assert refused.value.field == "identifiers[1]"
     assert owner(store, "fresh") is None

@@ -1,7 +1,8 @@
 """bulk.run_all: the same answers and the same graph as `run_each`, at database speed.
 
-The reference is `batch.run_each`, which runs every operation straight on the store.
-Each test runs one list of operations both ways, in two workspaces of one store, with
+The reference is `batch.run_each`, which runs every command straight on the store.
+Each test runs one list of commands both ways (so the commands' own `reads()` are
+what the bulk runner prefetches), in two workspaces of one store, with
 profile ids handed out in the same order, and compares every result and the final
 graph and event log (times aside: a bulk write stamps one time per flush).
 """
@@ -24,14 +25,14 @@ from aka.core.model import Event
 from aka.core.ports import Store, Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import ReplayError
-from aka.service import bulk, identities, merges
+from aka.service import bulk, identities
 from aka.service.batch import run_each
-from aka.service.bulk import SLOW, Wants
 from aka.service.check import check_workspace
+from aka.service.commands import Command, CreateProfile, Identify, Link, Merge, Unlink
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
-Op = tuple[Callable[[Transaction], Any], Wants]
+Op = Command[object]
 
 
 @pytest.fixture
@@ -87,13 +88,12 @@ def both_ways(
     each, in_bulk = names
     for ws in names:
         store.create_workspace(ws, WorkspaceSettings().updated(patch or {}))
-    works = [work for work, _ in ops]
     restart()
     with store.transaction(each) as tx:
-        expected = [plain(r) for r in run_each(tx, works)]
+        expected = [plain(r) for r in run_each(tx, [op.run for op in ops])]
     restart()
     with store.transaction(in_bulk) as tx:
-        got = [plain(r) for r in bulk.run_all(tx, works, [want for _, want in ops])]
+        got = [plain(r) for r in bulk.run_all(tx, ops)]
     with store.transaction(each, write=False) as a, store.transaction(in_bulk, write=False) as b:
         assert plain(b.graph()) == plain(a.graph())
         assert event_facts(list(b.all_events())) == event_facts(list(a.all_events()))
@@ -105,38 +105,24 @@ def both_ways(
 
 
 def link(namespace: str, value: str, target: ProfileRef | None = None, **kw: Any) -> Op:
-    item = NewIdentifier(namespace, value, **kw)
-    wants = Wants(
-        identifiers=[(namespace, value)]
-        + ([(target.namespace, target.value)] if target and target.namespace else []),
-        profile_ids=[target.profile_id] if target and target.profile_id else [],
-        external_ids=[target.external_id] if target and target.external_id else [],
-    )
-    return (lambda tx: identities.link(tx, target, item, field_prefix="identifier"), wants)
+    return Link(target, NewIdentifier(namespace, value, **kw), field_prefix="identifier")
 
 
 def create(*idents: tuple[str, str, bool], external_id: str | None = None) -> Op:
     items = [NewIdentifier(ns, v, primary=p) for ns, v, p in idents]
-    wants = Wants(
-        identifiers=[(ns, v) for ns, v, _ in idents],
-        external_ids=[external_id] if external_id else [],
-    )
-    return (
-        lambda tx: identities.create_profile(tx, external_id=external_id, identifiers=items),
-        wants,
-    )
+    return CreateProfile(external_id, identifiers=items)
 
 
 def unlink(namespace: str, value: str) -> Op:
-    return (lambda tx: identities.unlink(tx, namespace, value), SLOW)
+    return Unlink(namespace, value)
 
 
 def identify(target: ProfileRef, external_id: str) -> Op:
-    return (lambda tx: identities.identify(tx, target, external_id), SLOW)
+    return Identify(target, external_id)
 
 
 def merge(keep: ProfileRef, gone: ProfileRef) -> Op:
-    return (lambda tx: merges.merge(tx, keep, gone), SLOW)
+    return Merge(keep, gone)
 
 
 # --- specs -------------------------------------------------------------------------------
@@ -248,11 +234,7 @@ def test_a_flush_the_database_refuses_reruns_its_operations_one_by_one(
 
     ops = [link("device", "a"), link("device", "b"), link("device", "a")]
     with store.transaction("bulk") as tx:
-        results = bulk.run_all(
-            RefusingOnce(tx),  # type: ignore[arg-type]
-            [w for w, _ in ops],
-            [want for _, want in ops],
-        )
+        results = bulk.run_all(RefusingOnce(tx), ops)  # type: ignore[arg-type]
     assert [type(r).__name__ for r in results] == ["LinkResult", "LinkResult", "AkaError"]
     with store.transaction("bulk", write=False) as tx:
         assert len(list(tx.all_events())) == 2  # two profiles, each created with its link

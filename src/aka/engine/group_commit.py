@@ -3,31 +3,32 @@
 Writers of a workspace take turns (docs/adr/0004), so a workspace commits one
 transaction at a time, and a request that opens its own pays a whole transaction (a
 PostgreSQL WAL flush, SQLite's BEGIN IMMEDIATE and COMMIT) for one small change.
-Here a request hands its work to the workspace's *lane* and waits; the lane's one
-writer takes whatever is queued (up to `MAX_BATCH_OPERATIONS`, never waiting for more),
-runs each work in its own savepoint inside ONE write transaction, commits, and only
-then answers every request with its own result (its value, or its exception). While
-it works, new requests queue for the next round, so the busier the workspace, the more
-each commit carries.
+Here a request hands its commands (`service.commands`) to the workspace's *lane* and
+waits; the lane's one writer takes whatever is queued (up to `MAX_BATCH_OPERATIONS`,
+never waiting for more), runs each command in its own savepoint inside ONE write
+transaction, commits, and only then answers every request with its own outcomes (each
+command's value or refusal, or the exception that failed the round). While it works,
+new requests queue for the next round, so the busier the workspace, the more each
+commit carries.
 
 A round runs through `service.bulk.run_all`, the runner of `POST /v1/batch`: the
-works of requests that say what they will read (`Wants`: a link, a new profile) have
-their reads prefetched for the whole round with one query per kind and their events
-written with a few multi-row statements, so a round of 64 links costs about as many
-statements as one link alone (their savepoints are the runner's, in memory); any other
-work runs on the transaction itself, in a database savepoint, as `batch.attempt` runs it.
+commands that the buffer models (a link, a new profile: `Command.reads()`) have their
+reads prefetched for the whole round with one query per kind and their events written
+with a few multi-row statements, so a round of 64 links costs about as many statements
+as one link alone (their savepoints are the runner's, in memory); a direct command runs
+on the transaction itself, in a database savepoint, as `batch.attempt` runs it.
 
 What each request sees is what it would have seen alone, in arrival order:
-- a refusal (`AkaError`) undoes that work's savepoint and answers that request only;
-- a work that fails otherwise (a database error, a bug) rolls the round back; the
-  round is run again one savepoint per work (no buffering) to find which work failed;
-  that request gets its error, the others are run again, in order, in the next round;
+- a refusal (`AkaError`) undoes that command's savepoint and answers it only;
+- a command that fails otherwise (a database error, a bug) rolls the round back; the
+  round is run again one savepoint per command (no buffering) to find which failed;
+  its request gets the error, the others are run again, in order, in the next round;
 - a failure that is nobody's in particular (no transaction could be opened: the
   store is busy or unreachable) or whose outcome is unknown (the COMMIT itself failed)
   answers every request of the round with it: none is told it succeeded, and none is
   run again, since a COMMIT that failed on the way back may have landed.
-A work must therefore be a function of its transaction only (no effects outside it),
-as any unit of work that may be retried.
+A command must therefore act only through its transaction (no effects outside it), as
+any unit of work that may be retried.
 
 A request cancelled while still queued is dropped (nothing of it ran, and nobody is
 waiting for it); once taken it is carried through and its answer discarded, so work is
@@ -40,14 +41,15 @@ import asyncio
 import contextvars
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
-from aka.core.ports import Store, Transaction
+from aka.core.errors import AkaError
+from aka.core.ports import Store
 from aka.service import bulk
 from aka.service.batch import attempt
-from aka.service.bulk import SLOW, Wants
+from aka.service.commands import Command
 
 log = logging.getLogger("aka.group_commit")
 
@@ -73,11 +75,10 @@ class Caller(Protocol):
 
 
 @dataclass(eq=False, slots=True)
-class _Request(Generic[T]):
-    work: Callable[[Transaction], T]
+class _Request:
+    commands: Sequence[Command[Any]]
     weight: int
-    wants: Wants
-    future: asyncio.Future[T]
+    future: asyncio.Future[list[Any]]
     taken: bool = False  # a writer ran it at least once: it is carried to the end
 
 
@@ -85,7 +86,8 @@ class _Request(Generic[T]):
 class _Round:
     """What one transaction gave: every request's answer, or why none is a success."""
 
-    answers: list[Any] = field(default_factory=list)  # a result or the AkaError refusal
+    # Per request, per command: an outcome or the AkaError refusal.
+    answers: list[list[Any]] = field(default_factory=list)
     failure: Exception | None = None
     stage: str = "commit"  # where the failure happened: "begin", "work" or "commit"
     culprit: int | None = None  # the request whose own failure rolled the round back
@@ -93,7 +95,7 @@ class _Round:
 
 @dataclass(slots=True)
 class _Lane:
-    queue: deque[_Request[Any]] = field(default_factory=deque)
+    queue: deque[_Request] = field(default_factory=deque)
     writer: asyncio.Task[None] | None = None
 
 
@@ -127,23 +129,15 @@ class GroupCommit:
         self._closed = False
         self.stats = Stats()
 
-    async def submit(
-        self,
-        workspace_id: str,
-        work: Callable[[Transaction], T],
-        *,
-        weight: int = 1,
-        wants: Wants = SLOW,
-    ) -> T:
-        """`work(tx)`'s result once the transaction that ran it has committed, or the
-        exception it (or that transaction) raised. `weight`: how many operations the
-        work holds, so that a round stays near `MAX_BATCH_OPERATIONS` operations.
-        `wants`: what it will look up, to be prefetched with the rest of its round
-        (`SLOW`: it runs on the transaction itself)."""
+    async def submit(self, workspace_id: str, commands: Sequence[Command[T]]) -> list[T | AkaError]:
+        """Each command's outcome or refusal once the transaction that ran them has
+        committed, or the exception that failed them (or that transaction). Their
+        weights count against `MAX_BATCH_OPERATIONS` operations per round."""
         if self._closed:
             raise RuntimeError("the group commit is closed; the server is shutting down")
         loop = asyncio.get_running_loop()
-        request: _Request[T] = _Request(work, max(1, weight), wants, loop.create_future())
+        weight = max(1, sum(command.weight for command in commands))
+        request = _Request(commands, weight, loop.create_future())
         lane = self._lanes.get(workspace_id)
         if lane is None:
             lane = self._lanes[workspace_id] = _Lane()
@@ -165,7 +159,7 @@ class GroupCommit:
 
     # --- the writer ----------------------------------------------------------------
     async def _drain(self, workspace_id: str, lane: _Lane) -> None:
-        batch: list[_Request[Any]] = []
+        batch: list[_Request] = []
         try:
             while True:
                 if self._inline:
@@ -202,8 +196,8 @@ class GroupCommit:
             seen = len(lane.queue)
             await asyncio.sleep(0)
 
-    def _take(self, lane: _Lane) -> list[_Request[Any]]:
-        batch: list[_Request[Any]] = []
+    def _take(self, lane: _Lane) -> list[_Request]:
+        batch: list[_Request] = []
         total = 0
         while lane.queue:
             request = lane.queue[0]
@@ -218,7 +212,7 @@ class GroupCommit:
             total += request.weight
         return batch
 
-    def _answer(self, lane: _Lane, batch: list[_Request[Any]], done: _Round) -> None:
+    def _answer(self, lane: _Lane, batch: list[_Request], done: _Round) -> None:
         if done.failure is None:
             self.stats.transactions += 1
             self.stats.requests += len(batch)
@@ -230,7 +224,7 @@ class GroupCommit:
             for request in batch:
                 _settle(request, done.failure)
             return
-        # One work failed and took the round down with it: it alone gets the error;
+        # One request failed and took the round down with it: it alone gets the error;
         # the rest go back to the head of the queue, in their order, for the next round.
         self.stats.rolled_back += 1
         failed = batch[done.culprit]
@@ -243,31 +237,31 @@ class GroupCommit:
         _settle(failed, done.failure)
         lane.queue.extendleft(reversed([r for r in batch if r is not failed]))
 
-    def _run_round(self, workspace_id: str, batch: list[_Request[Any]]) -> _Round:
+    def _run_round(self, workspace_id: str, batch: list[_Request]) -> _Round:
         """One transaction over the batch (runs inline or in a worker thread)."""
-        if all(request.wants.slow for request in batch):
+        if all(c.reads().direct for request in batch for c in request.commands):
             return self._transact(workspace_id, batch, buffered=False)
         done = self._transact(workspace_id, batch, buffered=True)
         if done.failure is not None and done.stage == "work":
-            # The buffered run cannot say whose work failed: run the round again, one
-            # savepoint per work, which can.
+            # The buffered run cannot say whose command failed: run the round again,
+            # one savepoint per command, which can.
             self.stats.rolled_back += 1
             done = self._transact(workspace_id, batch, buffered=False)
         return done
 
-    def _transact(self, workspace_id: str, batch: list[_Request[Any]], *, buffered: bool) -> _Round:
+    def _transact(self, workspace_id: str, batch: list[_Request], *, buffered: bool) -> _Round:
         done = _Round()
         stage = "begin"
         try:
             with self._store.transaction(workspace_id, write=True) as tx:
                 stage = "work"
                 if buffered:
-                    works = [request.work for request in batch]
-                    done.answers = bulk.run_all(tx, works, [r.wants for r in batch])
+                    outcomes = iter(bulk.run_all(tx, [c for r in batch for c in r.commands]))
+                    done.answers = [[next(outcomes) for _ in r.commands] for r in batch]
                 else:
                     for request in batch:
-                        # Its own savepoint: a refusal undoes only this work.
-                        done.answers.append(attempt(tx, request.work))
+                        # Each command its own savepoint: a refusal undoes only it.
+                        done.answers.append([attempt(tx, c.run) for c in request.commands])
                 stage = "commit"
         except Exception as exc:
             culprit = len(done.answers) if stage == "work" and not buffered else None
@@ -275,7 +269,7 @@ class GroupCommit:
         return done
 
 
-def _settle(request: _Request[Any], answer: Any) -> None:
+def _settle(request: _Request, answer: Any) -> None:
     if request.future.done():  # its client is gone: the answer has nobody to go to
         return
     if isinstance(answer, BaseException):

@@ -5,31 +5,37 @@ loop: a point read costs microseconds and a thread hop measured ~4x the read its
 (docs/adr/0001). A networked database (PostgreSQL) can block for a round trip or a lock
 wait, so its calls run in worker threads instead (`offload=True`).
 
+Writes are commands (`service.commands`): `write` runs a list of them in one
+transaction, each standing or falling alone, through the bulk runner (`service.bulk`:
+their reads prefetched, their rows written many per statement); `write_one` runs one
+and raises its refusal. `write_unit` is the escape hatch for a unit of work that is not
+a command (API keys, settings, uploaded files, jobs, Mimecast request ids).
+
 An interceptor may open the request's transaction itself (`Runtime.transaction`), as
-idempotency does, so that the stored answer commits with the work; `read` and `write`
+idempotency does, so that the stored answer commits with the work; reads and writes
 then join that transaction instead of opening another (a second writer on SQLite
 would wait for the first: ourselves).
 
-`write_one` is `write` for a single small operation (a link, a new profile, one
-alias): concurrent ones of a workspace are committed together by its group-commit
-writer (`group_commit.py` and its ADR), each still answered with its own
-result, and only after the shared commit returned. A request inside an ambient
-transaction keeps joining it instead: its stored answer must commit with its work.
-The app's lifespan calls `aclose` on shutdown so queued single writes are finished.
+`group=True` is for a request's small commands (a link, a new profile, a few aliases):
+concurrent ones of a workspace are committed together by its group-commit writer
+(`group_commit.py` and its ADR), each still answered with its own outcome, and only
+after the shared commit returned. A request inside an ambient transaction keeps joining
+it instead: its stored answer must commit with its work. The app's lifespan calls
+`aclose` on shutdown so queued single writes are finished.
 
 Inline (SQLite), a large unit of work would hold the event loop for its whole length
 and every other request with it (issue 12: a 10,000-member Coveo push stalled
-`/healthz` for a minute). So a write that says it holds `HEAVY_OPERATIONS` items or
-more runs in a worker thread, and inline writers take turns on an asyncio lock rather
-than on SQLite's own write lock: a small write arriving while a heavy one holds the
-database waits without blocking the loop, and reads go on beside it (WAL). Measured
-and decided in docs/adr/0008-large-requests-off-the-loop.md.
+`/healthz` for a minute). So a write whose commands weigh `HEAVY_OPERATIONS` items or
+more (`Command.weight`) runs in a worker thread, and inline writers take turns on an
+asyncio lock rather than on SQLite's own write lock: a small write arriving while a
+heavy one holds the database waits without blocking the loop, and reads go on beside
+it (WAL). Measured and decided in docs/adr/0008-large-requests-off-the-loop.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -40,10 +46,11 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 
 from aka.config import Settings
+from aka.core.errors import AkaError
 from aka.core.ports import Store, Transaction
 from aka.engine.group_commit import GroupCommit
 from aka.service import bulk
-from aka.service.bulk import SLOW, Wants
+from aka.service.commands import Command
 
 T = TypeVar("T")
 
@@ -110,42 +117,51 @@ class Runtime:
         return await self.call(self._run, workspace_id, False, work)
 
     async def write(
+        self, workspace_id: str, commands: Sequence[Command[T]], *, group: bool = False
+    ) -> list[T | AkaError]:
+        """The commands in order in one write transaction, each standing or falling
+        alone (`bulk.run_all`): each one's outcome, or its refusal with its changes
+        undone. Committed before this returns.
+
+        `group=True`: a request's small commands, committed with the workspace's other
+        concurrent ones (group commit). Whatever is asked, commands weighing
+        `HEAVY_OPERATIONS` or more get a transaction of their own, in a worker thread,
+        so the event loop goes on answering other requests; inside an ambient
+        transaction they join it, in a savepoint."""
+        weight = sum(command.weight for command in commands)
+        heavy = weight >= HEAVY_OPERATIONS
+        ambient = _ambient.get()
+        if ambient is not None and ambient.workspace_id == workspace_id:
+            work = partial(_in_savepoint, ambient, partial(_run_all, commands))
+            return await (self._in_thread(work) if heavy else self.call(work))
+        if group and not heavy:
+            return await self.group_commit.submit(workspace_id, commands)
+        return await self.write_unit(workspace_id, partial(_run_all, commands), operations=weight)
+
+    async def write_one(self, workspace_id: str, command: Command[T], *, group: bool = False) -> T:
+        """One command, as `write` runs it; its outcome, or its refusal raised (and its
+        changes undone). A small one outside group commit runs straight on a
+        transaction of its own, which a refusal rolls back."""
+        if group or (command.weight >= HEAVY_OPERATIONS and not command.reads().direct):
+            (outcome,) = await self.write(workspace_id, [command], group=group)
+            if isinstance(outcome, AkaError):
+                raise outcome
+            return outcome
+        return await self.write_unit(workspace_id, command.run, operations=command.weight)
+
+    async def write_unit(
         self, workspace_id: str, work: Callable[[Transaction], T], *, operations: int = 1
     ) -> T:
-        """`work` in a write transaction of its own, committed when it returns.
-        `operations`: how many items it holds; from `HEAVY_OPERATIONS` on it runs in a
-        worker thread, so the event loop goes on answering other requests."""
+        """`work` in a write transaction of its own, committed when it returns: for a
+        unit of work that is not a command. `operations`: how many items it holds; from
+        `HEAVY_OPERATIONS` on it runs in a worker thread, so the event loop goes on
+        answering other requests."""
         ambient = _ambient.get()
         if ambient is not None and ambient.workspace_id == workspace_id:
             if operations >= HEAVY_OPERATIONS:
                 return await self._in_thread(_in_savepoint, ambient, work)
             return await self.call(_in_savepoint, ambient, work)
         return await self._write_call(self._run, workspace_id, True, work, operations=operations)
-
-    async def write_one(
-        self,
-        workspace_id: str,
-        work: Callable[[Transaction], T],
-        *,
-        operations: int = 1,
-        wants: Wants = SLOW,
-    ) -> T:
-        """`write` for one request's small unit of work, committed in one transaction
-        with the workspace's other concurrent single writes (group commit). `work` must
-        act only through its transaction: if another request's failure rolls the shared
-        transaction back, it runs again. `operations`: how many items it holds;
-        `wants`: what it will look up (prefetched for the whole round, see
-        `service.bulk`), or `SLOW` when that is not known. A heavy one (see `write`) is
-        not small: it gets a transaction of its own, off the loop, still through the
-        bulk runner (its reads prefetched, its rows written many per statement)."""
-        if operations >= HEAVY_OPERATIONS:
-            return await self.write(
-                workspace_id, partial(_run_buffered, work, wants), operations=operations
-            )
-        ambient = _ambient.get()
-        if ambient is not None and ambient.workspace_id == workspace_id:
-            return await self.call(_in_savepoint, ambient, work)
-        return await self.group_commit.submit(workspace_id, work, weight=operations, wants=wants)
 
     async def aclose(self) -> None:
         """Shutdown: finish every queued single write (and refuse new ones)."""
@@ -186,11 +202,8 @@ class Runtime:
                 await self.call(manager.__exit__, type(failure), failure, failure.__traceback__)
 
 
-def _run_buffered(work: Callable[[Transaction], T], wants: Wants, tx: Transaction) -> T:
-    # One operation through the bulk runner: its reads prefetched, its creates and links
-    # buffered and written by `append_many`. A refusal is raised, rolling back as alone.
-    (result,) = bulk.run_all_or_refuse(tx, [work], [wants])
-    return result
+def _run_all(commands: Sequence[Command[T]], tx: Transaction) -> list[T | AkaError]:
+    return bulk.run_all(tx, commands)
 
 
 def _in_savepoint(tx: Transaction, work: Callable[[Transaction], T]) -> T:

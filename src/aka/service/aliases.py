@@ -11,6 +11,7 @@ invariants stay the service's business.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -216,3 +217,85 @@ def find_by_any_id(tx: Transaction, text: Any, *, namespace: str) -> Profile | N
     if identifier is not None:
         return tx.profile(identifier.profile_id)
     return refs.forward(tx, tx.profile(text))
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A user as some vendors name one: `user_id`, any id of the user (its external id,
+    an identifier in `namespace`, or its profile id: `find_by_any_id`), or else
+    `primary_user_id`, its profile id (forwarded when merged away)."""
+
+    user_id: str | None
+    namespace: str
+    primary_user_id: str | None = None
+
+
+def require_user(tx: Transaction, user: UserRef) -> Profile:
+    """The live profile `user` names; PROFILE_NOT_FOUND naming the id given otherwise."""
+    if user.user_id is None and user.primary_user_id is None:
+        raise AkaError(
+            Code.INVALID_INPUT, "user_id or primary_user_id is required", field="user_id"
+        )
+    if user.user_id is not None:
+        found = find_by_any_id(tx, user.user_id, namespace=user.namespace)
+        shown, field = user.user_id, "user_id"
+    else:
+        assert user.primary_user_id is not None
+        found = refs.forward(tx, tx.profile(user.primary_user_id))
+        shown, field = user.primary_user_id, "primary_user_id"
+    if found is None:
+        raise AkaError(Code.PROFILE_NOT_FOUND, f"User {shown!r} not found", field=field)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertedUser:
+    """What `upsert_user` did: whether it created the user, and the user's ids."""
+
+    created: bool
+    profile_id: str
+    external_id: str | None
+
+
+def upsert_user(
+    tx: Transaction,
+    user: ProfileRef | UserRef,
+    *,
+    create_with: Sequence[NewIdentifier] | None = (),
+    sole_identifiers: Mapping[str, Any] | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    field: str = "profile",
+    actor: str | None = None,
+) -> UpsertedUser:
+    """Create or update a user, as vendors' "track" and "upsert user" calls do.
+
+    The user is the live profile `user` names (a `UserRef`: by any of its ids). None
+    found: it is created with the external id it was named by and the identifiers
+    `create_with`, or, when `create_with` is None, PROFILE_NOT_FOUND. Then each
+    `namespace: value` of `sole_identifiers` (None values skipped) becomes the user's
+    one identifier in that namespace (`set_sole_identifier`), and `attributes`, when
+    not empty, are merged into its attributes (a JSON merge patch). `field` names the
+    reference in its errors.
+    """
+    if isinstance(user, UserRef):
+        found = find_by_any_id(tx, user.user_id, namespace=user.namespace)
+        external_id, named = user.user_id, f"user {user.user_id!r}"
+    else:
+        found = refs.find(tx, user, field)
+        external_id, named = user.external_id, user.describe()
+    created = found is None
+    if found is None:
+        if create_with is None:
+            raise AkaError(Code.PROFILE_NOT_FOUND, f"no user with {named}")
+        made = identities.create_profile(
+            tx, external_id=external_id, identifiers=list(create_with), actor=actor
+        )
+        found = made.profile
+    target = ProfileRef.by_id(found.id)
+    for namespace, value in (sole_identifiers or {}).items():
+        if value is not None:
+            set_sole_identifier(tx, target, namespace, value, actor=actor)
+    if attributes:
+        identities.update_attributes(tx, target, dict(attributes), actor=actor)
+    # Neither a sole identifier nor an attribute patch changes the ids.
+    return UpsertedUser(created, found.id, found.external_id)

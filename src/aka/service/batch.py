@@ -16,9 +16,10 @@ def attempt(tx: Transaction, work: Callable[..., T], *args: Any, **kwargs: Any) 
     (AkaError) with its changes undone while the transaction goes on.
 
     Anything else (a database failure) propagates and the whole transaction rolls back,
-    so a batch never commits half of what a crash interrupted. Every per-item door
-    (the native batch, Braze's item lists, Mimecast's `data`, a Coveo job's step) runs
-    its items through here.
+    so a batch never commits half of what a crash interrupted. Every list of commands
+    (`bulk.run_all`: the native batch, Braze's item lists, Mimecast's `data`, a
+    group-commit round, an import chunk) and a Coveo job's step run their items
+    through here.
     """
     try:
         with tx.savepoint():

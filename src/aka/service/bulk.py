@@ -14,6 +14,9 @@ run unchanged over a `BufferedTransaction`:
   buffered effects are undone, the buffer is flushed, and the operation runs on the real
   transaction exactly as it would alone.
 
+The operations are commands (`service.commands`): each says what it will read
+(`Command.reads()`), so a window's reads are known before any of it runs.
+
 So the graph rules live only in the use cases and the meaning of each event only in
 `GraphState`; this module only decides where reads come from and when writes reach the
 database. A refused operation is undone in the buffer (its savepoint, a journal mark)
@@ -23,9 +26,8 @@ without a database savepoint round trip.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar, cast
 
@@ -38,6 +40,7 @@ from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState, ReplayError
 from aka.service.batch import attempt
+from aka.service.commands import Command, Reads
 
 T = TypeVar("T")
 
@@ -48,24 +51,6 @@ WINDOW: Final = 2000
 
 class NeedsSlowPath(Exception):  # noqa: N818 - a signal, not an error
     """The buffered transaction was asked for something it does not model."""
-
-
-@dataclass(frozen=True, slots=True)
-class Wants:
-    """What one operation will look up: prefetched for a whole window at once. Raw
-    values (as the caller sent them); ones that fail to normalise are skipped here and
-    refused by the operation itself."""
-
-    identifiers: Sequence[tuple[Any, Any]] = ()  # (namespace, value)
-    profile_ids: Sequence[str] = ()
-    external_ids: Sequence[Any] = ()
-    members: Sequence[str] = ()  # profile ids whose groups it reads (`groups_of`)
-    # True for operations the buffer never models (unlink, merge...): they run straight
-    # on the real transaction, with nothing prefetched for them.
-    slow: bool = False
-
-
-SLOW: Final = Wants(slow=True)
 
 
 # The event types the buffer holds back for `append_many`; any other runs on the real
@@ -106,22 +91,22 @@ class BufferedTransaction:
         self._depth = 0
 
     # --- what the runner drives ---------------------------------------------------------
-    def prefetch(self, wants: Iterable[Wants]) -> None:
+    def prefetch(self, reads: Iterable[Reads]) -> None:
         """Load, with one query per chunk, everything these operations will ask about."""
         settings = self.settings()
         keys: set[IdentifierKey] = set()
         ids: set[str] = set()
         exts: set[str] = set()
         members: set[str] = set()
-        for want in wants:
-            members.update(m for m in want.members if isinstance(m, str))
-            for namespace, value in want.identifiers:
+        for read in reads:
+            members.update(m for m in read.members if isinstance(m, str))
+            for namespace, value in read.identifiers:
                 try:
                     keys.add(normalize.lookup_key(namespace, value, settings))
                 except AkaError:
                     continue
-            ids.update(p for p in want.profile_ids if isinstance(p, str))
-            for raw in want.external_ids:
+            ids.update(p for p in read.profile_ids if isinstance(p, str))
+            for raw in read.external_ids:
                 try:
                     exts.add(normalize.external_id(raw))
                 except AkaError:
@@ -301,30 +286,23 @@ class BufferedTransaction:
             self._grouped |= missing
 
 
-Work = Callable[[Transaction], T]
+def run_all(tx: Transaction, commands: Sequence[Command[T]]) -> list[T | AkaError]:
+    """Run the commands in order in `tx`, each standing or falling alone (as
+    `batch.run_each` runs them), with their reads prefetched and their writes buffered:
+    each command's outcome, or its refusal.
 
-
-def run_all(
-    tx: Transaction, works: Sequence[Callable[[Transaction], T]], wants: Sequence[Wants]
-) -> list[T | AkaError]:
-    """Run the operations in order in `tx`, each standing or falling alone (as
-    `batch.run_each` does), with their reads prefetched and their writes buffered.
-
-    `wants[n]` says what operation n will look up. A database failure propagates and
-    the whole transaction rolls back, as with `run_each`.
+    A database failure propagates and the whole transaction rolls back, as with
+    `run_each`.
     """
-    assert len(works) == len(wants)
     with _collector_paused():
-        return _run_all(tx, works, wants)
+        return _run_all(tx, commands)
 
 
-def run_all_or_refuse(
-    tx: Transaction, works: Sequence[Callable[[Transaction], T]], wants: Sequence[Wants]
-) -> list[T]:
+def run_all_or_refuse(tx: Transaction, commands: Sequence[Command[T]]) -> list[T]:
     """`run_all` for the parts of ONE unit of work (a request's many members, a large
-    new profile): every result, or the first refusal raised, so that the caller's
+    new profile): every outcome, or the first refusal raised, so that the caller's
     transaction rolls back whole as it would have done one part at a time."""
-    results = run_all(tx, works, wants)
+    results = run_all(tx, commands)
     for result in results:
         if isinstance(result, AkaError):
             raise result
@@ -345,47 +323,46 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run_all(
-    tx: Transaction, works: Sequence[Callable[[Transaction], T]], wants: Sequence[Wants]
-) -> list[T | AkaError]:
+def _run_all(tx: Transaction, commands: Sequence[Command[T]]) -> list[T | AkaError]:
     buffered = BufferedTransaction(tx)
     as_tx = cast(Transaction, buffered)
-    results: list[T | AkaError | None] = [None] * len(works)
+    reads = [command.reads() for command in commands]
+    results: list[T | AkaError | None] = [None] * len(commands)
     unflushed: list[int] = []
     prefetched_to = 0  # operations before this index had their reads prefetched
-    for n, (work, want) in enumerate(zip(works, wants, strict=True)):
-        if not want.slow:
+    for n, (command, read) in enumerate(zip(commands, reads, strict=True)):
+        if not read.direct:
             if n >= prefetched_to:
-                prefetched_to = _next_stop(wants, n)
-                buffered.prefetch(wants[n:prefetched_to])
+                prefetched_to = _next_stop(reads, n)
+                buffered.prefetch(reads[n:prefetched_to])
             try:
-                results[n] = attempt(as_tx, work)
+                results[n] = attempt(as_tx, command.run)
                 unflushed.append(n)
                 continue
             except NeedsSlowPath:
                 pass
-        _flush(buffered, works, results, unflushed)
+        _flush(buffered, commands, results, unflushed)
         unflushed = []
         buffered.discard()
         prefetched_to = n + 1  # what was prefetched may have changed: fetch again
-        results[n] = attempt(tx, work)
-    _flush(buffered, works, results, unflushed)
+        results[n] = attempt(tx, command.run)
+    _flush(buffered, commands, results, unflushed)
     return cast(list[T | AkaError], results)
 
 
-def _next_stop(wants: Sequence[Wants], start: int) -> int:
+def _next_stop(reads: Sequence[Reads], start: int) -> int:
     """The end of the window starting at `start`: WINDOW operations, or fewer when a
-    slow one comes first (it discards what was prefetched)."""
-    stop = min(len(wants), start + WINDOW)
+    direct one comes first (it discards what was prefetched)."""
+    stop = min(len(reads), start + WINDOW)
     for n in range(start, stop):
-        if wants[n].slow:
+        if reads[n].direct:
             return n
     return stop
 
 
 def _flush(
     buffered: BufferedTransaction,
-    works: Sequence[Callable[[Transaction], T]],
+    commands: Sequence[Command[T]],
     results: list[T | AkaError | None],
     unflushed: list[int],
 ) -> None:
@@ -396,4 +373,4 @@ def _flush(
         # half-write operations over. `append_many` wrote nothing; run them one by one.
         buffered.discard()
         for n in unflushed:
-            results[n] = attempt(buffered.real, works[n])
+            results[n] = attempt(buffered.real, commands[n].run)

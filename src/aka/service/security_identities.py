@@ -10,9 +10,8 @@ granted, so the next push replaces exactly those.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from aka.core import normalize
@@ -21,7 +20,7 @@ from aka.core.graph import EXPAND_MAX_DEPTH
 from aka.core.model import IdentifierKey, Kind, ResolvedProfile
 from aka.core.ports import PushRecord, Transaction
 from aka.service import bulk, groups, identities, merges, queries
-from aka.service.bulk import Wants
+from aka.service.commands import AddMembership, Command, Reads, RemoveMembership
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -91,6 +90,26 @@ def ensure(
     return found.profile_id
 
 
+@dataclass(frozen=True, slots=True)
+class _Ensure(Command[str]):
+    """`ensure` of one identity, as a command the bulk runner can buffer."""
+
+    identity: Identity
+    actor: str | None
+    where: str
+    into: str | None = None
+
+    def reads(self) -> Reads:
+        i = self.identity
+        return Reads(
+            identifiers=[(i.provider, i.name)],
+            profile_ids=[self.into] if self.into is not None else [],
+        )
+
+    def run(self, tx: Transaction) -> str:
+        return ensure(tx, self.identity, actor=self.actor, where=self.where, into=self.into)
+
+
 def _ensure_all(
     tx: Transaction,
     found: Sequence[Identity],
@@ -103,37 +122,23 @@ def _ensure_all(
     looked up a window at a time and new profiles and links are written many rows per
     statement (a 10,000-member push took minutes one by one). The first refusal is
     raised, as one at a time would have."""
-    works = [
-        partial(_ensure_at, identity=identity, actor=actor, where=f"{where}[{n}]", into=into)
-        for n, identity in enumerate(found)
-    ]
-    targets = [into] if into is not None else []
-    wants = [Wants(identifiers=[(i.provider, i.name)], profile_ids=targets) for i in found]
-    return bulk.run_all_or_refuse(tx, works, wants)
-
-
-def _ensure_at(
-    tx: Transaction, *, identity: Identity, actor: str | None, where: str, into: str | None
-) -> str:
-    return ensure(tx, identity, actor=actor, where=where, into=into)
+    commands = [_Ensure(i, actor, f"{where}[{n}]", into) for n, i in enumerate(found)]
+    return bulk.run_all_or_refuse(tx, commands)
 
 
 def _change_members(
     tx: Transaction,
-    change: Callable[..., object],
+    change: type[AddMembership] | type[RemoveMembership],
     group_id: str,
     member_ids: Sequence[str],
     *,
     actor: str | None,
 ) -> None:
-    """`groups.add_member` or `remove_member` for each member, through the bulk runner
-    (edges inserted or deleted many rows per statement)."""
+    """Add or remove each member, through the bulk runner (edges inserted or deleted
+    many rows per statement)."""
     group = ProfileRef.by_id(group_id)
-    works = [
-        partial(change, group=group, member=ProfileRef.by_id(m), actor=actor) for m in member_ids
-    ]
-    wants = [Wants(profile_ids=[group_id, m], members=[m]) for m in member_ids]
-    bulk.run_all_or_refuse(tx, works, wants)
+    commands = [change(group, ProfileRef.by_id(m), actor) for m in member_ids]
+    bulk.run_all_or_refuse(tx, commands)
 
 
 def _grant(
@@ -188,8 +193,8 @@ def put_permissions(
         for edge in tx.memberships_touching(profile_id)
         if edge.group_id == profile_id and edge.member_id not in wanted
     ]
-    _change_members(tx, groups.remove_member, profile_id, gone, actor=actor)
-    _change_members(tx, groups.add_member, profile_id, sorted(wanted), actor=actor)
+    _change_members(tx, RemoveMembership, profile_id, gone, actor=actor)
+    _change_members(tx, AddMembership, profile_id, sorted(wanted), actor=actor)
     granted = _grant(tx, profile_id, record, well_knowns, actor=actor)
     tx.push_records.put(key, PushRecord(ordering_id, granted))
     return True
@@ -249,6 +254,76 @@ def disable_older_than(
             identities.update_identifier(tx, key.namespace, key.value, disabled=True, actor=actor)
             count += 1
     return count
+
+
+# --- the Coveo door's commands -----------------------------------------------------------
+# Here, not in `service.commands`: this module runs commands itself (`_ensure_all`), so
+# `service.commands` cannot import it. Each runs direct: it runs its many parts through
+# the bulk runner itself.
+
+
+@dataclass(frozen=True, slots=True)
+class PutPermissions(Command[bool]):
+    """`put_permissions`: False when dropped as older than the last update applied."""
+
+    identity: Identity
+    members: Sequence[Identity]
+    well_knowns: Sequence[Identity]
+    ordering_id: int
+    actor: str | None = None
+
+    @property
+    def weight(self) -> int:
+        return 1 + len(self.members) + len(self.well_knowns)
+
+    def run(self, tx: Transaction) -> bool:
+        return put_permissions(
+            tx, self.identity, self.members, self.well_knowns, self.ordering_id, actor=self.actor
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PutMappings(Command[bool]):
+    """`put_mappings`: False when dropped as older than the last update applied."""
+
+    identity: Identity
+    mappings: Sequence[Identity]
+    well_knowns: Sequence[Identity]
+    ordering_id: int
+    actor: str | None = None
+
+    @property
+    def weight(self) -> int:
+        return 1 + len(self.mappings) + len(self.well_knowns)
+
+    def run(self, tx: Transaction) -> bool:
+        return put_mappings(
+            tx, self.identity, self.mappings, self.well_knowns, self.ordering_id, actor=self.actor
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Disable(Command[bool]):
+    """`disable`: False when dropped as older than the last update applied."""
+
+    identity: Identity
+    ordering_id: int
+    actor: str | None = None
+
+    def run(self, tx: Transaction) -> bool:
+        return disable(tx, self.identity, self.ordering_id, actor=self.actor)
+
+
+@dataclass(frozen=True, slots=True)
+class DisableOlderThan(Command[int]):
+    """`disable_older_than`: how many identities it disabled."""
+
+    provider: str
+    ordering_id: int
+    actor: str | None = None
+
+    def run(self, tx: Transaction) -> int:
+        return disable_older_than(tx, self.provider, self.ordering_id, actor=self.actor)
 
 
 def parents(

@@ -54,7 +54,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         issued = admin.new_key(
             who.workspace_id, name=b.name, scopes=b.scopes, rate_limits=b.rate_limits
         )
-        await rt.write(who.workspace_id, lambda tx: tx.keys.add(issued.record))
+        await rt.write_unit(who.workspace_id, lambda tx: tx.keys.add(issued.record))
         r = issued.record
         return KeyCreatedOut(
             r.id, r.name, r.prefix, list(r.scopes), r.created_at, issued.secret, _key_limits(r)
@@ -82,7 +82,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def revoke_key(ctx: RequestContext[None, None, KeyPath]) -> Response:
         key_id = ctx.path.id
-        if not await rt.write(principal(ctx.auth).workspace_id, lambda tx: tx.keys.revoke(key_id)):
+        if not await rt.write_unit(
+            principal(ctx.auth).workspace_id, lambda tx: tx.keys.revoke(key_id)
+        ):
             raise AkaError(Code.KEY_NOT_FOUND, f"no key {key_id!r} in this workspace", field="id")
         return no_content()
 
@@ -117,7 +119,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         def work(tx: Transaction) -> None:
             tx.save_settings(tx.settings().updated(patch))
 
-        await rt.write(who.workspace_id, work)
+        await rt.write_unit(who.workspace_id, work)
         found = await rt.call(rt.store.workspace, who.workspace_id)
         assert found is not None
         return _workspace_out(found)

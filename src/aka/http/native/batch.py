@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aka.core.errors import AkaError, Code
-from aka.core.ports import Transaction
+from aka.core.model import ResolvedProfile
 from aka.engine.runtime import Runtime
 from aka.http.native.common import principal
 from aka.http.native.schemas import (
@@ -25,79 +24,51 @@ from aka.http.problems import problem_body, problem_from_error
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.auth import Principal, require_scopes
 from aka.security.keys import Scope
-from aka.service import bulk, identities, merges
-from aka.service.bulk import SLOW, Wants
-from aka.service.identities import LinkOutcome
+from aka.service.commands import (
+    Command,
+    CreateProfile,
+    Identify,
+    Link,
+    Merge,
+    Refuse,
+    Unlink,
+)
+from aka.service.identities import LinkOutcome, LinkResult
+from aka.service.merges import MergeResult
 
-Work = Callable[[Transaction], BatchResultOut]
 
-
-def _operation(op: Operation, who: Principal) -> Work:
+def _command(op: Operation, who: Principal) -> Command[object]:
+    """The command an operation asks for."""
     actor = who.key_id
     if isinstance(op, LinkOp):
         target = op.profile.ref() if op.profile else None
-        item = op.identifier.new()
-
-        def link(tx: Transaction) -> BatchResultOut:
-            r = identities.link(tx, target, item, actor=actor, field_prefix="identifier")
-            status = 200 if r.outcome is LinkOutcome.EXISTING else 201
-            return BatchResultOut(status, profile_out(r.profile), r.merge_id)
-
-        return link
+        return Link(target, op.identifier.new(), actor, field_prefix="identifier")
     if isinstance(op, UnlinkOp):
-        key = op.identifier
-
-        def unlink(tx: Transaction) -> BatchResultOut:
-            identities.unlink(tx, key.namespace, key.value, actor=actor)
-            return BatchResultOut(204)
-
-        return unlink
+        return Unlink(op.identifier.namespace, op.identifier.value, actor)
     if isinstance(op, IdentifyOp):
-        ref, external_id = op.profile.ref(), op.external_id
-        return lambda tx: BatchResultOut(
-            200, profile_out(identities.identify(tx, ref, external_id, actor=actor))
-        )
+        return Identify(op.profile.ref(), op.external_id, actor)
     if isinstance(op, MergeOp):
-        keep, gone, force = op.keep.ref(), op.merge.ref(), op.force
-
-        def merge(tx: Transaction) -> BatchResultOut:
+        try:
             require_scopes(who, [Scope.MERGE])
-            done = merges.merge(tx, keep, gone, force=force, actor=actor)
-            return BatchResultOut(201, profile_out(done.profile), done.merge_id)
-
-        return merge
+        except AkaError as refused:
+            return Refuse(refused)  # this operation only: the others still run
+        return Merge(op.keep.ref(), op.merge.ref(), force=op.force, actor=actor)
     assert isinstance(op, CreateOp)
-    body = op
-    return lambda tx: BatchResultOut(
-        201,
-        profile_out(
-            identities.create_profile(
-                tx,
-                external_id=body.external_id,
-                attributes=body.attributes,
-                identifiers=[i.new() for i in body.identifiers],
-                actor=actor,
-            )
-        ),
-    )
+    items = [i.new() for i in op.identifiers]
+    return CreateProfile(op.external_id, op.attributes, items, actor=actor)
 
 
-def _wants(op: Operation) -> Wants:
-    """What a link or create will look up, so a whole window is prefetched at once."""
-    if isinstance(op, LinkOp):
-        ref = op.profile
-        return Wants(
-            identifiers=[(op.identifier.namespace, op.identifier.value)]
-            + ([(ref.namespace, ref.value)] if ref and ref.namespace is not None else []),
-            profile_ids=[ref.profile_id] if ref and ref.profile_id else [],
-            external_ids=[ref.external_id] if ref and ref.external_id is not None else [],
-        )
-    if isinstance(op, CreateOp):
-        return Wants(
-            identifiers=[(i.namespace, i.value) for i in op.identifiers],
-            external_ids=[op.external_id] if op.external_id is not None else [],
-        )
-    return SLOW
+def _result(op: Operation, outcome: object) -> BatchResultOut:
+    """An operation's outcome as its result in the answer."""
+    if isinstance(outcome, LinkResult):
+        status = 200 if outcome.outcome is LinkOutcome.EXISTING else 201
+        return BatchResultOut(status, profile_out(outcome.profile), outcome.merge_id)
+    if isinstance(outcome, MergeResult):
+        return BatchResultOut(201, profile_out(outcome.profile), outcome.merge_id)
+    if isinstance(op, UnlinkOp):
+        return BatchResultOut(204)
+    assert isinstance(outcome, ResolvedProfile)
+    return BatchResultOut(200 if isinstance(op, IdentifyOp) else 201, profile_out(outcome))
 
 
 def _failed(n: int, error: AkaError) -> BatchResultOut:
@@ -134,11 +105,10 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 field="operations",
                 details={"limit": limit, "actual": len(ops)},
             )
-        work = [_operation(op, who) for op in ops]
-        wants = [_wants(op) for op in ops]
-        results = await rt.write(
-            who.workspace_id, lambda tx: bulk.run_all(tx, work, wants), operations=len(ops)
-        )
+        outcomes = await rt.write(who.workspace_id, [_command(op, who) for op in ops])
         return BatchOut(
-            [r if isinstance(r, BatchResultOut) else _failed(n, r) for n, r in enumerate(results)]
+            [
+                _failed(n, outcome) if isinstance(outcome, AkaError) else _result(op, outcome)
+                for n, (op, outcome) in enumerate(zip(ops, outcomes, strict=True))
+            ]
         )

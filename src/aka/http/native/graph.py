@@ -28,7 +28,8 @@ from aka.http.native.schemas import (
 )
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
-from aka.service import groups, merges, queries
+from aka.service import queries
+from aka.service.commands import AddMembership, Merge, RemoveMembership, UndoMerge
 from aka.service.refs import ProfileRef
 
 
@@ -58,12 +59,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def merge(ctx: RequestContext[MergeIn, None, None]) -> MergeOut:
         who, b = principal(ctx.auth), ctx.body
-        done = await rt.write(
-            who.workspace_id,
-            lambda tx: merges.merge(
-                tx, b.keep.ref(), b.merge.ref(), force=b.force, actor=who.key_id
-            ),
-        )
+        command = Merge(b.keep.ref(), b.merge.ref(), force=b.force, actor=who.key_id)
+        done = await rt.write_one(who.workspace_id, command)
         return MergeOut(done.merge_id, profile_out(done.profile))
 
     @group.post(
@@ -79,9 +76,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def undo(ctx: RequestContext[None, None, MergePath]) -> MergeOut:
         who, merge_id = principal(ctx.auth), ctx.path.id
-        done = await rt.write(
-            who.workspace_id, lambda tx: merges.unmerge(tx, merge_id, actor=who.key_id)
-        )
+        done = await rt.write_one(who.workspace_id, UndoMerge(merge_id, who.key_id))
         return MergeOut(done.merge_id, profile_out(done.profile))
 
     @group.get(
@@ -156,10 +151,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def add_member(ctx: RequestContext[MembershipIn, None, None]) -> Response:
         who, b = principal(ctx.auth), ctx.body
-        edge, created = await rt.write(
-            who.workspace_id,
-            lambda tx: groups.add_member(tx, b.group.ref(), b.member.ref(), actor=who.key_id),
-        )
+        command = AddMembership(b.group.ref(), b.member.ref(), who.key_id)
+        edge, created = await rt.write_one(who.workspace_id, command)
         return json_response(MembershipOut(edge.group_id, edge.member_id), 201 if created else 200)
 
     @group.delete(
@@ -173,15 +166,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def remove_member(ctx: RequestContext[None, MembershipQuery, None]) -> Response:
         who, q = principal(ctx.auth), ctx.query
-        await rt.write(
-            who.workspace_id,
-            lambda tx: groups.remove_member(
-                tx,
-                ProfileRef.by_id(q.group_id),
-                ProfileRef.by_id(q.member_id),
-                actor=who.key_id,
-            ),
-        )
+        group_ref, member_ref = ProfileRef.by_id(q.group_id), ProfileRef.by_id(q.member_id)
+        await rt.write_one(who.workspace_id, RemoveMembership(group_ref, member_ref, who.key_id))
         return no_content()
 
     @group.get(

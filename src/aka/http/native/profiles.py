@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from aka.core.model import ResolvedProfile
-from aka.core.ports import Transaction
 from aka.engine.read_batch import ReadBatcher
 from aka.engine.runtime import Runtime
 from aka.http.native.common import ProfilePath, json_response, no_content, principal
@@ -21,8 +20,15 @@ from aka.http.native.schemas import (
 )
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
-from aka.service import erasure, identities, queries
-from aka.service.bulk import Wants
+from aka.service import queries
+from aka.service.commands import (
+    CreateProfile,
+    DeleteProfile,
+    Identify,
+    Link,
+    Unlink,
+    UpdateAttributes,
+)
 from aka.service.identities import LinkOutcome
 from aka.service.refs import ProfileRef
 
@@ -58,23 +64,10 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def create_profile(ctx: RequestContext[CreateProfileIn, None, None]) -> ProfileOut:
         who, body = principal(ctx.auth), ctx.body
-        # One request, one small unit of work: committed with concurrent ones.
-        created = await rt.write_one(
-            who.workspace_id,
-            lambda tx: identities.create_profile(
-                tx,
-                external_id=body.external_id,
-                attributes=body.attributes,
-                identifiers=[i.new() for i in body.identifiers],
-                actor=who.key_id,
-            ),
-            operations=max(1, len(body.identifiers)),
-            wants=Wants(
-                identifiers=[(i.namespace, i.value) for i in body.identifiers],
-                external_ids=[body.external_id] if body.external_id is not None else [],
-            ),
-        )
-        return profile_out(created)
+        items = [i.new() for i in body.identifiers]
+        command = CreateProfile(body.external_id, body.attributes, items, actor=who.key_id)
+        # One request, one small command: committed with concurrent ones.
+        return profile_out(await rt.write_one(who.workspace_id, command, group=True))
 
     @group.get(
         "/profiles/{id}",
@@ -103,10 +96,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def update_profile(ctx: RequestContext[UpdateProfileIn, None, ProfilePath]) -> ProfileOut:
         who, ref, patch = principal(ctx.auth), ProfileRef.by_id(ctx.path.id), ctx.body.attributes
-        updated = await rt.write(
-            who.workspace_id,
-            lambda tx: identities.update_attributes(tx, ref, patch, actor=who.key_id),
-        )
+        updated = await rt.write_one(who.workspace_id, UpdateAttributes(ref, patch, who.key_id))
         return profile_out(updated)
 
     @group.delete(
@@ -123,9 +113,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def delete_profile(ctx: RequestContext[None, None, ProfilePath]) -> Response:
         who, ref = principal(ctx.auth), ProfileRef.by_id(ctx.path.id)
-        await rt.write(
-            who.workspace_id, lambda tx: erasure.delete_profile(tx, ref, actor=who.key_id)
-        )
+        await rt.write_one(who.workspace_id, DeleteProfile(ref, who.key_id))
         return no_content()
 
     @group.get(
@@ -165,12 +153,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def link(ctx: RequestContext[IdentifierIn, None, ProfilePath]) -> Response:
         who, ref, item = principal(ctx.auth), ProfileRef.by_id(ctx.path.id), ctx.body.new()
-
-        def work(tx: Transaction) -> identities.LinkResult:
-            return identities.link(tx, ref, item, actor=who.key_id)
-
-        wants = Wants(identifiers=[(item.namespace, item.value)], profile_ids=[ctx.path.id])
-        result = await rt.write_one(who.workspace_id, work, wants=wants)
+        result = await rt.write_one(who.workspace_id, Link(ref, item, who.key_id), group=True)
         status = 200 if result.outcome is LinkOutcome.EXISTING else 201
         return json_response(profile_out(result.profile), status)
 
@@ -185,10 +168,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def unlink(ctx: RequestContext[None, IdentifierKeyIn, None]) -> Response:
         who, q = principal(ctx.auth), ctx.query
-        await rt.write(
-            who.workspace_id,
-            lambda tx: identities.unlink(tx, q.namespace, q.value, actor=who.key_id),
-        )
+        await rt.write_one(who.workspace_id, Unlink(q.namespace, q.value, who.key_id))
         return no_content()
 
     @group.post(
@@ -204,10 +184,5 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def identify(ctx: RequestContext[IdentifyIn, None, None]) -> ProfileOut:
         who, body = principal(ctx.auth), ctx.body
-        found = await rt.write(
-            who.workspace_id,
-            lambda tx: identities.identify(
-                tx, body.profile.ref(), body.external_id, actor=who.key_id
-            ),
-        )
-        return profile_out(found)
+        command = Identify(body.profile.ref(), body.external_id, who.key_id)
+        return profile_out(await rt.write_one(who.workspace_id, command))

@@ -12,8 +12,7 @@ from typing import Any, Final
 from msgspec import Struct
 from starlette.responses import Response
 
-from aka.core.errors import AkaError, Code
-from aka.core.model import Profile, ResolvedProfile
+from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
 from aka.engine.runtime import Runtime
 from aka.http.dialects import DialectContext
@@ -22,11 +21,10 @@ from aka.http.native.common import json_response
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
-from aka.service import aliases, identities, refs
-from aka.service.aliases import AliasOutcome
-from aka.service.bulk import Wants
+from aka.service import aliases, refs
+from aka.service.aliases import AliasOutcome, UserRef
+from aka.service.commands import AddAlias, Unlink, UpsertUser
 from aka.service.identities import NewIdentifier
-from aka.service.refs import ProfileRef
 
 ALIAS: Final = "alias"
 EMAIL: Final = "email"
@@ -80,35 +78,6 @@ def user_out(found: ResolvedProfile) -> dict[str, Any]:
     return user
 
 
-def _user(tx: Transaction, user_id: str | None, primary_user_id: str | None) -> Profile:
-    """The user named by any of its ids (`user_id`) or by its primary id."""
-    if user_id is None and primary_user_id is None:
-        raise AkaError(
-            Code.INVALID_INPUT, "user_id or primary_user_id is required", field="user_id"
-        )
-    if user_id is not None:
-        found = aliases.find_by_any_id(tx, user_id, namespace=ALIAS)
-        shown, field = user_id, "user_id"
-    else:
-        assert primary_user_id is not None
-        found = refs.forward(tx, tx.profile(primary_user_id))
-        shown, field = primary_user_id, "primary_user_id"
-    if found is None:
-        raise AkaError(Code.PROFILE_NOT_FOUND, f"User {shown!r} not found", field=field)
-    return found
-
-
-def _alias_wants(body: AliasIn) -> Wants:
-    """What create-alias looks up: the user by any of its ids, and whether the alias is
-    taken or equals a user id (prefetched with the rest of its group-commit round)."""
-    ids = [i for i in (body.user_id, body.alias_id) if isinstance(i, str) and i]
-    return Wants(
-        identifiers=[(ALIAS, i) for i in ids],
-        external_ids=ids,
-        profile_ids=[i for i in (body.user_id, body.primary_user_id) if isinstance(i, str)],
-    )
-
-
 def register(group: RouteGroup, rt: Runtime) -> None:
     @group.post(
         "/aliases",
@@ -125,27 +94,22 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def create_alias(ctx: RequestContext[AliasIn, None, None]) -> Response:
         who, body = principal(ctx.auth), ctx.body
-
-        def work(tx: Transaction) -> tuple[AliasOutcome, Profile]:
-            user = _user(tx, body.user_id, body.primary_user_id)
-            result = aliases.add_alias(
-                tx,
-                ProfileRef.by_id(user.id),
-                NewIdentifier(ALIAS, body.alias_id),
-                refuse_external_ids=True,
-                actor=who.key_id,
-            )
-            assert result.profile is not None  # if_taken="refuse" never ignores
-            return result.outcome, result.profile.profile
-
-        outcome, user = await rt.write_one(who.workspace_id, work, wants=_alias_wants(body))
+        command = AddAlias(
+            UserRef(body.user_id, ALIAS, body.primary_user_id),
+            NewIdentifier(ALIAS, body.alias_id),
+            refuse_external_ids=True,
+            actor=who.key_id,
+        )
+        done = await rt.write_one(who.workspace_id, command, group=True)
+        assert done.profile is not None  # if_taken="refuse" never ignores
+        user = done.profile.profile
         answer = {
             "success": True,
             "alias_id": body.alias_id,
             "user_id": user.external_id or user.id,
             "message": "Alias created",
         }
-        return json_response(answer, 200 if outcome is AliasOutcome.EXISTING else 201)
+        return json_response(answer, 200 if done.outcome is AliasOutcome.EXISTING else 201)
 
     @group.post(
         "",
@@ -162,31 +126,20 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def upsert_user(ctx: RequestContext[UpsertIn, None, None]) -> Response:
         who, body = principal(ctx.auth), ctx.body
-
-        def work(tx: Transaction) -> tuple[bool, Profile]:
-            found = aliases.find_by_any_id(tx, body.user_id, namespace=ALIAS)
-            created = found is None
-            if found is None:
-                made = identities.create_profile(tx, external_id=body.user_id, actor=who.key_id)
-                found = made.profile
-            target = ProfileRef.by_id(found.id)
-            for namespace, value in ((EMAIL, body.email), (PHONE, body.phone)):
-                if value is not None:
-                    aliases.set_sole_identifier(tx, target, namespace, value, actor=who.key_id)
-            if body.properties:
-                identities.update_attributes(tx, target, body.properties, actor=who.key_id)
-            user = tx.profile(found.id)
-            assert user is not None
-            return created, user
-
-        created, user = await rt.write(who.workspace_id, work)
+        command = UpsertUser(
+            UserRef(body.user_id, ALIAS),
+            sole_identifiers={EMAIL: body.email, PHONE: body.phone},
+            attributes=body.properties,
+            actor=who.key_id,
+        )
+        user = await rt.write_one(who.workspace_id, command)
         answer = {
             "success": True,
-            "user_id": user.external_id or user.id,
+            "user_id": user.external_id or user.profile_id,
             "external_id": user.external_id,
-            "message": "User created" if created else "User updated",
+            "message": "User created" if user.created else "User updated",
         }
-        return json_response(answer, 201 if created else 200)
+        return json_response(answer, 201 if user.created else 200)
 
     @group.get(
         "/{id}",
@@ -201,7 +154,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         who, wanted = principal(ctx.auth), ctx.path.id
 
         def work(tx: Transaction) -> dict[str, Any]:
-            return user_out(refs.resolved(tx, _user(tx, wanted, None)))
+            return user_out(refs.resolved(tx, aliases.require_user(tx, UserRef(wanted, ALIAS))))
 
         return await rt.read(who.workspace_id, work)
 
@@ -216,10 +169,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def delete_alias(ctx: RequestContext[None, None, AliasPath]) -> dict[str, Any]:
         who, alias_id = principal(ctx.auth), ctx.path.alias_id
-        await rt.write(
-            who.workspace_id,
-            lambda tx: identities.unlink(tx, ALIAS, alias_id, actor=who.key_id),
-        )
+        await rt.write_one(who.workspace_id, Unlink(ALIAS, alias_id, who.key_id))
         return {"success": True, "alias_id": alias_id, "message": "Alias deleted"}
 
 

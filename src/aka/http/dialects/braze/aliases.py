@@ -1,7 +1,8 @@
 """Braze alias routes: /users/alias/new, /users/alias/update, /users/identify.
 
-Each item runs in its own savepoint: an item the graph refuses becomes a minor error
-and the others still apply, as Braze processes items independently.
+Each item is one command, standing or falling alone: an item the graph refuses becomes
+a minor error and the others still apply, as Braze processes items independently. The
+answer (`aliases_processed` and the minor errors) is a fold over the outcomes.
 """
 
 from __future__ import annotations
@@ -9,15 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from aka.core.errors import AkaError
-from aka.core.ports import Transaction
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.wire import decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
-from aka.service import aliases, identities
 from aka.service.aliases import IdentifyOutcome
-from aka.service.batch import attempt
-from aka.service.bulk import Wants
+from aka.service.commands import AddAlias, IdentifyByIdentifier, Rename
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -41,38 +39,28 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def alias_new(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasNewIn, limit)
-
-        def work(tx: Transaction) -> dict[str, Any]:
-            errors: list[dict[str, Any]] = []
-            processed = 0
-            for n, item in enumerate(body.user_aliases):
-                target = ProfileRef(external_id=item.external_id) if item.external_id else None
-                new = NewIdentifier(item.alias_label, item.alias_name)
-                result = attempt(
-                    tx,
-                    aliases.add_alias,
-                    target,
-                    new,
-                    if_taken="ignore",
-                    one_per_namespace=True,
-                    actor=who.key_id,
-                )
-                if isinstance(result, AkaError):
-                    errors.append(minor(_alias_error(result, item), "user_aliases", n))
-                    if target is not None and result.code == "profile_not_found":
-                        processed += 1  # Braze counts it: the vendor answers success
-                    continue
-                processed += 1
-            return success(errors, aliases_processed=processed)
-
-        # The request is one unit of the group commit, its items savepoints within it.
-        wants = Wants(
-            identifiers=[(i.alias_label, i.alias_name) for i in body.user_aliases],
-            external_ids=[i.external_id for i in body.user_aliases if i.external_id],
-        )
-        return await rt.write_one(
-            who.workspace_id, work, operations=len(body.user_aliases), wants=wants
-        )
+        commands = [
+            AddAlias(
+                ProfileRef(external_id=item.external_id) if item.external_id else None,
+                NewIdentifier(item.alias_label, item.alias_name),
+                if_taken="ignore",
+                one_per_namespace=True,
+                actor=who.key_id,
+            )
+            for item in body.user_aliases
+        ]
+        # The request's items are committed with concurrent requests (group commit).
+        outcomes = await rt.write(who.workspace_id, commands, group=True)
+        errors: list[dict[str, Any]] = []
+        processed = 0
+        for n, (item, outcome) in enumerate(zip(body.user_aliases, outcomes, strict=True)):
+            if isinstance(outcome, AkaError):
+                errors.append(minor(_alias_error(outcome, item), "user_aliases", n))
+                if item.external_id and outcome.code == "profile_not_found":
+                    processed += 1  # Braze counts it: the vendor answers success
+                continue
+            processed += 1
+        return success(errors, aliases_processed=processed)
 
     @group.post(
         "/alias/update",
@@ -85,23 +73,17 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def alias_update(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasUpdateIn, limit)
-
-        def work(tx: Transaction) -> dict[str, Any]:
-            errors: list[dict[str, Any]] = []
-            for n, item in enumerate(body.alias_updates):
-                result = attempt(
-                    tx,
-                    identities.rename,
-                    item.alias_label,
-                    item.old_alias_name,
-                    item.new_alias_name,
-                    actor=who.key_id,
-                )
-                if isinstance(result, AkaError):
-                    errors.append(minor(result, "alias_updates", n))
-            return success(errors)
-
-        return await rt.write(who.workspace_id, work)
+        commands = [
+            Rename(item.alias_label, item.old_alias_name, item.new_alias_name, who.key_id)
+            for item in body.alias_updates
+        ]
+        outcomes = await rt.write(who.workspace_id, commands)
+        errors = [
+            minor(outcome, "alias_updates", n)
+            for n, outcome in enumerate(outcomes)
+            if isinstance(outcome, AkaError)
+        ]
+        return success(errors)
 
     @group.post(
         "/identify",
@@ -129,33 +111,32 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             for n, i in enumerate(body.emails_to_identify)
         ]
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            errors: list[dict[str, Any]] = []
-            processed = 0
-            for array, n, namespace, value, external_id, by_label in jobs:
-                result = attempt(
-                    tx,
-                    aliases.identify_by_identifier,
-                    namespace,
-                    value,
-                    external_id,
-                    keep_apart_when_namespace_held=by_label,
-                    move=move,
-                    actor=who.key_id,
+        commands = [
+            IdentifyByIdentifier(
+                namespace,
+                value,
+                external_id,
+                keep_apart_when_namespace_held=by_label,
+                move=move,
+                actor=who.key_id,
+            )
+            for _, _, namespace, value, external_id, by_label in jobs
+        ]
+        outcomes = await rt.write(who.workspace_id, commands)
+        errors: list[dict[str, Any]] = []
+        processed = 0
+        for (array, n, namespace, _, external_id, _), outcome in zip(jobs, outcomes, strict=True):
+            if isinstance(outcome, AkaError):
+                errors.append(minor(outcome, array, n))
+                continue
+            processed += 1
+            if outcome.outcome is IdentifyOutcome.NOT_COMBINED:
+                note = (
+                    f"the user with external_id {external_id!r} already has an alias "
+                    f"with label {namespace!r}; the users were not combined"
                 )
-                if isinstance(result, AkaError):
-                    errors.append(minor(result, array, n))
-                    continue
-                processed += 1
-                if result.outcome is IdentifyOutcome.NOT_COMBINED:
-                    note = (
-                        f"the user with external_id {external_id!r} already has an alias "
-                        f"with label {namespace!r}; the users were not combined"
-                    )
-                    errors.append(minor(note, array, n))
-            return success(errors, aliases_processed=processed)
-
-        return await rt.write(who.workspace_id, work)
+                errors.append(minor(note, array, n))
+        return success(errors, aliases_processed=processed)
 
 
 def _alias_error(error: AkaError, item: s.NewAlias) -> AkaError | str:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any, Final
 
 from aka.core.errors import AkaError, Code
-from aka.core.ports import Transaction
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import EMAIL, TAGS
 from aka.http.dialects.braze.wire import decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
-from aka.service import aliases, identities, refs
-from aka.service.batch import attempt
+from aka.service.commands import Command, Refuse, UpsertUser
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -46,37 +44,33 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                     field=name,
                 )
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            errors = []
-            processed = 0
-            for n, item in enumerate(body.attributes):
-                result = attempt(tx, _track_one, item, who.key_id)
-                if isinstance(result, AkaError):
-                    errors.append(minor(result, "attributes", n))
-                else:
-                    processed += 1
-            return success(errors, attributes_processed=processed)
-
-        return await rt.write(who.workspace_id, work)
+        commands = [_track_command(item, who.key_id) for item in body.attributes]
+        outcomes = await rt.write(who.workspace_id, commands)
+        errors = [
+            minor(outcome, "attributes", n)
+            for n, outcome in enumerate(outcomes)
+            if isinstance(outcome, AkaError)
+        ]
+        return success(errors, attributes_processed=len(outcomes) - len(errors))
 
 
-def _track_one(tx: Transaction, item: dict[str, Any], actor: str) -> None:
-    ref, create = _track_target(item)
-    found = refs.find(tx, ref, "attributes")
-    if found is None:
-        if create is None:
-            raise AkaError(Code.PROFILE_NOT_FOUND, f"no user with {ref.describe()}")
-        made = identities.create_profile(
-            tx, external_id=ref.external_id, identifiers=create, actor=actor
-        )
-        found = made.profile
-    target = ProfileRef.by_id(found.id)
+def _track_command(item: dict[str, Any], actor: str) -> Command[object]:
+    """An attributes object as the upsert of its user: `email` its one email identifier,
+    the rest (but the ids and `_` options) its attributes; or the object's refusal."""
+    try:
+        ref, create = _track_target(item)
+    except AkaError as refused:
+        return Refuse(refused)
     patch = {k: v for k, v in item.items() if k not in _TRACK_IDS and not k.startswith("_")}
     email = patch.pop(EMAIL, None)
-    if email is not None:
-        aliases.set_sole_identifier(tx, target, EMAIL, email, actor=actor)
-    if patch:
-        identities.update_attributes(tx, target, patch, actor=actor)
+    return UpsertUser(
+        ref,
+        create_with=create,
+        sole_identifiers={EMAIL: email},
+        attributes=patch,
+        ref_field="attributes",
+        actor=actor,
+    )
 
 
 def _track_target(item: dict[str, Any]) -> tuple[ProfileRef, list[NewIdentifier] | None]:

@@ -12,8 +12,8 @@ from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import EMAIL, TAGS
 from aka.http.dialects.braze.wire import decode, minor, principal, success
 from aka.http.routing import RequestContext, RouteGroup
-from aka.service import erasure, merges, refs
-from aka.service.batch import attempt
+from aka.service import refs
+from aka.service.commands import Command, DeleteProfile, Merge, Refuse
 from aka.service.refs import ProfileRef
 
 EXPORT_FIELDS: Final = (
@@ -92,21 +92,14 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def merge(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.MergeIn, limit)
-
-        def one(tx: Transaction, update: s.MergeUpdate) -> None:
-            gone = merge_ref(update.identifier_to_merge, "identifier_to_merge")
-            keep = merge_ref(update.identifier_to_keep, "identifier_to_keep")
-            merges.merge(tx, keep, gone, force=True, actor=who.key_id)
-
-        def work(tx: Transaction) -> dict[str, Any]:
-            errors = []
-            for n, update in enumerate(body.merge_updates):
-                result = attempt(tx, one, update)
-                if isinstance(result, AkaError):
-                    errors.append(minor(result, "merge_updates", n))
-            return success(errors)
-
-        return await rt.write(who.workspace_id, work)
+        commands = [_merge_command(update, who.key_id) for update in body.merge_updates]
+        outcomes = await rt.write(who.workspace_id, commands)
+        errors = [
+            minor(outcome, "merge_updates", n)
+            for n, outcome in enumerate(outcomes)
+            if isinstance(outcome, AkaError)
+        ]
+        return success(errors)
 
     @group.post(
         "/delete",
@@ -141,18 +134,13 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             for i in items
         ]  # fmt: skip
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            errors = []
-            deleted = 0
-            for n, ref in enumerate(ids):
-                result = attempt(tx, erasure.delete_profile, ref, actor=who.key_id)
-                if isinstance(result, AkaError):
-                    errors.append(minor(result, array, n))
-                else:
-                    deleted += 1
-            return success(errors, deleted=deleted)
-
-        return await rt.write(who.workspace_id, work)
+        outcomes = await rt.write(who.workspace_id, [DeleteProfile(r, who.key_id) for r in ids])
+        errors = [
+            minor(outcome, array, n)
+            for n, outcome in enumerate(outcomes)
+            if isinstance(outcome, AkaError)
+        ]
+        return success(errors, deleted=len(outcomes) - len(errors))
 
     @group.post(
         "/export/ids",
@@ -182,6 +170,17 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             return answer
 
         return await rt.read(who.workspace_id, work)
+
+
+def _merge_command(update: s.MergeUpdate, actor: str | None) -> Command[object]:
+    """A merge update as a merge (identified users merge too: the caller named both), or
+    the refusal of an identifier that names no one form."""
+    try:
+        gone = merge_ref(update.identifier_to_merge, "identifier_to_merge")
+        keep = merge_ref(update.identifier_to_keep, "identifier_to_keep")
+    except AkaError as refused:
+        return Refuse(refused)
+    return Merge(keep, gone, force=True, actor=actor)
 
 
 def _export_refs(body: s.ExportIn) -> list[tuple[str, ProfileRef]]:

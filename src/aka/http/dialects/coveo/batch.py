@@ -64,7 +64,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             files.uploaded(tx, q.fileId, now)
             return jobs.create(tx, KIND, params, now)
 
-        job = await rt.write(who.workspace_id, work)
+        job = await rt.write_unit(who.workspace_id, work)
         ctx.set_header("Location", f"/v1/jobs/{job.id}")
         return {}
 

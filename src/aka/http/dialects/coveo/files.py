@@ -53,7 +53,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         who = ctx.auth
         assert isinstance(who, Principal)
         now = datetime.now(UTC)
-        record, token = await rt.write(who.workspace_id, lambda tx: files.create(tx, now))
+        record, token = await rt.write_unit(who.workspace_id, lambda tx: files.create(tx, now))
         base = str(ctx.request.base_url).rstrip("/")
         path = UPLOAD_PATH.format(workspace=who.workspace_id, fileId=record.id)
         return FileOut(f"{base}{path}?token={token}", record.id, dict(REQUIRED_HEADERS))
@@ -93,7 +93,7 @@ async def _receive(rt: Runtime, request: Request, workspace: str, file_id: str) 
         raise _too_large()
 
     async def write(n: int, data: bytes) -> None:
-        await rt.write(workspace, lambda tx: tx.files.write_chunk(file_id, n, data))
+        await rt.write_unit(workspace, lambda tx: tx.files.write_chunk(file_id, n, data))
 
     pending = bytearray()
     size = n = 0
@@ -113,5 +113,5 @@ async def _receive(rt: Runtime, request: Request, workspace: str, file_id: str) 
     def finish(tx: Transaction) -> Any:
         tx.files.finish(file_id, size)
 
-    await rt.write(workspace, finish)
+    await rt.write_unit(workspace, finish)
     return Response(status_code=200)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aka.core.ports import Transaction
 from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import (
     MAX_BODY,
@@ -55,19 +54,14 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         ctx: RequestContext[PermissionsIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
         who, b, provider = _who(ctx), ctx.body, ctx.path.providerId
-        ordering = _ordering(ctx.query)
-
-        def work(tx: Transaction) -> bool:
-            return identities.put_permissions(
-                tx,
-                b.identity.identity(provider, "identity"),
-                [m.identity(provider, f"members[{n}]") for n, m in enumerate(b.members)],
-                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
-                ordering,
-                actor=who.key_id,
-            )
-
-        await rt.write(who.workspace_id, work, operations=1 + len(b.members) + len(b.wellKnowns))
+        command = identities.PutPermissions(
+            b.identity.identity(provider, "identity"),
+            [m.identity(provider, f"members[{n}]") for n, m in enumerate(b.members)],
+            [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
+            _ordering(ctx.query),
+            who.key_id,
+        )
+        await rt.write_one(who.workspace_id, command)
         return {}
 
     @group.put(
@@ -82,19 +76,14 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         ctx: RequestContext[MappingsIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
         who, b, provider = _who(ctx), ctx.body, ctx.path.providerId
-        ordering = _ordering(ctx.query)
-
-        def work(tx: Transaction) -> bool:
-            return identities.put_mappings(
-                tx,
-                b.identity.identity(provider, "identity"),
-                [m.identity(provider, f"mappings[{n}]") for n, m in enumerate(b.mappings)],
-                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
-                ordering,
-                actor=who.key_id,
-            )
-
-        await rt.write(who.workspace_id, work, operations=1 + len(b.mappings) + len(b.wellKnowns))
+        command = identities.PutMappings(
+            b.identity.identity(provider, "identity"),
+            [m.identity(provider, f"mappings[{n}]") for n, m in enumerate(b.mappings)],
+            [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
+            _ordering(ctx.query),
+            who.key_id,
+        )
+        await rt.write_one(who.workspace_id, command)
         return {}
 
     @group.delete(
@@ -109,13 +98,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         ctx: RequestContext[DeleteIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
         who, b, provider = _who(ctx), ctx.body, ctx.path.providerId
-        ordering = _ordering(ctx.query)
-        await rt.write(
-            who.workspace_id,
-            lambda tx: identities.disable(
-                tx, b.identity.identity(provider, "identity"), ordering, actor=who.key_id
-            ),
-        )
+        identity = b.identity.identity(provider, "identity")
+        command = identities.Disable(identity, _ordering(ctx.query), who.key_id)
+        await rt.write_one(who.workspace_id, command)
         return {}
 
     @group.delete(
@@ -129,8 +114,6 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         ctx: RequestContext[None, OlderThanQuery, OrgProviderPath],
     ) -> dict[str, Any]:
         who, q, provider = _who(ctx), ctx.query, ctx.path.providerId
-        await rt.write(
-            who.workspace_id,
-            lambda tx: identities.disable_older_than(tx, provider, q.orderingId, actor=who.key_id),
-        )
+        command = identities.DisableOlderThan(provider, q.orderingId, who.key_id)
+        await rt.write_one(who.workspace_id, command)
         return {}

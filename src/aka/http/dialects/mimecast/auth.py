@@ -83,7 +83,7 @@ def signed_authenticator(rt: Runtime) -> Authenticate:
                 tx.request_ids.purge(now)
             return tx.request_ids.remember(request_id, now, now + MAX_SKEW)
 
-        if not await rt.write(record.workspace_id, remember):
+        if not await rt.write_unit(record.workspace_id, remember):
             raise _refused("x-mc-req-id was used in the last 15 minutes")
         who = Principal(
             record.id, record.workspace_id, effective_scopes(record.scopes), _limits(record.extra)

@@ -17,9 +17,16 @@ from aka.http.routing import RequestContext, RouteGroup
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import email_aliases as mail
-from aka.service.batch import attempt
+from aka.service.commands import (
+    AddEmailAlias,
+    Command,
+    CreateEmailUser,
+    Refuse,
+    RemoveEmailAlias,
+)
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class CreateUserIn(msgspec.Struct):
@@ -60,27 +67,47 @@ async def _each(
     rt: Runtime,
     who: Principal,
     items: list[Any],
+    *,
     shape: type[T],
-    work: Callable[[Transaction, T], Any],
+    command: Callable[[T], Command[R]],
+    answer: Callable[[R], Any],
 ) -> EnvelopeOut:
-    """Every item in one transaction, each in its own savepoint: a failed item leaves
-    the others applied and becomes a `fail` entry. The request is one unit of the
-    workspace's group commit: concurrent requests (most carry a single item) share a
-    commit."""
-
-    def run(tx: Transaction) -> tuple[list[Any], list[FailOut]]:
-        data: list[Any] = []
-        fail: list[FailOut] = []
-        for item in items:
-            result = attempt(tx, lambda t, raw=item: work(t, _decode(raw, shape)))
-            if isinstance(result, AkaError):
-                fail.append(item_failure(item, result))
-            else:
-                data.append(result)
-        return data, fail
-
-    data, fail = await rt.write_one(who.workspace_id, run, operations=len(items))
+    """Each item of `data` as one command, all in one transaction: a failed item (one
+    that does not decode, or that the graph refuses) leaves the others applied and
+    becomes a `fail` entry; the others answer in `data`. The request's commands are
+    committed with concurrent requests' (group commit: most carry a single item)."""
+    commands = [_command(item, shape, command) for item in items]
+    outcomes = await rt.write(who.workspace_id, commands, group=True)
+    data: list[Any] = []
+    fail: list[FailOut] = []
+    for item, outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, AkaError):
+            fail.append(item_failure(item, outcome))
+        else:
+            data.append(answer(outcome))
     return envelope(data, fail)
+
+
+def _command(item: Any, shape: type[T], command: Callable[[T], Command[R]]) -> Command[R]:
+    try:
+        return command(_decode(item, shape))
+    except AkaError as refused:
+        return Refuse(refused)
+
+
+def _user_out(user: mail.User) -> dict[str, Any]:
+    return {"emailAddress": user.address, "id": user.profile_id}
+
+
+def _alias_out(done: mail.Alias) -> dict[str, Any]:
+    return {
+        "domain": done.domain,
+        "isInternal": done.internal,
+        "alias": done.alias,
+        "aliasDisplayName": done.display_name,
+        "aliasFor": done.alias_for,
+        "type": "alias",
+    }
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:
@@ -90,37 +117,37 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def create_user(ctx: RequestContext[Envelope, None, None]) -> EnvelopeOut:
         who = _who(ctx)
 
-        def work(tx: Transaction, item: CreateUserIn) -> dict[str, Any]:
-            user = mail.create_user(tx, item.emailAddress, item.name, actor=who.key_id)
-            return {"emailAddress": user.address, "id": user.profile_id}
+        def command(item: CreateUserIn) -> CreateEmailUser:
+            return CreateEmailUser(item.emailAddress, item.name, who.key_id)
 
-        return await _each(rt, who, _items(ctx.body), CreateUserIn, work)
+        return await _each(
+            rt, who, _items(ctx.body), shape=CreateUserIn, command=command, answer=_user_out
+        )
 
     @group.post("/user/update-alias", body=Envelope, scopes=(Scope.WRITE,), **common)
     async def update_alias(ctx: RequestContext[Envelope, None, None]) -> EnvelopeOut:
         who = _who(ctx)
 
-        def work(tx: Transaction, item: UpdateAliasIn) -> dict[str, Any]:
-            done = mail.add_alias(tx, item.aliasFor, item.alias, actor=who.key_id)
-            return {
-                "domain": done.domain,
-                "isInternal": done.internal,
-                "alias": done.alias,
-                "aliasDisplayName": done.display_name,
-                "aliasFor": done.alias_for,
-                "type": "alias",
-            }
+        def command(item: UpdateAliasIn) -> AddEmailAlias:
+            return AddEmailAlias(item.aliasFor, item.alias, who.key_id)
 
-        return await _each(rt, who, _items(ctx.body), UpdateAliasIn, work)
+        return await _each(
+            rt, who, _items(ctx.body), shape=UpdateAliasIn, command=command, answer=_alias_out
+        )
 
     @group.post("/user/remove-alias", body=Envelope, scopes=(Scope.WRITE,), **common)
     async def remove_alias(ctx: RequestContext[Envelope, None, None]) -> EnvelopeOut:
         who = _who(ctx)
 
-        def work(tx: Transaction, item: RemoveAliasIn) -> dict[str, Any]:
-            return {"alias": mail.remove_alias(tx, item.alias, actor=who.key_id)}
+        def command(item: RemoveAliasIn) -> RemoveEmailAlias:
+            return RemoveEmailAlias(item.alias, who.key_id)
 
-        return await _each(rt, who, _items(ctx.body), RemoveAliasIn, work)
+        def answer(alias: str) -> dict[str, Any]:
+            return {"alias": alias}
+
+        return await _each(
+            rt, who, _items(ctx.body), shape=RemoveAliasIn, command=command, answer=answer
+        )
 
     @group.post("/user/get-internal-users", body=Envelope, scopes=(Scope.READ,), **common)
     async def internal_users(ctx: RequestContext[Envelope, None, None]) -> EnvelopeOut:
