@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from aka.core import events as ev
 from aka.storage.sql_store import SqlStore
-from aka.storage.tables import events, memberships, profiles
+from aka.storage.tables import events, jobs, memberships, profiles
 
 from .catalog import PARTIAL, declared_predicates
 from .conftest import WORKSPACE
@@ -131,7 +131,7 @@ def plans_of(store: SqlStore, read: Callable[[Any], object]) -> tuple[object, st
     ran on the graph's tables."""
     with captured() as seen, store.transaction(WORKSPACE, write=False) as tx:
         answer = read(tx)
-    mine = [s for s in seen if re.search(r"\bFROM (profiles|events|memberships)\b", s[0])]
+    mine = [s for s in seen if re.search(r"\bFROM (profiles|events|memberships|jobs)\b", s[0])]
     assert mine, "the read ran no statement on the graph's tables"
     return answer, "\n---\n".join(plan(store, s) for s in mine)
 
@@ -180,6 +180,44 @@ def test_memberships_touching_reads_both_membership_indexes(filled: SqlStore) ->
     assert answer == 6  # p-0 -> p-1, and p-1 -> p-2..p-6
     assert "ix_memberships_workspace_id_member_id" in text, text
     assert "pk_memberships" in text or "sqlite_autoindex_memberships_1" in text, text
+
+
+def _job(n: int, status: str, lease_until: datetime | None = None) -> dict[str, Any]:
+    at = T + timedelta(seconds=n)
+    return {
+        "workspace_id": WORKSPACE,
+        "id": f"job-{n}",
+        "kind": "test",
+        "status": status,
+        "params": {},
+        "done": 0,
+        "failed": 0,
+        "total": None,
+        "errors": [],
+        "created_at": at,
+        "updated_at": at,
+        "lease_until": lease_until,
+    }
+
+
+def test_runnable_jobs_searches_the_status_index(sql_store: SqlStore) -> None:
+    """The worker's poll (twice a second per process) reads the queued jobs and the
+    running ones whose lease ran out by searching the status index for each status,
+    not by reading every job the workspace ever ran."""
+    finished = [_job(n, "done") for n in range(FILLER)]
+    waiting = [_job(FILLER, "queued"), _job(FILLER + 1, "running", lease_until=T)]
+    with sql_store.engine.begin() as conn:
+        conn.execute(sa.insert(jobs), [*finished, *waiting])
+    if sql_store.engine.dialect.name == "postgresql":
+        with sql_store.engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE jobs"))
+            conn.commit()
+    answer, text = plans_of(sql_store, lambda tx: tx.runnable_jobs(T + timedelta(hours=1)))
+    assert answer == [f"job-{FILLER}", f"job-{FILLER + 1}"]
+    # What each index is searched by: SQLite's `(workspace_id=? AND ...)` after the
+    # index's name, PostgreSQL's `Index Cond:`.
+    searched = re.findall(r"USING (?:COVERING )?INDEX \w+ \((.*)\)|Index Cond: (.*)", text)
+    assert any("status" in "".join(found) for found in searched), text
 
 
 def test_exactly_the_rare_columns_have_partial_indexes(sql_store: SqlStore) -> None:
