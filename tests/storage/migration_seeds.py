@@ -240,7 +240,120 @@ def seed_first_revision(conn: Connection) -> None:
     )
 
 
+# --- before the partial indexes (ADR 0013) ---------------------------------------------
+
+# The last revision whose indexes on `profiles.merged_into`, `events.other_profile_id`
+# and `events.ref_seq` hold every row; the next one keeps only the rows with a value.
+BEFORE_PARTIAL_INDEXES: Final = "8c3f2a6d9e14"
+UNDONE_WORKSPACE: Final = "undone"
+UNDONE_EVENTS: Final = 11
+
+
+def _linked(namespace: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    return {
+        "namespace": namespace,
+        "value": value,
+        "kind": "USER",
+        "primary": primary,
+        "attributes": {},
+    }
+
+
+def _merge(keep: str, merge: str, **moved: Any) -> dict[str, Any]:
+    empty = {"identifiers": [], "demoted": [], "memberships": [], "tombstones": []}
+    return {
+        "keep": keep,
+        "merge": merge,
+        **empty,
+        "external_id_moved": None,
+        "attributes_added": {},
+        **moved,
+    }
+
+
+def seed_before_partial_indexes(conn: Connection) -> None:
+    """A workspace whose rare columns all carry values: `m` (device d-1, in group `g`)
+    merged into `k` and left a tombstone; `x` (device d-2) merged into `k` and the merge
+    undone. Eleven events, the graph their replay rebuilds, in the third revision's
+    tables (which are the first revision's)."""
+    ws = UNDONE_WORKSPACE
+
+    def at(second: int) -> datetime:
+        return datetime(2026, 12, 1, 9, 0, second, tzinfo=UTC)
+
+    conn.execute(
+        sa.insert(workspaces_1).values(id=ws, settings={}, last_seq=UNDONE_EVENTS, created_at=at(0))
+    )
+    profile = {"workspace_id": ws, "external_id": None, "attributes": {}, "merged_into": None}
+    conn.execute(
+        sa.insert(profiles_1),
+        [
+            {**profile, "id": "k", "external_id": "u-k", "attributes": {"plan": "pro"},
+             "created_at": at(1), "updated_at": at(11)},
+            {**profile, "id": "x", "created_at": at(3), "updated_at": at(11)},
+            {**profile, "id": "g", "created_at": at(4), "updated_at": at(4)},
+        ],
+    )  # fmt: skip
+    # The tombstone after the profile it points at (foreign key on merged_into).
+    conn.execute(
+        sa.insert(profiles_1).values(
+            {**profile, "id": "m", "merged_into": "k", "created_at": at(2), "updated_at": at(9)}
+        )
+    )
+    identifier = {"workspace_id": ws, "kind": "USER", "disabled": False, "attributes": {}}
+    conn.execute(
+        sa.insert(identifiers_1),
+        [
+            {**identifier, "namespace": "email", "value": "kim@example.com", "profile_id": "k",
+             "is_primary": True, "created_at": at(5), "seq": 5},
+            {**identifier, "namespace": "device", "value": "d-1", "profile_id": "k",
+             "is_primary": False, "created_at": at(6), "seq": 9},
+            {**identifier, "namespace": "device", "value": "d-2", "profile_id": "x",
+             "is_primary": False, "created_at": at(7), "seq": 7},
+        ],
+    )  # fmt: skip
+    conn.execute(
+        sa.insert(memberships_1).values(workspace_id=ws, group_id="g", member_id="k", seq=9)
+    )
+    log: list[tuple[str, str, dict[str, Any], str | None, int | None]] = [
+        ("profile.created", "k", {"external_id": "u-k", "attributes": {"plan": "pro"}}, None, None),
+        ("profile.created", "m", {"external_id": None, "attributes": {}}, None, None),
+        ("profile.created", "x", {"external_id": None, "attributes": {}}, None, None),
+        ("profile.created", "g", {"external_id": None, "attributes": {}}, None, None),
+        ("identifier.linked", "k", _linked("email", "kim@example.com", primary=True), None, None),
+        ("identifier.linked", "m", _linked("device", "d-1"), None, None),
+        ("identifier.linked", "x", _linked("device", "d-2"), None, None),
+        ("membership.added", "g", {"group_id": "g", "member_id": "m"}, "m", None),
+        (
+            "profile.merged", "k",
+            _merge("k", "m", identifiers=[["device", "d-1"]], memberships=[["g", "m", True]]),
+            "m", None,
+        ),
+        ("profile.merged", "k", _merge("k", "x", identifiers=[["device", "d-2"]]), "x", None),
+        (
+            "profile.unmerged", "k",
+            {
+                "merge_seq": 10, "keep": "k", "merge": "x",
+                "identifiers": [["device", "d-2"]], "identifier_seqs": [7], "promoted": [],
+                "memberships_removed": [], "memberships_restored": [], "tombstones": [],
+                "external_id_moved": None, "attributes_removed": [],
+            },
+            "x", 10,
+        ),
+    ]  # fmt: skip
+    conn.execute(
+        sa.insert(events_1),
+        [
+            {"workspace_id": ws, "seq": seq, "type": type_, "profile_id": pid,
+             "other_profile_id": other, "ref_seq": ref, "actor": "seed", "at": at(seq),
+             "payload": payload}
+            for seq, (type_, pid, payload, other, ref) in enumerate(log, start=1)
+        ],
+    )  # fmt: skip
+
+
 # Revision id -> the rows to write right after upgrading to it.
 SEEDS: Final[dict[str, Callable[[Connection], None]]] = {
     FIRST_REVISION: seed_first_revision,
+    BEFORE_PARTIAL_INDEXES: seed_before_partial_indexes,
 }

@@ -17,8 +17,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from aka.core.ports import Transaction
 from aka.core.settings import MergePolicy, WorkspaceSettings
 from aka.core.state import GraphState
+from aka.service import queries
+from aka.service.refs import ProfileRef
 from aka.storage import migrate, open_store
 from aka.storage.postgres import PostgresStore
 from aka.storage.sql_store import SqlStore
@@ -26,13 +29,18 @@ from aka.storage.sqlite import SqliteStore
 from aka.storage.tables import metadata
 from tests.backends import empty_database, sql_backend_params
 
+from .catalog import PARTIAL, declared_predicates
 from .changes import linked, the_merge
 from .migration_seeds import (
+    BEFORE_PARTIAL_INDEXES,
     FIRST_REVISION,
     SEEDED_EVENTS,
     SEEDED_KEY_HASH,
     SEEDED_WORKSPACE,
     SEEDS,
+    UNDONE_EVENTS,
+    UNDONE_WORKSPACE,
+    seed_before_partial_indexes,
 )
 
 
@@ -128,6 +136,57 @@ def test_a_seeded_database_upgrades_from_the_first_revision_to_head(store: SqlSt
 
     with store.transaction(SEEDED_WORKSPACE) as tx:
         assert tx.append(linked("k", "ann@work.example.com")).seq == SEEDED_EVENTS + 1
+
+
+def undone_answers(tx: Transaction) -> dict[str, object]:
+    """What the `undone` workspace answers to each read the partial indexes serve."""
+    by_device = [ProfileRef(namespace="device", value=v) for v in ("d-1", "d-2")]
+    refs = [*by_device, ProfileRef.by_id("m"), ProfileRef(external_id="u-k")]
+    return {
+        "resolve": {r.describe(): queries.get(tx, r).profile.id for r in refs},
+        "history": {
+            pid: [e.seq for e in queries.history(tx, ProfileRef.by_id(pid))] for pid in "kxg"
+        },
+        "tombstones_of": {pid: tx.tombstones_of(pid) for pid in "kmxg"},
+        "unmerge_of": {seq: tx.unmerge_of(seq) for seq in (9, 10, 11)},
+        "undone_merges": tx.undone_merges(),
+    }
+
+
+def test_the_partial_indexes_change_no_answer(store: SqlStore) -> None:
+    """A store seeded at the revision before the partial indexes (ADR 0013), with a
+    tombstone, an undone merge and a membership event (every rare column filled),
+    answers resolve, history, tombstones_of and unmerge_of the same once upgraded, and
+    its graph is still what its log replays to. Only then are the indexes partial."""
+    migrate.upgrade(store.engine, BEFORE_PARTIAL_INDEXES)
+    with store.engine.begin() as conn:
+        seed_before_partial_indexes(conn)
+    assert declared_predicates(store) == {}
+    with store.transaction(UNDONE_WORKSPACE, write=False) as tx:
+        before = undone_answers(tx)
+
+    migrate.upgrade(store.engine)
+
+    assert declared_predicates(store) == PARTIAL
+    with store.transaction(UNDONE_WORKSPACE, write=False) as tx:
+        assert undone_answers(tx) == before
+        stored, events = tx.graph(), list(tx.all_events())
+    assert before == {
+        "resolve": {
+            "identifier device:d-1": "k",
+            "identifier device:d-2": "x",
+            "profile m": "k",
+            "external_id 'u-k'": "k",
+        },
+        "history": {"k": [1, 2, 5, 6, 8, 9, 10, 11], "x": [3, 7, 10, 11], "g": [4, 8]},
+        "tombstones_of": {"k": ["m"], "m": [], "x": [], "g": []},
+        "unmerge_of": {9: None, 10: 11, 11: None},
+        "undone_merges": {10: 11},
+    }
+    replayed = GraphState()
+    replayed.apply_all(events)
+    assert len(events) == UNDONE_EVENTS
+    assert stored == replayed
 
 
 def test_upgrading_again_keeps_the_data(store: SqlStore) -> None:

@@ -316,10 +316,15 @@ class SqlReader:
 
     # -- memberships
     def memberships_touching(self, profile_id: str) -> list[Membership]:
+        # The workspace in each arm of the OR, as in `events_about`: one search of the
+        # primary key and one of the member index, not every edge of the workspace.
+        mine = memberships.c.workspace_id == self.workspace_id
         rows = self._conn.execute(
             sa.select(memberships).where(
-                memberships.c.workspace_id == self.workspace_id,
-                sa.or_(memberships.c.group_id == profile_id, memberships.c.member_id == profile_id),
+                sa.or_(
+                    sa.and_(mine, memberships.c.group_id == profile_id),
+                    sa.and_(mine, memberships.c.member_id == profile_id),
+                )
             )
         )
         return _memberships_sorted(rows)
@@ -353,26 +358,36 @@ class SqlReader:
 
     def events_about(self, profile_ids: Collection[str]) -> list[Event]:
         found: dict[int, Event] = {}
+        mine = events.c.workspace_id == self.workspace_id
         for part in chunks(sorted(set(profile_ids))):
+            # The workspace is said in each arm of the OR: SQLite splits an OR into one
+            # search per index only when each arm alone can search one, and both indexes
+            # lead with `workspace_id`. With it said once outside, SQLite read every event
+            # of the workspace for each history (ADR 0013).
             rows = self._conn.execute(
                 sa.select(events).where(
-                    events.c.workspace_id == self.workspace_id,
-                    sa.or_(events.c.profile_id.in_(part), events.c.other_profile_id.in_(part)),
+                    sa.or_(
+                        sa.and_(mine, events.c.profile_id.in_(part)),
+                        sa.and_(mine, events.c.other_profile_id.in_(part)),
+                    )
                 )
             )
             found.update((int(r.seq), to_event(r)) for r in rows)
         return [found[seq] for seq in sorted(found)]
 
     def unmerge_of(self, merge_seq: int) -> int | None:
-        # The latest one, as replay would leave it in `GraphState.undone`.
-        seq = self._conn.execute(
-            sa.select(sa.func.max(events.c.seq)).where(
+        # The latest one, as replay would leave it in `GraphState.undone`: taken in
+        # Python, not with `max(seq)`, which SQLite answers by walking the primary key
+        # backwards from the newest event until one matches (the whole log, for a merge
+        # that was never undone) instead of reading the partial `ref_seq` index (ADR 0013).
+        seqs = self._conn.execute(
+            sa.select(events.c.seq).where(
                 events.c.workspace_id == self.workspace_id,
                 events.c.ref_seq == merge_seq,
                 events.c.type == ev.PROFILE_UNMERGED,
             )
-        ).scalar_one_or_none()
-        return None if seq is None else int(seq)
+        ).scalars()
+        return max((int(seq) for seq in seqs), default=None)
 
     def all_events(self) -> Iterator[Event]:
         # Paged, so replaying a long log never holds it all in memory at once.

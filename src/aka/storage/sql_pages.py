@@ -78,17 +78,19 @@ class SqlPages:
         return [Membership(r.group_id, r.member_id, int(r.seq)) for r in rows]
 
     def undone_merges(self) -> dict[int, int]:
+        # `ref_seq IS NOT NULL` is the partial index's own predicate, so the few unmerges
+        # are read off it. Sorted here rather than by ORDER BY seq, which SQLite serves by
+        # walking the whole log in primary-key order instead (ADR 0013).
         rows = self._conn.execute(
-            sa.select(events.c.ref_seq, events.c.seq)
-            .where(
+            sa.select(events.c.ref_seq, events.c.seq).where(
                 events.c.workspace_id == self.workspace_id,
                 events.c.type == ev.PROFILE_UNMERGED,
                 events.c.ref_seq.is_not(None),
             )
-            .order_by(events.c.seq)
         )
         # In seq order, so the latest unmerge of a merge wins, as in replay.
-        return {int(row.ref_seq): int(row.seq) for row in rows}
+        ordered = sorted((int(row.seq), int(row.ref_seq)) for row in rows)
+        return {ref_seq: seq for seq, ref_seq in ordered}
 
     def graph(self) -> GraphState:
         ws = self.workspace_id

@@ -102,6 +102,15 @@ def _profile_fk(column: str) -> sa.ForeignKeyConstraint:
     )
 
 
+def _rare(column: str) -> sa.Index:
+    """An index over a column that is NULL on nearly every row, holding only the rows with
+    a value (ADR 0013): the common write (a profile, an identifier, their events) adds no
+    entry to it. A query reads it only if its WHERE implies `column IS NOT NULL`, which
+    `column = ?`, `column IN (...)` and that very predicate do, on both databases."""
+    where = sa.text(f"{column} IS NOT NULL")
+    return sa.Index(None, "workspace_id", column, sqlite_where=where, postgresql_where=where)
+
+
 workspaces = sa.Table(
     "workspaces",
     metadata,
@@ -128,8 +137,9 @@ profiles = sa.Table(
     _workspace_fk(),
     _profile_fk("merged_into"),
     sa.CheckConstraint("merged_into IS NULL OR merged_into <> id", name="not_merged_into_self"),
-    # tombstones_of, and the foreign key check when a profile row is deleted.
-    sa.Index(None, "workspace_id", "merged_into"),
+    # tombstones_of, and the foreign key check when a profile row is deleted; NULL on
+    # every live profile.
+    _rare("merged_into"),
 )
 
 identifiers = sa.Table(
@@ -185,9 +195,10 @@ events = sa.Table(
     sa.Column("payload", json_type(), nullable=False),
     sa.PrimaryKeyConstraint("workspace_id", "seq"),
     _workspace_fk(),
+    # events_about (history, explain, erasure) by either profile an event names.
     sa.Index(None, "workspace_id", "profile_id"),
-    sa.Index(None, "workspace_id", "other_profile_id"),
-    sa.Index(None, "workspace_id", "ref_seq"),
+    _rare("other_profile_id"),  # set by merges, unmerges and membership events only
+    _rare("ref_seq"),  # unmerge_of, undone_merges: set by unmerges only
 )
 
 api_keys = sa.Table(
