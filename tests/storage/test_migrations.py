@@ -26,7 +26,7 @@ from aka.storage import migrate, open_store
 from aka.storage.postgres import PostgresStore
 from aka.storage.sql_store import SqlStore
 from aka.storage.sqlite import SqliteStore
-from aka.storage.tables import metadata
+from aka.storage.tables import exists_on, metadata
 from tests.backends import empty_database, sql_backend_params
 
 from .catalog import PARTIAL, declared_predicates
@@ -62,7 +62,13 @@ def store(empty_url: str) -> Iterator[SqlStore]:
 
 def schema_diff(engine: sa.Engine) -> list[object]:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_object": lambda item, *_: exists_on(engine.dialect.name, item),
+            },
+        )
         return list(compare_metadata(context, metadata))
 
 

@@ -212,7 +212,7 @@ def test_runnable_jobs_searches_the_status_index(sql_store: SqlStore) -> None:
         with sql_store.engine.connect() as conn:
             conn.execute(sa.text("ANALYZE jobs"))
             conn.commit()
-    answer, text = plans_of(sql_store, lambda tx: tx.runnable_jobs(T + timedelta(hours=1)))
+    answer, text = plans_of(sql_store, lambda tx: tx.jobs.runnable(T + timedelta(hours=1)))
     assert answer == [f"job-{FILLER}", f"job-{FILLER + 1}"]
     # What each index is searched by: SQLite's `(workspace_id=? AND ...)` after the
     # index's name, PostgreSQL's `Index Cond:`.

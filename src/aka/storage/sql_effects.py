@@ -326,10 +326,15 @@ class SqlEffects(SqlReader, ABC):
                     identifiers.c.workspace_id == ws, identifiers.c.profile_id.in_(part)
                 )
             )
+            # The workspace in each arm of the OR: SQLite then searches the primary key
+            # and the member index, instead of reading every edge of the workspace.
+            mine = memberships.c.workspace_id == ws
             self._conn.execute(
                 sa.delete(memberships).where(
-                    memberships.c.workspace_id == ws,
-                    sa.or_(memberships.c.group_id.in_(part), memberships.c.member_id.in_(part)),
+                    sa.or_(
+                        sa.and_(mine, memberships.c.group_id.in_(part)),
+                        sa.and_(mine, memberships.c.member_id.in_(part)),
+                    )
                 )
             )
         # Tombstones before the profile they point at (foreign key on merged_into).

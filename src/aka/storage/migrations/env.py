@@ -10,11 +10,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from aka.storage.tables import metadata
+from aka.storage.tables import exists_on, metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
     raise RuntimeError("run migrations through aka.storage.migrate, which passes a connection")
+dialect_name = connection.dialect.name
 
 context.configure(
     connection=connection,
@@ -22,6 +23,7 @@ context.configure(
     # SQLite cannot ALTER most constraints; batch mode rebuilds the table instead.
     render_as_batch=True,
     compare_type=True,
+    include_object=lambda item, _name, _type, _reflected, _compared: exists_on(dialect_name, item),
 )
 with context.begin_transaction():
     context.run_migrations()
