@@ -12,7 +12,7 @@ from typing import Any
 from aka.core.errors import AkaError
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
-from aka.http.dialects.braze.wire import decode, minor, principal, success
+from aka.http.dialects.braze.wire import decode, minor, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service.aliases import IdentifyOutcome
 from aka.service.commands import AddAlias, IdentifyByIdentifier, Rename
@@ -78,11 +78,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             for item in body.alias_updates
         ]
         outcomes = await rt.write(who.workspace_id, commands)
-        errors = [
-            minor(outcome, "alias_updates", n)
-            for n, outcome in enumerate(outcomes)
-            if isinstance(outcome, AkaError)
-        ]
+        errors = refusals(outcomes, "alias_updates")
         return success(errors)
 
     @group.post(

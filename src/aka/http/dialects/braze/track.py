@@ -8,7 +8,7 @@ from aka.core.errors import AkaError, Code
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import EMAIL, TAGS
-from aka.http.dialects.braze.wire import decode, minor, principal, success
+from aka.http.dialects.braze.wire import decode, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service.commands import Command, Refuse, UpsertUser
 from aka.service.identities import NewIdentifier
@@ -46,11 +46,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
 
         commands = [_track_command(item, who.key_id) for item in body.attributes]
         outcomes = await rt.write(who.workspace_id, commands)
-        errors = [
-            minor(outcome, "attributes", n)
-            for n, outcome in enumerate(outcomes)
-            if isinstance(outcome, AkaError)
-        ]
+        errors = refusals(outcomes, "attributes")
         return success(errors, attributes_processed=len(outcomes) - len(errors))
 
 

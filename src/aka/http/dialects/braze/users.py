@@ -10,7 +10,7 @@ from aka.core.ports import Transaction
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import EMAIL, TAGS
-from aka.http.dialects.braze.wire import decode, minor, principal, success
+from aka.http.dialects.braze.wire import decode, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service import refs
 from aka.service.commands import Command, DeleteProfile, Merge, Refuse
@@ -94,11 +94,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         who, body = principal(ctx.auth), await decode(ctx, s.MergeIn, limit)
         commands = [_merge_command(update, who.key_id) for update in body.merge_updates]
         outcomes = await rt.write(who.workspace_id, commands)
-        errors = [
-            minor(outcome, "merge_updates", n)
-            for n, outcome in enumerate(outcomes)
-            if isinstance(outcome, AkaError)
-        ]
+        errors = refusals(outcomes, "merge_updates")
         return success(errors)
 
     @group.post(
@@ -135,11 +131,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         ]  # fmt: skip
 
         outcomes = await rt.write(who.workspace_id, [DeleteProfile(r, who.key_id) for r in ids])
-        errors = [
-            minor(outcome, array, n)
-            for n, outcome in enumerate(outcomes)
-            if isinstance(outcome, AkaError)
-        ]
+        errors = refusals(outcomes, array)
         return success(errors, deleted=len(outcomes) - len(errors))
 
     @group.post(

@@ -7,7 +7,7 @@ ride along in `errors` as `{type, input_array, index}` without failing the reque
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -52,6 +52,15 @@ def minor(error: AkaError | str, input_array: str, index: int) -> dict[str, Any]
     """A non-fatal item error as Braze reports it next to `"message": "success"`."""
     text = error.message if isinstance(error, AkaError) else error
     return {"type": text, "input_array": input_array, "index": index}
+
+
+def refusals(outcomes: Sequence[object], input_array: str) -> list[dict[str, Any]]:
+    """The refused items of a request's outcomes, as Braze's non-fatal errors."""
+    return [
+        minor(outcome, input_array, n)
+        for n, outcome in enumerate(outcomes)
+        if isinstance(outcome, AkaError)
+    ]
 
 
 def render(problem: Problem, request: Request) -> Response:  # noqa: ARG001 (face signature)
