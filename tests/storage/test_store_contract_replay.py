@@ -65,8 +65,10 @@ def _item(draw: st.DrawFn, taken: set[IdentifierKey]) -> dict[str, Any]:
     namespace = draw(st.sampled_from(NAMESPACES))
     value = draw(st.text("abcdefgh", min_size=1, max_size=3))
     key = IdentifierKey(namespace, value)
-    if key in taken:
-        value = f"{value}-{len(taken)}"
+    suffix = 0
+    while key in taken:  # a drawn value already linked: the next free variant of it
+        suffix += 1
+        value = f"{key.value.split('-')[0]}-{suffix}"
         key = IdentifierKey(namespace, value)
     taken.add(key)
     return ev.link_item(key, "USER", draw(st.booleans()), {"n": len(taken)} if value < "c" else {})
