@@ -20,7 +20,7 @@ def run(ctx: Context) -> list[Figure]:
     aka.set_limit(NAMESPACE, 1_000_000)  # the default (100 per profile) would refuse it
     keep = aka.create([{"namespace": NAMESPACE, "value": "keep-0"}])
     values = [f"m{i:06d}" for i in range(n)]
-    big = aka.create([{"namespace": NAMESPACE, "value": v} for v in values])
+    big = aka.create_large([{"namespace": NAMESPACE, "value": v} for v in values])
     rows = [(WORKSPACE, NAMESPACE, v, big) for v in values]
     figures = {
         step: Figure(
