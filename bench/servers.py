@@ -8,29 +8,19 @@ file, whose tail is shown when one fails to start.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from bench.errors import BenchError
+from bench.served import NotServing, Served, free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_KEY = "aka_bench_admin_key_0123456789abcdef"
 _NO_LIMIT = "1000000000/second"  # the most a rate may say: counted, never reached
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def aka_env(database_url: str, *, per_request: int) -> dict[str, str]:
@@ -57,18 +47,19 @@ def tail(path: Path, lines: int = 30) -> str:
 
 @dataclass
 class Server:
-    proc: subprocess.Popen[bytes]
-    base: str
+    served: Served
     log: Path
 
+    @property
+    def base(self) -> str:
+        return self.served.base
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes]:
+        return self.served.proc
+
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # granian stops its workers and exits
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.served.stop()
 
 
 def _start(argv: list[str], env: dict[str, str], log: Path, ready_path: str) -> Server:
@@ -79,21 +70,18 @@ def _start(argv: list[str], env: dict[str, str], log: Path, ready_path: str) -> 
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
     )
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*argv, "--port", str(port)], env=full_env, stdout=out, stderr=subprocess.STDOUT
-        )
-    server = Server(proc, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 60
-    while True:
         try:
-            if httpx.get(server.base + ready_path, timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise BenchError(f"{' '.join(argv)} did not come up; its log:\n{tail(log)}")
-        time.sleep(0.1)
+            served = serve(
+                [*argv, "--port", str(port)],
+                full_env,
+                port,
+                ready_path=ready_path,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        except NotServing as failed:
+            raise BenchError(f"{failed}; its log:\n{tail(log)}") from None
+    return Server(served, log)
 
 
 @contextmanager

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
+from bench.served import NotServing, free_port, serve
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,44 +167,23 @@ def _database(backend: str, workdir: Path) -> Iterator[str]:
             )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _server(env: dict[str, str], log: Path) -> Iterator[str]:
     """`aka serve` on a free port, its output in `log`; its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {**env, "AKA_HOST": "127.0.0.1", "AKA_PORT": str(port), "AKA_WORKERS": "1"}
+    argv = [sys.executable, "-m", "aka", "serve"]
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "aka", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _ready(base):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise FuzzError(f"aka serve did not come up; its log:\n{_tail(log)}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _ready(base: str) -> bool:
+            served = serve(
+                argv, env, port, ready_path="/readyz", stdout=out, stderr=subprocess.STDOUT
+            )
+        except NotServing as failed:
+            raise FuzzError(f"{failed}; its log:\n{_tail(log)}") from None
     try:
-        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
+        yield served.base
+    finally:
+        served.stop()
 
 
 def _get(base: str, path: str, key: str) -> dict[str, list[dict[str, str]]]:

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
 
-import httpx
 import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from bench.served import NotServing, free_port, serve
 
 
 @contextmanager
@@ -38,41 +28,19 @@ def running_server(
     with ExitStack() as files:
         out = files.enter_context(tempfile.TemporaryFile())
         err = files.enter_context(stderr.open("wb")) if stderr is not None else out
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "aka", "serve"], env=full_env, stdout=out, stderr=err
-        )
-        base = f"http://127.0.0.1:{port}"
+        argv = [sys.executable, "-m", "aka", "serve"]
         try:
-            _wait_until_up(proc, base, out, stderr)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _wait_until_up(
-    proc: subprocess.Popen[bytes], base: str, out: IO[bytes], stderr: Path | None
-) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
+            served = serve(argv, full_env, port, ready_path="/readyz", stdout=out, stderr=err)
+        except NotServing as failed:
             out.seek(0)
             said = out.read().decode(errors="replace")
             if stderr is not None:
                 said += stderr.read_text(errors="replace")
-            pytest.fail(f"aka serve did not come up:\n{said}")
-        time.sleep(0.1)
+            pytest.fail(f"{failed}:\n{said}")
+        try:
+            yield served.base
+        finally:
+            served.stop(timeout=15)
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
