@@ -20,6 +20,7 @@ from typing import Final, NoReturn
 
 import pytest
 import redis
+from bench.served import free_port
 
 from tests.backends import in_ci
 
@@ -96,10 +97,7 @@ def kill_clients(url: str, name: str) -> int:
 
 def closed_port() -> int:
     """A local port nothing listens on (connections to it are refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
+    return free_port()
 
 
 @contextmanager
