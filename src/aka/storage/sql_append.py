@@ -186,8 +186,7 @@ class SqlAppend(SqlEffects):
         # an effect behind, and the surrounding transaction stays usable.
         with self._conn.begin_nested():
             try:
-                bumped = (len(changes), self.workspace_id)
-                (last,) = self._db.execute(self._plain.bump_seq, bumped).fetchone()
+                (last,) = self._row(self._plain.bump_seq, len(changes), self.workspace_id)
                 first = int(last) - len(changes) + 1
                 written = [
                     Event(seq, c.type, c.profile_id, at, c.actor, c.payload)

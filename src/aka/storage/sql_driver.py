@@ -14,6 +14,8 @@ from typing import Any, Final
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
+from aka.storage.sql_plain import plain_sql
+
 # Execution option read by a backend's "begin" hook: True asks for a transaction that
 # holds the write lock from its first statement (SQLite `BEGIN IMMEDIATE`).
 WRITE_OPTION: Final = "aka_write"
@@ -88,3 +90,26 @@ def run(
             connection_invalidated=disconnected,
             dialect=dialect,
         ) from err
+
+
+class SqlPart:
+    """One part of a SQL transaction (its graph reads, event log, effects, pages): the
+    transaction's connection, the workspace it works in, and the dialect's plain SQL."""
+
+    def __init__(self, db: DbHandle, workspace_id: str) -> None:
+        self.workspace_id = workspace_id
+        self._db = db
+        self._plain = plain_sql(db.dialect.name)
+
+    @property
+    def _conn(self) -> Connection:
+        """The SQLAlchemy connection every Core statement runs on."""
+        return self._db.connection()
+
+    def _rows(self, sql: str, *params: Any) -> list[Any]:
+        """Every row of a plain SQL statement run on the driver's cursor."""
+        return self._db.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+
+    def _row(self, sql: str, *params: Any) -> Any:
+        """The first row (or None) of a plain SQL statement run on the driver's cursor."""
+        return self._db.execute(sql, params).fetchone()

@@ -15,14 +15,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from aka.core import events as ev
 from aka.core.model import Event, IdentifierKey, Kind, Profile
 from aka.core.state import ReplayError, is_redacted, restored_seqs
-from aka.storage.sql_driver import DbHandle
+from aka.storage.sql_driver import DbHandle, SqlPart
 from aka.storage.sql_graph_reads import SqlGraphReads
-from aka.storage.sql_plain import plain_sql
 from aka.storage.sql_rows import chunks
 from aka.storage.tables import identifiers, memberships, profiles
 
@@ -40,7 +38,7 @@ def _rewrite(edge: Edge, old: str, new: str) -> Edge:
     return (new if group == old else group, new if member == old else member)
 
 
-class SqlEffects:
+class SqlEffects(SqlPart):
     """Writes the effect of one stored event to the graph tables of one workspace.
 
     It checks what it changes against the graph as the transaction sees it, through the
@@ -56,16 +54,10 @@ class SqlEffects:
         graph: SqlGraphReads,
         insert: DialectInsert,
     ) -> None:
-        self.workspace_id = workspace_id
-        self._db = db
+        super().__init__(db, workspace_id)
         self._write = write
         self._graph = graph
         self._insert = insert
-        self._plain = plain_sql(db.dialect.name)
-
-    @property
-    def _conn(self) -> Connection:
-        return self._db.connection()
 
     def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
         """Insert these edges with `seq`, or set `seq` where an edge already exists."""

@@ -1,4 +1,6 @@
-"""The event log on SQL (`EventLog`): its reads here, its append in `sql_append.py`.
+"""The event log on SQL: its reads (`EventLogReads`) and the one rewrite erasure makes.
+Its append, which also applies each event's effect to the graph and so needs the
+graph's reads, is `SqlAppend` (`sql_append.py`).
 
 Shared by the SQLite and PostgreSQL stores. The change feed and `aka check`'s replay
 page through the log on the driver's cursor (`sql_plain`); the other reads are Core.
@@ -6,57 +8,22 @@ page through the log on the driver's cursor (`sql_plain`); the other reads are C
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterator
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from aka.core import events as ev
-from aka.core.events import Change
 from aka.core.model import Event
-from aka.storage.sql_append import SqlAppend
-from aka.storage.sql_driver import DbHandle
-from aka.storage.sql_effects import DialectInsert
-from aka.storage.sql_graph_reads import SqlGraphReads
-from aka.storage.sql_plain import plain_sql
+from aka.storage.sql_driver import SqlPart
 from aka.storage.sql_rows import chunks, to_event
 from aka.storage.tables import events
 
 _FEED_PAGE: Final = 1000
 
 
-class SqlEventLog:
-    """A workspace's event log over one transaction's connection.
-
-    Appending also applies each event's effect to the graph tables, checked against the
-    transaction's own graph reads (`graph`): that is `SqlAppend`'s work."""
-
-    def __init__(
-        self,
-        db: DbHandle,
-        workspace_id: str,
-        *,
-        write: bool,
-        graph: SqlGraphReads,
-        insert: DialectInsert,
-    ) -> None:
-        self.workspace_id = workspace_id
-        self._db = db
-        self._plain = plain_sql(db.dialect.name)
-        self._appender = SqlAppend(db, workspace_id, write=write, graph=graph, insert=insert)
-
-    @property
-    def _conn(self) -> Connection:
-        return self._db.connection()
-
-    # -- writes
-    def append(self, change: Change) -> Event:
-        return self._appender.append(change)
-
-    def append_many(self, changes: Sequence[Change], at: datetime) -> list[Event]:
-        return self._appender.append_many(changes, at)
+class SqlEventLog(SqlPart):
+    """A workspace's event log over one transaction's connection, read."""
 
     def rewrite_payload(self, seq: int, payload: dict[str, Any]) -> None:
         self._conn.execute(
@@ -67,7 +34,7 @@ class SqlEventLog:
 
     # -- reads
     def last_seq(self) -> int:
-        return int(self._db.execute(self._plain.last_seq, (self.workspace_id,)).fetchone()[0])
+        return int(self._row(self._plain.last_seq, self.workspace_id)[0])
 
     def event(self, seq: int) -> Event | None:
         row = self._conn.execute(
@@ -79,8 +46,7 @@ class SqlEventLog:
         # On the driver's cursor: `aka check` replays the whole log through here, and
         # Core's row processing was half the replay's time (24 s of 51 s for 1.5M events
         # on SQLite).
-        params = (self.workspace_id, after, limit)
-        rows = self._db.execute(self._plain.events_after, params).fetchall()
+        rows = self._rows(self._plain.events_after, self.workspace_id, after, limit)
         return [self._plain.to_event(r) for r in rows]
 
     def events_about(self, profile_ids: Collection[str]) -> list[Event]:

@@ -14,13 +14,13 @@ from collections.abc import Collection, Iterator
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 
 from aka.core.errors import AkaError, Code
 from aka.core.model import Identifier, IdentifierKey, Membership, Profile
 from aka.core.settings import WorkspaceSettings
-from aka.storage.sql_driver import DbHandle
-from aka.storage.sql_plain import IDENT_COLUMNS, plain_sql
+from aka.storage.sql_driver import DbHandle, SqlPart
+from aka.storage.sql_plain import IDENT_COLUMNS
 from aka.storage.sql_rows import by_key, chunks, memberships_sorted, to_identifier, to_profile
 from aka.storage.tables import identifiers, memberships, profiles
 
@@ -34,7 +34,7 @@ _BY_UNNEST: Final = sa.text(
 ).columns(*identifiers.c)
 
 
-class SqlGraphReads:
+class SqlGraphReads(SqlPart):
     """Every read of `GraphReads`, in one workspace, over one transaction's connection.
 
     In a read-only transaction, which sees one snapshot and changes nothing, two more
@@ -55,10 +55,8 @@ class SqlGraphReads:
         write: bool,
         settings_text: str | None = None,
     ) -> None:
-        self.workspace_id = workspace_id
-        self._db = db
+        super().__init__(db, workspace_id)
         self._write = write
-        self._plain = plain_sql(db.dialect.name)
         self._settings: WorkspaceSettings | None = None
         if settings_text is not None and not write:
             self._settings = self._plain.to_settings(settings_text)
@@ -67,17 +65,6 @@ class SqlGraphReads:
         # (None: known to be absent).
         self._ahead: dict[str, tuple[Profile, list[Identifier] | None]] = {}
         self._known: dict[IdentifierKey, Identifier | None] = {}
-
-    @property
-    def _conn(self) -> Connection:
-        """The SQLAlchemy connection every Core statement runs on."""
-        return self._db.connection()
-
-    def _rows(self, sql: str, *params: Any) -> list[Any]:
-        return self._db.execute(sql, params).fetchall()  # type: ignore[no-any-return]
-
-    def _row(self, sql: str, *params: Any) -> Any:
-        return self._db.execute(sql, params).fetchone()
 
     # -- settings
     def settings(self) -> WorkspaceSettings:

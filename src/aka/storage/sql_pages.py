@@ -16,14 +16,13 @@ from __future__ import annotations
 from typing import Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from aka.core import events as ev
 from aka.core.model import Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import GraphCounts
 from aka.core.state import GraphState
-from aka.storage.sql_driver import DbHandle
-from aka.storage.sql_plain import IDENT_SELECT, PROFILE_SELECT, plain_sql
+from aka.storage.sql_driver import SqlPart
+from aka.storage.sql_plain import IDENT_SELECT, PROFILE_SELECT
 from aka.storage.sql_rows import to_identifier, to_profile
 from aka.storage.tables import events, identifiers, memberships, profiles
 
@@ -38,17 +37,8 @@ _AFTER_ID: Final = " AND id > {p}"
 _PROFILES_ORDER: Final = " ORDER BY id LIMIT {p}"
 
 
-class SqlPages:
+class SqlPages(SqlPart):
     """`GraphPages` of one workspace over one transaction's connection."""
-
-    def __init__(self, db: DbHandle, workspace_id: str) -> None:
-        self.workspace_id = workspace_id
-        self._db = db
-        self._plain = plain_sql(db.dialect.name)
-
-    @property
-    def _conn(self) -> Connection:
-        return self._db.connection()
 
     def _sql(self, text: str) -> str:
         return text.format(p="%s" if self._plain.arrays else "?")

@@ -1,6 +1,6 @@
-"""The SQL transaction: the graph's reads (`sql_graph_reads`), its event log
-(`sql_event_log`, whose append is `sql_append`), its pages (`sql_pages`) and the
-records beside it, each an object of its own on the transaction's one connection, put
+"""The SQL transaction: the graph's reads (`sql_graph_reads`), its event log (read:
+`sql_event_log`; appended to: `sql_append`), its pages (`sql_pages`) and the records
+beside it, each an object of its own on the transaction's one connection, put
 together as one `Transaction`. The dialect hooks are `lock_profiles` and
 `_dialect_insert` (ON CONFLICT, for the effects).
 
@@ -27,6 +27,7 @@ from aka.core.ports import GraphCounts
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
 from aka.storage.sql_answers import SqlAnswers
+from aka.storage.sql_append import SqlAppend
 from aka.storage.sql_door_records import SqlPushRecords, SqlRequestIds
 from aka.storage.sql_driver import DbHandle
 from aka.storage.sql_effects import Edge
@@ -74,11 +75,16 @@ class SqlTransaction(ABC):
     @abstractmethod
     def lock_profiles(self, profile_ids: Sequence[str]) -> None: ...
 
-    # The log, the pages and the records beside the graph are made on first use: a
-    # resolve touches none of them.
+    # The log, its append, the pages and the records beside the graph are made on
+    # first use: a resolve touches none of them.
     @cached_property
     def _log(self) -> SqlEventLog:
-        return SqlEventLog(
+        return SqlEventLog(self._db, self.workspace_id)
+
+    @cached_property
+    def _append(self) -> SqlAppend:
+        # Each event's effect is checked against this transaction's own graph reads.
+        return SqlAppend(
             self._db,
             self.workspace_id,
             write=self._write,
@@ -208,12 +214,12 @@ class SqlTransaction(ABC):
     def graph(self) -> GraphState:
         return self._pages.graph()
 
-    # --- EventLog: `SqlEventLog`
+    # --- EventLog: `SqlAppend` writes, `SqlEventLog` reads
     def append(self, change: Change) -> Event:
-        return self._log.append(change)
+        return self._append.append(change)
 
     def append_many(self, changes: Sequence[Change], at: datetime) -> list[Event]:
-        return self._log.append_many(changes, at)
+        return self._append.append_many(changes, at)
 
     def rewrite_payload(self, seq: int, payload: dict[str, Any]) -> None:
         self._log.rewrite_payload(seq, payload)
