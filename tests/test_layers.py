@@ -98,6 +98,25 @@ def test_no_door_says_what_a_use_case_will_read() -> None:
     assert upward_imports(("aka.http", "aka.cli"), restating) == []
 
 
+READ_USE_CASES = (
+    "aka.service.queries",
+    "aka.service.refs",
+    "aka.service.check",
+    "aka.engine.read_batch",
+)
+"""Modules that only read: resolve, history, explain, expand, the feed, `aka check`, and
+the read batcher."""
+
+
+def test_read_use_cases_take_the_read_ports_only() -> None:
+    """What only reads is typed against `GraphReads`, `EventLogReads` or `ReadView`,
+    never the whole `Transaction` (ADR 0015): the type checker then refuses an append, a
+    savepoint or a record write in them."""
+    for module in READ_USE_CASES:  # no vacuous pass: each module is there
+        assert (SRC / (module.replace(".", "/") + ".py")).exists(), module
+    assert upward_imports(READ_USE_CASES, ("aka.core.ports.Transaction",)) == []
+
+
 def test_the_walk_sees_every_form_of_import() -> None:
     """The check itself: plain, from, relative, `TYPE_CHECKING`-only and function-local
     imports are all seen, so a rule above cannot pass by not looking."""

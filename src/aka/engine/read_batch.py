@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Final, Generic, TypeVar
 
 from aka.core.errors import AkaError
-from aka.core.ports import Transaction
+from aka.core.ports import ReadView
 from aka.engine.runtime import Runtime
 
 Q = TypeVar("Q")
@@ -40,7 +40,7 @@ READERS: Final = 1
 waits on the database, but each carries less, and their threads contend for the GIL
 with the event loop: on a 2-core test machine 1 was best (docs/performance.md)."""
 
-ManyReads = Callable[[Transaction, Sequence[Q]], Sequence[R | AkaError]]
+ManyReads = Callable[[ReadView, Sequence[Q]], Sequence[R | AkaError]]
 """Answers a batch of reads in one transaction, each with its result or its error."""
 
 

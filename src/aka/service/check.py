@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from aka.core.model import Identifier, IdentifierKey
-from aka.core.ports import Transaction
+from aka.core.ports import ReadView
 from aka.core.state import GraphState, ReplayError, identifier_facts, profile_facts
 
 PAGE: Final = 5_000  # events or rows read per statement; one page is all that is held
@@ -52,7 +52,7 @@ class _Silent:
         del phase, rows
 
 
-def check_workspace(tx: Transaction, progress: CheckProgress | None = None) -> list[Violation]:
+def check_workspace(tx: ReadView, progress: CheckProgress | None = None) -> list[Violation]:
     """Every violation of invariants 1-4 in this workspace (empty when healthy): those of
     1-3 first, then those of 4."""
     told = progress or _Silent()
@@ -69,7 +69,7 @@ def check_workspace(tx: Transaction, progress: CheckProgress | None = None) -> l
     return invariants_1_to_3(state) + replay_found + compared.found
 
 
-def _replayed(tx: Transaction, told: CheckProgress) -> tuple[GraphState, list[Violation]]:
+def _replayed(tx: ReadView, told: CheckProgress) -> tuple[GraphState, list[Violation]]:
     """The log replayed from empty; an empty state and the reason when it does not
     replay (then there is nothing to compare the store with)."""
     state = GraphState()
@@ -88,7 +88,7 @@ class _Comparison:
     """The stored graph read in pages against the replayed state (pass 2 above)."""
 
     def __init__(
-        self, tx: Transaction, state: GraphState, told: CheckProgress, *, report: bool
+        self, tx: ReadView, state: GraphState, told: CheckProgress, *, report: bool
     ) -> None:
         self._tx, self._state, self._told, self._report = tx, state, told, report
         self.found: list[Violation] = []

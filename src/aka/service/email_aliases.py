@@ -13,7 +13,7 @@ from typing import Any, Final
 from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import Identifier, IdentifierKey
-from aka.core.ports import Transaction
+from aka.core.ports import GraphReads, Transaction
 from aka.service import identities
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
@@ -54,7 +54,7 @@ def domain_of(email: str) -> str:
     return email.rpartition("@")[2]
 
 
-def is_internal(tx: Transaction, email: str) -> bool:
+def is_internal(tx: GraphReads, email: str) -> bool:
     return domain_of(email) in tx.settings().internal_domains
 
 
@@ -110,7 +110,7 @@ def remove_alias(tx: Transaction, raw_alias: Any, *, actor: str | None) -> str:
     return alias
 
 
-def internal_users(tx: Transaction, raw_domain: Any) -> list[Listed]:
+def internal_users(tx: GraphReads, raw_domain: Any) -> list[Listed]:
     """Addresses in one domain (at most USERS_MAX), primary ones and aliases."""
     if not isinstance(raw_domain, str) or not raw_domain.strip():
         raise AkaError(Code.INVALID_INPUT, "domain is required", field="domain")
@@ -119,11 +119,11 @@ def internal_users(tx: Transaction, raw_domain: Any) -> list[Listed]:
     return [Listed(i.value, not i.primary) for i in found]
 
 
-def internal_domains(tx: Transaction) -> tuple[str, ...]:
+def internal_domains(tx: GraphReads) -> tuple[str, ...]:
     return tx.settings().internal_domains
 
 
-def _display_name(tx: Transaction, owner: Identifier) -> str:
+def _display_name(tx: GraphReads, owner: Identifier) -> str:
     for ident in tx.identifiers_of(owner.profile_id):
         if ident.namespace == NAMESPACE and ident.primary:
             return str(ident.attributes.get("name", ""))

@@ -1,4 +1,8 @@
-"""Read-only use cases: resolve, history, explain, expand, the change feed."""
+"""Read-only use cases: resolve, history, explain, expand, the change feed.
+
+Each takes the narrowest read port it needs (`GraphReads`, `EventLogReads`, or
+`ReadView` for both), so the type checker holds them to reading.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,14 @@ from aka.core import events as ev
 from aka.core import graph, normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import Event, Expansion, IdentifierKey, Membership, ResolvedProfile
-from aka.core.ports import Transaction
+from aka.core.ports import EventLogReads, GraphReads, ReadView
 from aka.service import refs
 from aka.service.refs import ProfileRef
 
 EVENTS_PAGE_MAX = 1000
 
 
-def get(tx: Transaction, ref: ProfileRef, field: str = "profile") -> ResolvedProfile:
+def get(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> ResolvedProfile:
     """The live profile a reference points at (forwarding from merged ids)."""
     return refs.resolved(tx, refs.require(tx, ref, field))
 
@@ -27,13 +31,13 @@ def get(tx: Transaction, ref: ProfileRef, field: str = "profile") -> ResolvedPro
 class ReadsAhead(Protocol):
     """A transaction that can read a batch of identifiers (with their profiles and
     those profiles' identifiers) in a few statements, ahead of resolving each: the SQL
-    stores. Not part of the `Transaction` port; `resolve_many` works without it."""
+    stores. Not part of the `GraphReads` port; `resolve_many` works without it."""
 
     def read_ahead(self, keys: Collection[IdentifierKey]) -> None: ...
 
 
 def resolve_many(
-    tx: Transaction, refs: Sequence[ProfileRef], field: str = "profile"
+    tx: GraphReads, refs: Sequence[ProfileRef], field: str = "profile"
 ) -> list[ResolvedProfile | AkaError]:
     """`get` for each reference in one transaction: each one's answer, or the error it
     alone would have raised (a missing profile, a malformed reference)."""
@@ -54,7 +58,7 @@ def resolve_many(
     return answers
 
 
-def history(tx: Transaction, ref: ProfileRef) -> list[Event]:
+def history(tx: ReadView, ref: ProfileRef) -> list[Event]:
     """Every event about the profile and the profiles merged into it, oldest first."""
     profile = refs.require(tx, ref)
     return tx.events_about([profile.id, *tx.tombstones_of(profile.id)])
@@ -68,7 +72,7 @@ class Explanation:
     events: list[Event]
 
 
-def explain(tx: Transaction, a: ProfileRef, b: ProfileRef) -> Explanation:
+def explain(tx: ReadView, a: ProfileRef, b: ProfileRef) -> Explanation:
     """Are a and b one person, and which events made them so?
 
     When they are the same profile, the answer lists the events that brought either
@@ -96,7 +100,7 @@ def explain(tx: Transaction, a: ProfileRef, b: ProfileRef) -> Explanation:
     return Explanation(True, pa, pb, chain)
 
 
-def _key_of(tx: Transaction, ref: ProfileRef) -> IdentifierKey | None:
+def _key_of(tx: GraphReads, ref: ProfileRef) -> IdentifierKey | None:
     if ref.namespace is None or ref.value is None:
         return None
     return normalize.lookup_key(ref.namespace, ref.value, tx.settings())
@@ -126,7 +130,7 @@ def _explains(
 
 
 def expand(
-    tx: Transaction, ref: ProfileRef, *, max_depth: int = graph.EXPAND_MAX_DEPTH
+    tx: GraphReads, ref: ProfileRef, *, max_depth: int = graph.EXPAND_MAX_DEPTH
 ) -> Expansion:
     """The profile's identifiers plus every group above it, transitively.
 
@@ -153,7 +157,7 @@ def _enabled(resolved: ResolvedProfile) -> ResolvedProfile:
     )
 
 
-def events_page(tx: Transaction, after: int, limit: int) -> list[Event]:
+def events_page(tx: EventLogReads, after: int, limit: int) -> list[Event]:
     """The change feed: up to `limit` events after the cursor `after`, oldest first."""
     if after < 0:
         raise AkaError(Code.INVALID_INPUT, "after must be 0 or more", field="after")

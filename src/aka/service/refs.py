@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import Profile, ResolvedProfile
-from aka.core.ports import Transaction
+from aka.core.ports import GraphReads
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +33,14 @@ class ProfileRef:
         return f"identifier {self.namespace}:{self.value}"
 
 
-def forward(tx: Transaction, profile: Profile | None) -> Profile | None:
+def forward(tx: GraphReads, profile: Profile | None) -> Profile | None:
     """The live profile behind `profile` (itself when live, its survivor when a tombstone)."""
     if profile is None or profile.merged_into is None:
         return profile
     return tx.profile(profile.merged_into)
 
 
-def find(tx: Transaction, ref: ProfileRef, field: str = "profile") -> Profile | None:
+def find(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> Profile | None:
     """The live profile `ref` points at, or None. Malformed refs raise AkaError."""
     forms = sum(
         x is not None for x in (ref.profile_id, ref.external_id, ref.namespace or ref.value)
@@ -67,7 +67,7 @@ def find(tx: Transaction, ref: ProfileRef, field: str = "profile") -> Profile | 
     return tx.profile(identifier.profile_id) if identifier else None
 
 
-def require(tx: Transaction, ref: ProfileRef, field: str = "profile") -> Profile:
+def require(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> Profile:
     """Like `find` but a missing profile is a PROFILE_NOT_FOUND naming the field."""
     profile = find(tx, ref, field)
     if profile is None:
@@ -79,5 +79,5 @@ def require(tx: Transaction, ref: ProfileRef, field: str = "profile") -> Profile
     return profile
 
 
-def resolved(tx: Transaction, profile: Profile) -> ResolvedProfile:
+def resolved(tx: GraphReads, profile: Profile) -> ResolvedProfile:
     return ResolvedProfile(profile, tuple(tx.identifiers_of(profile.id)))

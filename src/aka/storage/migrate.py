@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from aka.storage.sql_common import WRITE_OPTION
+from aka.storage.sql_driver import WRITE_OPTION
 
 SCRIPT_LOCATION: Final = "aka.storage:migrations"
 # ConfigParser interpolation: `%%` here is a single `%` for Alembic. Date-prefixed

@@ -29,7 +29,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
 from aka.storage import json_text
-from aka.storage.sql_common import WRITE_OPTION
+from aka.storage.sql_driver import WRITE_OPTION
 from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_store import SqlStore
 from aka.storage.sql_writer import SqlTransaction

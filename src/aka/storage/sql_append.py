@@ -31,8 +31,8 @@ from aka.core.model import Event, IdentifierKey, Kind, kind_of
 from aka.core.ports import event_subjects
 from aka.core.state import ReplayError
 from aka.storage import json_text
-from aka.storage.sql_common import chunks
 from aka.storage.sql_effects import Edge, SqlEffects
+from aka.storage.sql_rows import chunks
 from aka.storage.tables import events, identifiers, profiles
 
 # Event types whose effect is new rows (or a removed edge): applied a segment at a time.
@@ -186,7 +186,7 @@ class SqlAppend(SqlEffects):
         # an effect behind, and the surrounding transaction stays usable.
         with self._conn.begin_nested():
             try:
-                (last,) = self._row(self._hot.bump_seq, len(changes), self.workspace_id)
+                (last,) = self._row(self._plain.bump_seq, len(changes), self.workspace_id)
                 first = int(last) - len(changes) + 1
                 written = [
                     Event(seq, c.type, c.profile_id, at, c.actor, c.payload)
@@ -254,8 +254,8 @@ class SqlAppend(SqlEffects):
             self._demote_primaries(profile_id, key, seq, older_than=seq)
         stamp = _bound(profiles.c.updated_at, s.at, self._conn.dialect)
         for part in chunks(sorted(s.touched)):
-            sql, params = self._hot.touching(part)
-            updated = self._link.execute(sql, (stamp, self.workspace_id, *params)).rowcount
+            sql, params = self._plain.touching(part)
+            updated = self._db.execute(sql, (stamp, self.workspace_id, *params)).rowcount
             if updated != len(part):
                 raise ReplayError("identifier.linked: a linked profile does not exist")
 

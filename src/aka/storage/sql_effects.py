@@ -10,7 +10,6 @@ either; the contract suite compares their results after every event type.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,10 +19,14 @@ import sqlalchemy as sa
 from aka.core import events as ev
 from aka.core.model import Event, IdentifierKey, Kind, Profile
 from aka.core.state import ReplayError, is_redacted, restored_seqs
-from aka.storage.sql_common import SqlReader, chunks
+from aka.storage.sql_driver import DbHandle, SqlPart
+from aka.storage.sql_graph_reads import SqlGraphReads
+from aka.storage.sql_rows import chunks
 from aka.storage.tables import identifiers, memberships, profiles
 
 Edge = tuple[str, str]
+DialectInsert = Callable[[sa.Table], Any]
+"""The backend's INSERT construct that knows ON CONFLICT (SQLite's, PostgreSQL's)."""
 
 
 def _key(payload: dict[str, Any], name: str = "value") -> IdentifierKey:
@@ -35,13 +38,26 @@ def _rewrite(edge: Edge, old: str, new: str) -> Edge:
     return (new if group == old else group, new if member == old else member)
 
 
-class SqlEffects(SqlReader, ABC):
-    """Writes the effect of one stored event to the graph tables."""
+class SqlEffects(SqlPart):
+    """Writes the effect of one stored event to the graph tables of one workspace.
 
-    @staticmethod
-    @abstractmethod
-    def _dialect_insert(table: sa.Table) -> Any:
-        """The backend's INSERT construct that knows ON CONFLICT (SQLite, PostgreSQL)."""
+    It checks what it changes against the graph as the transaction sees it, through the
+    transaction's own `SqlGraphReads` (a write transaction's reads are never cached, so
+    they see the effects already written)."""
+
+    def __init__(
+        self,
+        db: DbHandle,
+        workspace_id: str,
+        *,
+        write: bool,
+        graph: SqlGraphReads,
+        insert: DialectInsert,
+    ) -> None:
+        super().__init__(db, workspace_id)
+        self._write = write
+        self._graph = graph
+        self._insert = insert
 
     def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
         """Insert these edges with `seq`, or set `seq` where an edge already exists."""
@@ -49,7 +65,7 @@ class SqlEffects(SqlReader, ABC):
         unique = list(dict.fromkeys(edges))
         if not unique:
             return
-        stmt = self._dialect_insert(memberships)
+        stmt = self._insert(memberships)
         self._conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=[
@@ -78,14 +94,14 @@ class SqlEffects(SqlReader, ABC):
         }
 
     def _require_profile(self, profile_id: str | None, e: Event) -> Profile:
-        found = None if profile_id is None else self.profile(profile_id)
+        found = None if profile_id is None else self._graph.profile(profile_id)
         if found is None:
             raise ReplayError(f"event {e.seq} ({e.type}): no profile {profile_id!r}")
         return found
 
     def _require_keys(self, keys: Collection[IdentifierKey], e: Event) -> None:
         """Every key must exist, except redacted ones (see `GraphState._identifier`)."""
-        missing = set(keys) - self.existing_keys(keys)
+        missing = set(keys) - self._graph.existing_keys(keys)
         for key in sorted(missing):
             if not is_redacted(key.value):
                 raise ReplayError(f"event {e.seq} ({e.type}): no identifier {key}")
@@ -200,7 +216,7 @@ class SqlEffects(SqlReader, ABC):
 
     def _identifier_changed(self, e: Event) -> None:
         key = _key(e.payload)
-        ident = self.identifier(key)
+        ident = self._graph.identifier(key)
         if ident is None:
             self._require_keys([key], e)
             return
@@ -220,14 +236,14 @@ class SqlEffects(SqlReader, ABC):
 
     def _identifier_renamed(self, e: Event) -> None:
         key = _key(e.payload)
-        ident = self.identifier(key)
+        ident = self._graph.identifier(key)
         if ident is None:
             self._require_keys([key], e)
             return
         new_key = _key(e.payload, "new_value")
         # Checked here too (not only by the primary key) so renaming onto itself is
         # refused exactly as `GraphState` refuses it.
-        if self.identifier(new_key) is not None:
+        if self._graph.identifier(new_key) is not None:
             raise ReplayError(f"event {e.seq}: rename target {new_key} already exists")
         self._conn.execute(
             sa.update(identifiers)
@@ -238,7 +254,7 @@ class SqlEffects(SqlReader, ABC):
 
     def _identifier_unlinked(self, e: Event) -> None:
         key = _key(e.payload)
-        ident = self.identifier(key)
+        ident = self._graph.identifier(key)
         if ident is None:
             self._require_keys([key], e)
             return
@@ -317,7 +333,7 @@ class SqlEffects(SqlReader, ABC):
 
     def _profile_deleted(self, e: Event) -> None:
         profile = self._require_profile(e.profile_id, e)
-        tombstones = self.tombstones_of(profile.id)
+        tombstones = self._graph.tombstones_of(profile.id)
         gone = [profile.id, *tombstones]
         ws = self.workspace_id
         for part in chunks(gone):

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from aka.core.ports import KeyRecord
-from aka.storage.sql_common import key_row, to_key
+from aka.storage.sql_rows import key_row, to_key
 from aka.storage.tables import UtcDateTime, api_keys
 
 

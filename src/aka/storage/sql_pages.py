@@ -3,8 +3,8 @@
 Keyset, not OFFSET: each page starts where the last one ended (`id > after`), so a page
 costs the same at the ten-millionth profile as at the first and every row is read once,
 straight off the primary key's index. Profiles and identifiers, which a check reads by
-the million, run as plain SQL on the driver's cursor and are decoded as `sql_hot`
-decodes them (Core measured ~10 µs a row there, most of a page's cost).
+the million, run as plain SQL on the driver's cursor and are decoded by `PlainSql`
+(`sql_plain`) (Core measured ~10 µs a row there, most of a page's cost).
 """
 
 # S608: every statement here is assembled from this module's constants only; values are
@@ -16,14 +16,14 @@ from __future__ import annotations
 from typing import Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from aka.core import events as ev
 from aka.core.model import Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import GraphCounts
 from aka.core.state import GraphState
-from aka.storage.sql_common import to_identifier, to_profile
-from aka.storage.sql_hot import IDENT_SELECT, PROFILE_SELECT, HotSql, Link
+from aka.storage.sql_driver import SqlPart
+from aka.storage.sql_plain import IDENT_SELECT, PROFILE_SELECT
+from aka.storage.sql_rows import to_identifier, to_profile
 from aka.storage.tables import events, identifiers, memberships, profiles
 
 # `{p}`: the driver's placeholder. The row-value comparison walks the primary key on
@@ -37,16 +37,11 @@ _AFTER_ID: Final = " AND id > {p}"
 _PROFILES_ORDER: Final = " ORDER BY id LIMIT {p}"
 
 
-class SqlPages:
-    """The Transaction methods of `GraphPages`, and `graph`: the same rows at once."""
-
-    _conn: Connection
-    _link: Link
-    _hot: HotSql
-    workspace_id: str
+class SqlPages(SqlPart):
+    """`GraphPages` of one workspace over one transaction's connection."""
 
     def _sql(self, text: str) -> str:
-        return text.format(p="%s" if self._hot.arrays else "?")
+        return text.format(p="%s" if self._plain.arrays else "?")
 
     def profiles_page(
         self, after_id: str | None, limit: int, *, tombstones: bool = False
@@ -55,8 +50,8 @@ class SqlPages:
         params: tuple[object, ...] = (self.workspace_id,)
         if after_id is not None:
             text, params = text + _AFTER_ID, (*params, after_id)
-        rows = self._link.execute(self._sql(text + _PROFILES_ORDER), (*params, limit))
-        return [self._hot.to_profile(r) for r in rows.fetchall()]
+        rows = self._db.execute(self._sql(text + _PROFILES_ORDER), (*params, limit))
+        return [self._plain.to_profile(r) for r in rows.fetchall()]
 
     def identifiers_page(self, after: IdentifierKey | None, limit: int) -> list[Identifier]:
         params: tuple[object, ...]
@@ -65,8 +60,8 @@ class SqlPages:
         else:
             text = _IDENTIFIERS_AFTER
             params = (self.workspace_id, after.namespace, after.value, limit)
-        rows = self._link.execute(self._sql(text + _IDENTIFIERS_ORDER), params)
-        return [self._hot.to_identifier(r) for r in rows.fetchall()]
+        rows = self._db.execute(self._sql(text + _IDENTIFIERS_ORDER), params)
+        return [self._plain.to_identifier(r) for r in rows.fetchall()]
 
     def memberships_page(self, after: tuple[str, str] | None, limit: int) -> list[Membership]:
         query = sa.select(memberships).where(memberships.c.workspace_id == self.workspace_id)

@@ -20,15 +20,10 @@ from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord, WorkspaceRecord
 from aka.core.settings import WorkspaceSettings
 from aka.storage import migrate
-from aka.storage.sql_common import (
-    WRITE_OPTION,
-    to_key,
-    to_workspace,
-    workspace_exists,
-    workspace_settings_text,
-)
-from aka.storage.sql_hot import hot_sql, run
+from aka.storage.sql_driver import WRITE_OPTION, run
 from aka.storage.sql_keys import SqlKeys
+from aka.storage.sql_plain import plain_sql
+from aka.storage.sql_rows import to_key, to_workspace
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import api_keys, workspaces
 
@@ -66,6 +61,14 @@ def busy_as_error(why: str = POSTGRES_BUSY) -> Iterator[None]:
         ) from err
 
 
+def workspace_settings_text(conn: Connection, workspace_id: str) -> str | None:
+    """The workspace's settings as stored JSON text; None when there is no such workspace."""
+    sql = plain_sql(conn.dialect.name).settings
+    cursor_of = conn.connection.driver_connection
+    row = run(cursor_of, sql, (workspace_id,), conn.dialect, conn.invalidate).fetchone()
+    return None if row is None else str(row[0] if row[0] is not None else "{}")
+
+
 def workspace_not_found(workspace_id: str) -> AkaError:
     return AkaError(
         Code.WORKSPACE_NOT_FOUND, f"workspace {workspace_id!r} does not exist", field="workspace"
@@ -80,7 +83,7 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._hot = hot_sql(engine.dialect.name)
+        self._plain = plain_sql(engine.dialect.name)
 
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[Connection]:
@@ -109,7 +112,7 @@ class SqlStore:
         """True when the workspace exists. The first statement of every `transaction`;
         a backend whose `begin` does not serialise writers locks the workspace here."""
         del write  # SQLite's writers already hold the database (`BEGIN IMMEDIATE`)
-        return workspace_exists(conn, workspace_id)
+        return workspace_settings_text(conn, workspace_id) is not None
 
     def _settings_for_read(self, conn: Connection, workspace_id: str) -> str | None:
         """A reader's first statement: the workspace's settings as stored JSON text, or
@@ -186,11 +189,11 @@ class SqlStore:
 
     def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
         # Every authenticated request asks: one statement on the driver's cursor.
-        sql, dialect = self._hot.key_by_hash, self.engine.dialect
+        sql, dialect = self._plain.key_by_hash, self.engine.dialect
         with self._autocommit() as pooled:
             cursor = run(pooled.driver_connection, sql, (secret_hash,), dialect, pooled.invalidate)
             row = cursor.fetchone()
-        return None if row is None else self._hot.to_key(row)
+        return None if row is None else self._plain.to_key(row)
 
     def key_by_id(self, key_id: str) -> KeyRecord | None:
         with self._connect(write=False) as conn:

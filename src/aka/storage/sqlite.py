@@ -24,8 +24,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from aka.core.ports import KeyRecord
 from aka.storage import json_text
-from aka.storage.sql_common import WRITE_OPTION
-from aka.storage.sql_hot import run
+from aka.storage.sql_driver import WRITE_OPTION, run
 from aka.storage.sql_store import SqlStore, busy_as_error, workspace_not_found
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.sqlite_readers import Readers
@@ -157,12 +156,12 @@ class SqliteStore(SqlStore):
             with super().transaction(workspace_id, write=write) as tx:
                 yield tx
             return
-        with busy_as_error(self.busy_cause), reader.transaction() as link:
-            row = link.execute(self._hot.settings, (workspace_id,)).fetchone()
+        with busy_as_error(self.busy_cause), reader.transaction() as db:
+            row = db.execute(self._plain.settings, (workspace_id,)).fetchone()
             if row is None:
                 raise workspace_not_found(workspace_id)
             yield self.transaction_class(
-                link, workspace_id, write=False, settings_text=row[0] or "{}"
+                db, workspace_id, write=False, settings_text=row[0] or "{}"
             )
 
     def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
@@ -170,14 +169,14 @@ class SqliteStore(SqlStore):
         if reader is None:
             return super().key_by_hash(secret_hash)
         with busy_as_error(self.busy_cause):
-            row = reader.one(self._hot.key_by_hash, (secret_hash,))
+            row = reader.one(self._plain.key_by_hash, (secret_hash,))
         if row is None:
             return None
         # The same stored row decodes to the same record: decoded once (the row is read
         # every time, so a revocation shows at once).
         record = self._keys_by_row.get(row)
         if record is None:
-            record = self._hot.to_key(row)
+            record = self._plain.to_key(row)
             if len(self._keys_by_row) >= _KEY_ROWS_MAX:
                 self._keys_by_row.clear()
             self._keys_by_row[row] = record

@@ -8,7 +8,7 @@ directly. SQLite connections are cheap, reads never take the write lock under WA
 `BEGIN` starts a fresh snapshot, so a reader sees every write committed before it began
 (the very next read sees a write), exactly as a pooled one does.
 
-Core statements (every read but the hot ones, `sql_hot`) still need a SQLAlchemy
+Core statements (all but those written as plain SQL, `sql_plain`) still need a SQLAlchemy
 `Connection`. Each reader has a small engine of its own whose one connection *is* the
 reader's (a `StaticPool` over it); a transaction opens a `Connection` on it only when it
 runs a Core statement, and that statement runs inside the reader's open transaction
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
 from aka.storage import json_text
-from aka.storage.sql_hot import Link, run
+from aka.storage.sql_driver import DbHandle, run
 
 
 class Reader:
@@ -44,26 +44,26 @@ class Reader:
         return self.raw.in_transaction
 
     @contextmanager
-    def transaction(self) -> Iterator[Link]:
-        """`BEGIN` ... `COMMIT` on this connection; the `Link` reaches it both ways."""
+    def transaction(self) -> Iterator[DbHandle]:
+        """`BEGIN` ... `COMMIT` on this connection; the `DbHandle` reaches it both ways."""
         dialect = self.engine.dialect
-        link = Link(self.raw, dialect, self._invalidate, open_sa=self.engine.connect)
+        db = DbHandle(self.raw, dialect, self._invalidate, open_sa=self.engine.connect)
         run(self.raw, "BEGIN", (), dialect, self._invalidate)
         try:
-            yield link
-            self._end(link, commit=True)
+            yield db
+            self._end(db, commit=True)
         except BaseException:
             try:
-                self._end(link, commit=False)
+                self._end(db, commit=False)
             except BaseException:
                 self.broken = True  # not in a known state: `Readers` opens another
             raise
 
-    def _end(self, link: Link, *, commit: bool) -> None:
+    def _end(self, db: DbHandle, *, commit: bool) -> None:
         # COMMIT on success, as a pooled reader's transaction ends (a reader has nothing
         # to commit, but that is not this class's to decide). A Core connection opened
         # meanwhile believes it began the transaction: it ends it.
-        opened = link.opened
+        opened = db.opened
         if opened is not None:
             if commit:
                 opened.commit()

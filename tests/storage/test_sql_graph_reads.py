@@ -1,6 +1,7 @@
-"""The resolve path's reads on the SQL stores: driver-cursor reads, read-ahead, batches.
+"""The resolve path's reads on the SQL stores (`SqlGraphReads`): driver-cursor reads,
+read-ahead, batches.
 
-`sql_hot` decodes rows by hand instead of through the column types, and a read-only
+`sql_plain` decodes rows by hand instead of through the column types, and a read-only
 transaction answers `profile`/`identifiers_of` from what `identifier` read ahead. Each
 test here holds those answers against the Core reading of the same rows, or against
 what a fresh transaction reads, on SQLite and PostgreSQL.
@@ -15,8 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from aka.core.model import Identifier, IdentifierKey, Profile
-from aka.storage.sql_common import READ_AHEAD, SqlReader, to_identifier, to_profile
+from aka.storage.sql_graph_reads import READ_AHEAD
+from aka.storage.sql_rows import to_identifier, to_profile
 from aka.storage.sql_store import SqlStore
+from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import identifiers, profiles
 
 from .changes import created, identified, linked, merged, unlinked
@@ -32,7 +35,7 @@ def append(store: SqlStore, *changes: Any) -> None:
             tx.append(change)
 
 
-def core_identifier(tx: SqlReader, key: IdentifierKey) -> Identifier | None:
+def core_identifier(tx: SqlTransaction, key: IdentifierKey) -> Identifier | None:
     """The identifier as the Core statement and its column types read it."""
     row = tx._conn.execute(
         sa.select(identifiers).where(
@@ -44,7 +47,7 @@ def core_identifier(tx: SqlReader, key: IdentifierKey) -> Identifier | None:
     return None if row is None else to_identifier(row)
 
 
-def core_profile(tx: SqlReader, profile_id: str) -> Profile | None:
+def core_profile(tx: SqlTransaction, profile_id: str) -> Profile | None:
     row = tx._conn.execute(
         sa.select(profiles).where(profiles.c.workspace_id == WORKSPACE, profiles.c.id == profile_id)
     ).one_or_none()
@@ -65,7 +68,7 @@ def test_driver_reads_decode_rows_exactly_as_core_does(sql_store: SqlStore, writ
         merged("p1", "p2"),
     )
     with sql_store.transaction(WORKSPACE, write=write) as tx:
-        assert isinstance(tx, SqlReader)
+        assert isinstance(tx, SqlTransaction)
         for key in (K("email", "a@x.io"), K("device", "dev-ü"), K("email", "none@x.io")):
             assert tx.identifier(key) == core_identifier(tx, key)
         for pid in ("p1", "p2", "nobody"):
@@ -142,7 +145,7 @@ def test_read_ahead_of_a_batch_answers_each_key_as_single_reads_do(sql_store: Sq
     keys = [K("email", "a@x.io"), K("device", "dev-1"), K("email", "c@x.io")]
     keys += [K("device", f"absent-{n}") for n in range(600)]
     with sql_store.transaction(WORKSPACE, write=False) as batch:
-        assert isinstance(batch, SqlReader)
+        assert isinstance(batch, SqlTransaction)
         batch.read_ahead(keys)
         answers = [
             (batch.identifier(k), batch.identifiers_of("p1"), batch.profile("p2")) for k in keys

@@ -1,16 +1,16 @@
-"""The reads every resolve makes, run on the driver's own cursor instead of through Core.
+"""Statements written as plain SQL text, once per dialect, run on the driver's own
+cursor instead of through Core, and the decoders of their rows.
 
 Measured on one core (docs/performance.md): building and compiling a Core `select` per
 call costs ~80 µs, executing a prebuilt one ~20 µs, the same point read on the DBAPI
-cursor ~3 µs. A resolve makes four or five of these reads, so they are written here as
-plain SQL text, once per dialect, and decoded by hand; every other read and every write
-stays Core.
+cursor ~3 µs. A resolve makes four or five reads, a group-commit round and `aka check`
+many more, so the reads they make (and the two updates every append makes) are written
+here; every other statement stays Core. They run through `DbHandle` (`sql_driver`), in
+the transaction SQLAlchemy opened.
 
-The statements run on the very connection, and inside the very transaction, that
-SQLAlchemy opened, so they see exactly what a Core statement would (a write
-transaction's own changes included). Decoding mirrors what the column types in
-`tables.py` do: SQLite keeps JSON as text and timestamps as naive UTC text, PostgreSQL
-hands back `jsonb` as Python values and `timestamptz` in the session's time zone.
+Decoding mirrors what the column types in `tables.py` do: SQLite keeps JSON as text and
+timestamps as naive UTC text, PostgreSQL hands back `jsonb` as Python values and
+`timestamptz` in the session's time zone.
 """
 
 # S608: every statement here is assembled from this module's constants only; values are
@@ -24,9 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
-
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
 
 from aka.core.model import Event, Identifier, Kind, Profile
 from aka.core.ports import KeyRecord
@@ -55,7 +52,7 @@ _TEMPLATES: Final = {
         " WHERE workspace_id = {p} AND namespace = {p} AND value = {p}"
     ),
     # An identifier with its profile and (up to a bound) every identifier of that
-    # profile, in one statement: what a resolve reads next (`SqlReader.identifier`).
+    # profile, in one statement: what a resolve reads next (`SqlGraphReads.identifier`).
     "identifier_ahead": (
         f"SELECT {_prefixed(_IDENT, 'i')}, {_prefixed(_PROFILE, 'p')}"
         " FROM identifiers k"
@@ -71,7 +68,7 @@ _TEMPLATES: Final = {
     "identifiers_of": (
         f"SELECT {_IDENT} FROM identifiers WHERE workspace_id = {{p}} AND profile_id = {{p}}"
     ),
-    # For a batch of reads (`SqlReader.read_ahead`); `{keys}`/`{ids}` are filled per batch.
+    # For a batch of reads (`SqlGraphReads.read_ahead`); `{keys}`/`{ids}` are filled per batch.
     # Only PostgreSQL batches reads (`read_batch`): SQLite plans the row-value
     # `IN (VALUES ...)` form as a scan of the workspace (160 ms for 500 keys at 1M).
     "identifiers_by_keys": (
@@ -83,7 +80,7 @@ _TEMPLATES: Final = {
     "identifiers_of_profiles": (
         f"SELECT {_IDENT} FROM identifiers WHERE workspace_id = {{p}} AND profile_id {{ids}}"
     ),
-    # What every group-commit round and batch window asks besides (`sql_bulk`).
+    # What every group-commit round and batch window asks besides (`profiles_by_ids`).
     "profiles_by_ids": f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND id {{ids}}",
     "last_seq": "SELECT last_seq FROM workspaces WHERE id = {p}",
     # The change feed and `aka check`'s replay page through the whole log with it.
@@ -137,7 +134,7 @@ def _json_value(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class HotSql:
+class PlainSql:
     """One dialect's statement texts and column decoders."""
 
     key_by_hash: str
@@ -255,12 +252,12 @@ def _build(
     settings: str,
     json: Callable[[Any], Any],
     time: Callable[[Any], datetime],
-) -> HotSql:
+) -> PlainSql:
     def sql(name: str) -> str:
         # `{keys}` and `{ids}` survive, doubled braces, for `by_keys`/`of_profiles`.
         return _TEMPLATES[name].format(p=placeholder, settings=settings, keys="{keys}", ids="{ids}")
 
-    return HotSql(
+    return PlainSql(
         key_by_hash=sql("key_by_hash"),
         settings=sql("settings"),
         identifier=sql("identifier"),
@@ -289,79 +286,9 @@ POSTGRES: Final = _build("%s", "settings::text", json=_json_value, time=_utc)
 _BY_DIALECT: Final = {"sqlite": SQLITE, "postgresql": POSTGRES}
 
 
-class Link:
-    """How a transaction reaches its database: the driver's connection, for the hot
-    reads, and a SQLAlchemy `Connection` on that same driver connection (and so in the
-    same transaction) for everything else. A transaction begun on the driver's
-    connection directly (`SqliteStore`'s readers) opens the latter on first use only."""
-
-    __slots__ = ("_open", "_sa", "cursor_of", "dialect", "invalidate")
-
-    def __init__(
-        self,
-        cursor_of: Any,
-        dialect: Dialect,
-        invalidate: Callable[[BaseException], None],
-        *,
-        sa: Connection | None = None,
-        open_sa: Callable[[], Connection] | None = None,
-    ) -> None:
-        self.cursor_of = cursor_of
-        self.dialect = dialect
-        self.invalidate = invalidate
-        self._sa = sa
-        self._open = open_sa
-
-    @classmethod
-    def of(cls, conn: Connection) -> Link:
-        return cls(conn.connection.driver_connection, conn.dialect, conn.invalidate, sa=conn)
-
-    @property
-    def opened(self) -> Connection | None:
-        """The SQLAlchemy connection, if one was opened."""
-        return self._sa
-
-    def connection(self) -> Connection:
-        if self._sa is None:
-            if self._open is None:
-                raise RuntimeError("this link has no SQLAlchemy connection")
-            self._sa = self._open()
-        return self._sa
-
-    def execute(self, sql: str, params: tuple[Any, ...]) -> Any:
-        return run(self.cursor_of, sql, params, self.dialect, self.invalidate)
-
-
-def run(
-    cursor_of: Any,
-    sql: str,
-    params: tuple[Any, ...],
-    dialect: Dialect,
-    invalidate: Callable[[BaseException], None],
-) -> Any:
-    """`cursor_of.execute(sql, params)`, failing as SQLAlchemy would: a driver error
-    becomes the matching `sqlalchemy.exc.DBAPIError` (so "database is locked" and lock
-    timeouts still read as such upstream), and a lost connection is invalidated so the
-    pool never hands it out again."""
-    try:
-        return cursor_of.execute(sql, params)
-    except dialect.loaded_dbapi.Error as err:
-        disconnected = dialect.is_disconnect(err, cursor_of, None)
-        if disconnected:
-            invalidate(err)
-        raise DBAPIError.instance(
-            sql,
-            params,
-            err,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=disconnected,
-            dialect=dialect,
-        ) from err
-
-
-def hot_sql(dialect_name: str) -> HotSql:
+def plain_sql(dialect_name: str) -> PlainSql:
     """The statements for a SQLAlchemy dialect name (`sqlite`, `postgresql`)."""
     try:
         return _BY_DIALECT[dialect_name]
     except KeyError:
-        raise ValueError(f"no hot-path statements for dialect {dialect_name!r}") from None
+        raise ValueError(f"no plain SQL statements for dialect {dialect_name!r}") from None
