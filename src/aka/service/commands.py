@@ -25,9 +25,19 @@ from typing import Any, ClassVar, Generic, TypeVar
 from aka.core.errors import AkaError
 from aka.core.model import Identifier, Kind, Membership, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.service import aliases, email_aliases, erasure, groups, identities, merges
+from aka.service import (
+    aliases,
+    email_aliases,
+    erasure,
+    groups,
+    identities,
+    links,
+    many_aliases,
+    merges,
+)
 from aka.service.aliases import AliasResult, IdentifyResult, UpsertedUser, UserRef
 from aka.service.identities import LinkResult, NewIdentifier
+from aka.service.links import LinkedMany
 from aka.service.merges import MergeResult
 from aka.service.refs import ProfileRef
 
@@ -158,6 +168,27 @@ class Link(Command[LinkResult]):
         return identities.link(
             tx, self.target, self.item, actor=self.actor, field_prefix=self.field_prefix
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LinkMany(Command[LinkedMany]):
+    """Link several identifiers to one existing profile as one event (`links.link_many`):
+    each item's outcome or refusal, as linking them one at a time would answer."""
+
+    target: ProfileRef
+    items: Sequence[NewIdentifier]
+    actor: str | None = None
+    fields: Sequence[str] = ()  # where item n's errors point; `identifiers[n]` if empty
+
+    def reads(self) -> Reads:
+        return _reading(self.target, identifiers=[(i.namespace, i.value) for i in self.items])
+
+    @property
+    def weight(self) -> int:
+        return max(1, len(self.items))
+
+    def run(self, tx: Transaction) -> LinkedMany:
+        return links.link_many(tx, self.target, self.items, actor=self.actor, fields=self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +375,43 @@ class AddAlias(Command[AliasResult]):
             tx,
             target,
             self.item,
+            if_taken=self.if_taken,
+            one_per_namespace=self.one_per_namespace,
+            refuse_external_ids=self.refuse_external_ids,
+            actor=self.actor,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AddAliases(Command[list[AliasResult | AkaError]]):
+    """`AddAlias` of each `(target, item)` in order (a new alias-only profile when the
+    target is None), each standing or falling alone, with the aliases one request adds
+    to one profile written as one event (`many_aliases.add_aliases`)."""
+
+    entries: Sequence[tuple[ProfileRef | None, NewIdentifier]]
+    if_taken: str = "refuse"
+    one_per_namespace: bool = False
+    refuse_external_ids: bool = False
+    actor: str | None = None
+
+    def reads(self) -> Reads:
+        items = [item for _, item in self.entries]
+        # An alias equal to a user id is refused: every external id it equals is read.
+        circular = [item.value for item in items] if self.refuse_external_ids else []
+        return _reading(
+            *(target for target, _ in self.entries),
+            identifiers=[(item.namespace, item.value) for item in items],
+            external_ids=circular,
+        )
+
+    @property
+    def weight(self) -> int:
+        return max(1, len(self.entries))
+
+    def run(self, tx: Transaction) -> list[AliasResult | AkaError]:
+        return many_aliases.add_aliases(
+            tx,
+            self.entries,
             if_taken=self.if_taken,
             one_per_namespace=self.one_per_namespace,
             refuse_external_ids=self.refuse_external_ids,

@@ -11,7 +11,6 @@ import reprlib
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import uuid_utils
@@ -22,9 +21,18 @@ from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import Identifier, IdentifierKey, Kind, Profile, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.core.settings import MergePolicy, WorkspaceSettings
+from aka.core.settings import WorkspaceSettings
 from aka.service import refs
 from aka.service.attributes import check_attributes
+from aka.service.links import (
+    Attached,
+    LinkOutcome,
+    check_link,
+    event_item,
+    identifier_taken,
+    item_key,
+    link_checked,
+)
 from aka.service.merges import merge
 from aka.service.refs import ProfileRef
 
@@ -41,12 +49,6 @@ class NewIdentifier:
 
 
 _UUID_CHARS = 36
-
-
-class LinkOutcome(StrEnum):
-    LINKED = "linked"  # new on this profile
-    EXISTING = "existing"  # was already on this profile: nothing changed
-    MERGED = "merged"  # owned by another profile, which the `auto` policy merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,7 @@ def create_profile(
     payload: dict[str, Any] = {"external_id": ext, "attributes": attrs}
     if keys:
         payload["identifiers"] = [
-            _link_item(key, item) for key, item in zip(keys, identifiers or [], strict=True)
+            event_item(key, item) for key, item in zip(keys, identifiers or [], strict=True)
         ]
     tx.append(Change(ev.PROFILE_CREATED, profile_id, payload, actor))
     return _resolved(tx, profile_id)
@@ -149,16 +151,6 @@ def link(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Attached:
-    """What `attach` did: the identifier's key and the profile now holding it."""
-
-    outcome: LinkOutcome
-    profile_id: str
-    key: IdentifierKey
-    merge_id: int | None = None
-
-
 def attach(
     tx: Transaction,
     target: ProfileRef | None,
@@ -169,40 +161,15 @@ def attach(
 ) -> Attached:
     """`link` without reading the whole profile back: for callers that attach many
     identifiers to one profile (reading it after each made 1,000 links quadratic)."""
-    settings = tx.settings()
-    key = normalize.identifier_key(item.namespace, item.value, settings, field=field_prefix)
-    check_attributes(item.attributes, _join(field_prefix, "attributes"))
-    existing = tx.identifier(key)
+    key = item_key(item, tx.settings(), field_prefix)
     if target is None:
-        if existing is not None:
+        if (existing := tx.identifier(key)) is not None:
             raise identifier_taken(key, existing.profile_id, field_prefix or "value")
         created = create_profile(tx, identifiers=[item], actor=actor)
         return Attached(LinkOutcome.LINKED, created.profile.id, key)
     profile = refs.require(tx, target, "profile")
-    if existing is not None and existing.profile_id == profile.id:
-        return Attached(LinkOutcome.EXISTING, profile.id, key)
-    if existing is not None:
-        owner = tx.profile(existing.profile_id)
-        assert owner is not None  # invariant 1: every identifier has a live owner
-        auto = settings.merge_policy is MergePolicy.AUTO
-        if not auto or (owner.identified and profile.identified):
-            raise identifier_taken(key, owner.id, field_prefix or "value")
-        keep, gone = (owner, profile) if owner.identified else (profile, owner)
-        merged = merge(tx, ProfileRef.by_id(keep.id), ProfileRef.by_id(gone.id), actor=actor)
-        return Attached(LinkOutcome.MERGED, merged.profile.profile.id, key, merged.merge_id)
-    limit = settings.rule_for(key.namespace).max_per_profile
-    if tx.count_in_namespace(profile.id, key.namespace) >= limit:
-        raise AkaError(
-            Code.NAMESPACE_LIMIT,
-            f"profile {profile.id} already holds {limit} identifiers in namespace "
-            f"{key.namespace!r}, the limit",
-            field=_join(field_prefix, "namespace"),
-            details={"namespace": key.namespace, "limit": limit},
-        )
-    tx.append(
-        Change(ev.IDENTIFIER_LINKED, profile.id, {"identifiers": [_link_item(key, item)]}, actor)
-    )
-    return Attached(LinkOutcome.LINKED, profile.id, key)
+    verdict = check_link(tx, profile, key, field_prefix=field_prefix)
+    return link_checked(tx, profile, key, item, verdict, actor=actor)
 
 
 def unlink(tx: Transaction, namespace: Any, value: Any, *, actor: str | None = None) -> Identifier:
@@ -326,10 +293,6 @@ def update_identifier(
 # --- helpers ------------------------------------------------------------------------
 
 
-def _link_item(key: IdentifierKey, item: NewIdentifier) -> dict[str, Any]:
-    return ev.link_item(key, Kind(item.kind).value, bool(item.primary), item.attributes)
-
-
 def _check_namespace_counts(keys: list[IdentifierKey], settings: WorkspaceSettings) -> None:
     """A new profile may not start above a namespace's per-profile limit."""
     counts = Counter(key.namespace for key in keys)
@@ -357,21 +320,6 @@ def _ident(tx: Transaction, key: IdentifierKey) -> Identifier:
     return found
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-def identifier_taken(key: IdentifierKey, owner_id: str, field: str, why: str = "") -> AkaError:
-    """The refusal of an identifier another profile holds; `why` adds the caller's rule
-    (an import's "never merges")."""
-    return AkaError(
-        Code.IDENTIFIER_CONFLICT,
-        f"identifier {key} already belongs to profile {owner_id}{why}",
-        field=field,
-        details={"owner": owner_id, "namespace": key.namespace, "value": key.value},
-    )
-
-
 def _external_id_taken(external_id: str, owner_id: str) -> AkaError:
     return AkaError(
         Code.EXTERNAL_ID_CONFLICT,
@@ -389,6 +337,7 @@ __all__ = [
     "Profile",
     "attach",
     "create_profile",
+    "identifier_taken",
     "identify",
     "link",
     "rename",
