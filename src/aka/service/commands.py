@@ -8,8 +8,9 @@ returns: the command's outcome. Doors and the CLI build commands and fold the ou
 into their wire shape; the engine (`aka.engine`) and `service.bulk` run lists of them,
 each command standing or falling alone.
 
-The graph rules stay in the use cases (`identities`, `merges`, `groups`, `aliases`,
-`erasure`, `email_aliases`); a command only names one call of them. Two use-case
+The graph rules stay in the use cases (`identities`, `links`, `merges`, `groups`,
+`aliases`, `many_aliases`, `erasure`, `email_aliases`); a command only names one call
+of them. Two use-case
 modules run commands themselves through the bulk runner and so keep theirs beside
 them (this module cannot import a module that imports it): `transfer.ImportRecord`
 and the Coveo commands of `security_identities`.
