@@ -55,7 +55,7 @@ def item_key(
     """The normalised key of a submitted identifier, its attributes checked: the first
     rule of every link, before the profile is looked up."""
     key = normalize.identifier_key(item.namespace, item.value, settings, field=field_prefix)
-    check_attributes(item.attributes, join(field_prefix, "attributes"))
+    check_attributes(item.attributes, _join(field_prefix, "attributes"))
     return key
 
 
@@ -132,7 +132,7 @@ def check_link(
             Code.NAMESPACE_LIMIT,
             f"profile {profile.id} already holds {limit} identifiers in namespace "
             f"{key.namespace!r}, the limit",
-            field=join(field_prefix, "namespace"),
+            field=_join(field_prefix, "namespace"),
             details={"namespace": key.namespace, "limit": limit},
         )
     return Verdict(LinkOutcome.LINKED)
@@ -226,7 +226,7 @@ def link_many(
     return LinkedMany(profile.id if profile is not None else None, tuple(results))
 
 
-def join(prefix: str, name: str) -> str:
+def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
