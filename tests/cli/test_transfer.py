@@ -299,7 +299,7 @@ def test_an_interrupted_import_says_where_it_stopped(
     """Ctrl-C during the second chunk: the first stays committed, the second rolls back,
     and the command says how to go on; the suggested re-run completes the import."""
     data = jsonl(tmp_path / "p.jsonl", *(person("device", f"d{n}") for n in range(5)))
-    real = transfer_cli.transfer.apply_chunk
+    real = transfer_cli.imports.apply_chunk
     calls = 0
 
     def interrupted_second_time(tx: Transaction, records: Any, **kwargs: Any) -> Any:
@@ -310,7 +310,7 @@ def test_an_interrupted_import_says_where_it_stopped(
             raise KeyboardInterrupt  # after writing: the chunk must roll back
         return done
 
-    monkeypatch.setattr(transfer_cli.transfer, "apply_chunk", interrupted_second_time)
+    monkeypatch.setattr(transfer_cli.imports, "apply_chunk", interrupted_second_time)
     result = aka("import", data, "--chunk-size", "2")
     assert result.exit_code == 130
     assert (
@@ -319,7 +319,7 @@ def test_an_interrupted_import_says_where_it_stopped(
     ) in result.stderr
     assert "--resume-after 2" in result.stderr
     assert set(aka.picture()["identifiers"]) == {"device:d0", "device:d1"}
-    monkeypatch.setattr(transfer_cli.transfer, "apply_chunk", real)
+    monkeypatch.setattr(transfer_cli.imports, "apply_chunk", real)
     summary = aka.json("import", data, "--chunk-size", "2")
     assert (summary["unchanged"], summary["created"]) == (2, 3)
 

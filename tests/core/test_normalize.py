@@ -297,3 +297,17 @@ def test_the_control_character_check_agrees_with_unicodedata_on_every_code_point
         if normalize.has_control(chr(cp)) != (unicodedata.category(chr(cp)) in ("Cc", "Cs"))
     ]
     assert disagree == []
+
+
+def test_the_email_space_check_agrees_with_str_isspace_on_every_code_point() -> None:
+    """An address holding any character `str.isspace` calls a space is refused: the
+    regex behind the check finds exactly those."""
+    disagree = [
+        cp
+        for cp in range(0x110000)
+        if (normalize._SPACE.search(chr(cp)) is not None) != chr(cp).isspace()
+    ]
+    assert disagree == []
+    with pytest.raises(AkaError) as caught:
+        normalize.email("a\u2003b@example.com")
+    assert caught.value.code is Code.EMAIL_INVALID

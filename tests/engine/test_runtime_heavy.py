@@ -127,7 +127,7 @@ async def test_a_heavy_single_write_goes_through_the_bulk_runner(rt: Runtime, st
     assert {owner(store, f"d{k}") for k in range(n)} == {created.profile.id}
     assert rt.group_commit.stats.transactions == 0
     # Refused: its weight is its identifiers', heavy whatever they are.
-    again = [NewIdentifier("device", "fresh"), NewIdentifier("device", "d0")] * 100
+    again = [NewIdentifier("device", "fresh")] + items[: HEAVY_OPERATIONS - 1]
     with pytest.raises(AkaError) as refused:
         await rt.write_one(WS, CreateProfile(identifiers=again), group=True)
     assert refused.value.field == "identifiers[1]"

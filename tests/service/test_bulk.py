@@ -25,7 +25,7 @@ from aka.core.model import Event
 from aka.core.ports import Store, Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import ReplayError
-from aka.service import bulk, identities
+from aka.service import bulk, new_profiles
 from aka.service.batch import run_each
 from aka.service.check import check_workspace
 from aka.service.commands import Command, CreateProfile, Identify, Link, Merge, Unlink
@@ -45,7 +45,7 @@ def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         counter = itertools.count(1)
 
     monkeypatch.setattr(
-        identities, "new_profile_id", lambda: f"00000000-0000-7000-8000-{next(counter):012d}"
+        new_profiles, "new_profile_id", lambda: f"00000000-0000-7000-8000-{next(counter):012d}"
     )
     restart()
     return restart

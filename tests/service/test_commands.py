@@ -52,8 +52,9 @@ from aka.service.commands import (
     UpdateIdentifier,
     UpsertUser,
 )
+from aka.service.imports import ImportRecord
 from aka.service.refs import ProfileRef
-from aka.service.transfer import ImportRecord, parse_object
+from aka.service.transfer import parse_object
 
 from .builders import World, by, ident, ref
 

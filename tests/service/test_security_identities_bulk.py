@@ -36,7 +36,12 @@ class Counted:
         return self.real.append(change)
 
     def append_many(self, changes: Any, at: Any) -> Any:
-        self.bulk += 1
+        # One change is a single append, whichever method wrote it (`create_profile`
+        # appends its one event with `append_many`).
+        if len(changes) == 1:
+            self.singles.append(changes[0].type)
+        else:
+            self.bulk += 1
         return self.real.append_many(changes, at)
 
     def __getattr__(self, name: str) -> Any:

@@ -304,8 +304,8 @@ class AliasMachine(RuleBasedStateMachine):
         return pid
 
     def _create_refusal(self, external_id: str | None, items: list[Key]) -> Code | None:
-        if external_id is not None and self.model.holder_of(external_id) is not None:
-            return Code.EXTERNAL_ID_CONFLICT
+        """The request's own faults first (each identifier in turn, then the namespace
+        counts), then what the graph holds (the external id, then each identifier)."""
         seen: list[Key] = []
         for ns, value in items:
             key = normalised(ns, value)
@@ -313,12 +313,14 @@ class AliasMachine(RuleBasedStateMachine):
                 return key
             if key in seen:
                 return Code.INVALID_INPUT
-            if key in self.model.owner:
-                return Code.IDENTIFIER_CONFLICT
             seen.append(key)
         counts = Counter(ns for ns, _ in seen)
         if any(n > LIMITS.get(ns, DEFAULT_LIMIT) for ns, n in counts.items()):
             return Code.NAMESPACE_LIMIT
+        if external_id is not None and self.model.holder_of(external_id) is not None:
+            return Code.EXTERNAL_ID_CONFLICT
+        if any(key in self.model.owner for key in seen):
+            return Code.IDENTIFIER_CONFLICT
         return None
 
     # --- linking -------------------------------------------------------------------

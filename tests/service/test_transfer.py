@@ -25,13 +25,13 @@ from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
 from aka.service import identities, transfer
 from aka.service.check import check_workspace
+from aka.service.imports import apply_chunk, apply_each
 from aka.service.transfer import (
     Action,
     IdentifierRecord,
     MembershipRecord,
     Outcome,
     ProfileRecord,
-    apply_chunk,
     export_lines,
     parse_csv_row,
     parse_line,
@@ -680,7 +680,7 @@ def test_export_then_import_into_an_empty_workspace_reproduces_the_graph(world: 
 
 
 def reference(tx: Transaction, records: list[transfer.Record]) -> list[Outcome | AkaError]:
-    return transfer.apply_each(tx, records, actor="test")
+    return apply_each(tx, records, actor="test")
 
 
 class Names:

@@ -31,7 +31,7 @@ from aka.cli.transfer_progress import Progress, progress_for
 from aka.cli.transfer_rows import Reading, Row, csv_rows, jsonl_rows
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Store
-from aka.service import transfer
+from aka.service import imports, transfer
 
 DEFAULT_CHUNK: Final = 10_000
 BUSY_RETRIES: Final = 5  # a chunk refused as "store busy" committed nothing: try again
@@ -233,7 +233,7 @@ def _apply(
     for attempt in range(1, BUSY_RETRIES + 1):
         try:
             with store.transaction(workspace, write=True) as tx:
-                return transfer.apply_chunk(tx, records, actor=actor)
+                return imports.apply_chunk(tx, records, actor=actor)
         except AkaError as exc:
             if exc.code is not Code.STORE_BUSY or attempt == BUSY_RETRIES:
                 raise

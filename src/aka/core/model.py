@@ -19,6 +19,15 @@ class Kind(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+_KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
+
+
+def kind_of(value: str) -> Kind:
+    """`Kind(value)` (ValueError for an unknown one), by a dict: calling an enum class
+    cost ~4 µs, several times an identifier in a bulk load."""
+    return _KINDS.get(value) or Kind(value)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class IdentifierKey:
     """An identifier's identity inside a workspace: (namespace, value), both normalised."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from aka.core.errors import AkaError, Code
 from aka.core.rates import Rate, limits_json, parse_limits_patch
@@ -49,6 +49,11 @@ class NamespaceRule:
     blocked_values: tuple[str, ...] | None = None
 
 
+# The rule of every namespace the settings do not name (one value, not one per call:
+# a bulk load asks for it several times an identifier).
+_DEFAULT_RULE: Final = NamespaceRule()
+
+
 @dataclass(frozen=True, slots=True)
 class WorkspaceSettings:
     merge_policy: MergePolicy = MergePolicy.REFUSE
@@ -62,7 +67,7 @@ class WorkspaceSettings:
     rate_limits: dict[str, Rate] = field(default_factory=dict)
 
     def rule_for(self, namespace: str) -> NamespaceRule:
-        return self.namespaces.get(namespace) or NamespaceRule()
+        return self.namespaces.get(namespace) or _DEFAULT_RULE
 
     def blocked_for(self, namespace: str) -> frozenset[str]:
         rule = self.rule_for(namespace)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from aka.core import events as ev
-from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile
+from aka.core.model import Event, Identifier, IdentifierKey, Kind, Membership, Profile, kind_of
 from aka.core.state_tables import EdgeTable, IdentifierTable, Journal, ProfileTable
 
 
@@ -236,7 +236,7 @@ def _link(state: GraphState, e: Event, owner: str, item: dict[str, Any]) -> None
         namespace=key.namespace,
         value=key.value,
         profile_id=owner,
-        kind=Kind(item.get("kind", Kind.USER.value)),
+        kind=kind_of(item.get("kind", Kind.USER.value)),
         primary=primary,
         disabled=False,
         attributes=dict(item.get("attributes") or {}),

@@ -18,6 +18,8 @@ def check_attributes(raw: Any, field: str) -> dict[str, Any]:
     Attributes ride along on every read of a profile, so they stay small by design;
     bulk data belongs elsewhere.
     """
+    if type(raw) is dict and not raw:
+        return {}  # most identifiers carry none: skip encoding them
     if not isinstance(raw, dict) or not all(isinstance(k, str) for k in raw):
         raise AkaError(Code.ATTRIBUTES_INVALID, f"{field} must be a JSON object", field=field)
     if len(raw) > ATTRIBUTES_MAX_KEYS:

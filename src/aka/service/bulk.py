@@ -40,7 +40,7 @@ from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState, ReplayError
 from aka.service.batch import attempt
-from aka.service.commands import Command, Reads
+from aka.service.commands import Command, Reads, SetCommand
 
 T = TypeVar("T")
 
@@ -194,6 +194,30 @@ class BufferedTransaction:
             if m == member
         ]
 
+    def identifiers_by_keys(
+        self, keys: Collection[IdentifierKey]
+    ) -> dict[IdentifierKey, Identifier]:
+        self._load_keys(set(keys))
+        held = self._state.identifiers
+        return {key: held[key] for key in keys if key in held}
+
+    def profiles_by_ids(self, profile_ids: Collection[str]) -> dict[str, Profile]:
+        self._load_profiles(set(profile_ids))
+        held = self._state.profiles
+        return {pid: held[pid] for pid in profile_ids if pid in held}
+
+    def profiles_by_external_ids(self, external_ids: Collection[str]) -> dict[str, Profile]:
+        self._load_externals(set(external_ids))
+        profiles = self._state.profiles
+        return {
+            ext: profiles[holders[0]] for ext in external_ids if (holders := profiles.holders(ext))
+        }
+
+    def append_many(self, changes: Sequence[Change], at: datetime) -> list[Event]:
+        # (Each takes the buffer's time: one per flush, as `append_many` gives.)
+        del at
+        return [self.append(change) for change in changes]
+
     def append(self, change: Change) -> Event:
         if change.type not in _BUFFERED:
             raise NeedsSlowPath(change.type)
@@ -330,7 +354,19 @@ def _run_all(tx: Transaction, commands: Sequence[Command[T]]) -> list[T | AkaErr
     results: list[T | AkaError | None] = [None] * len(commands)
     unflushed: list[int] = []
     prefetched_to = 0  # operations before this index had their reads prefetched
-    for n, (command, read) in enumerate(zip(commands, reads, strict=True)):
+    n = 0
+    while n < len(commands):
+        command, read = commands[n], reads[n]
+        if isinstance(command, SetCommand):
+            # A run of them goes whole to their set-based use case, on the real
+            # transaction: what the buffer holds is written first, and forgotten after.
+            end = _run_end(commands, n)
+            _flush(buffered, commands, results, unflushed)
+            unflushed = []
+            buffered.discard()
+            results[n:end] = _run_set(tx, command, commands[n:end])
+            n = prefetched_to = end
+            continue
         if not read.direct:
             if n >= prefetched_to:
                 prefetched_to = _next_stop(reads, n)
@@ -338,6 +374,7 @@ def _run_all(tx: Transaction, commands: Sequence[Command[T]]) -> list[T | AkaErr
             try:
                 results[n] = attempt(as_tx, command.run)
                 unflushed.append(n)
+                n += 1
                 continue
             except NeedsSlowPath:
                 pass
@@ -346,8 +383,24 @@ def _run_all(tx: Transaction, commands: Sequence[Command[T]]) -> list[T | AkaErr
         buffered.discard()
         prefetched_to = n + 1  # what was prefetched may have changed: fetch again
         results[n] = attempt(tx, command.run)
+        n += 1
     _flush(buffered, commands, results, unflushed)
     return cast(list[T | AkaError], results)
+
+
+def _run_end(commands: Sequence[Command[Any]], start: int) -> int:
+    """The end of the run of commands of the class of `commands[start]`."""
+    kind, end = type(commands[start]), start + 1
+    while end < len(commands) and type(commands[end]) is kind:
+        end += 1
+    return end
+
+
+def _run_set(
+    tx: Transaction, first: SetCommand[Any], run: Sequence[Command[T]]
+) -> list[T | AkaError]:
+    # (Every command of `run` is of `first`'s class: `_run_end` says so.)
+    return cast(list[T | AkaError], type(first).run_set(tx, cast(Any, run)))
 
 
 def _next_stop(reads: Sequence[Reads], start: int) -> int:

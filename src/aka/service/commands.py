@@ -10,22 +10,24 @@ each command standing or falling alone.
 
 The graph rules stay in the use cases (`identities`, `links`, `merges`, `groups`,
 `aliases`, `many_aliases`, `erasure`, `email_aliases`); a command only names one call
-of them. Two use-case
-modules run commands themselves through the bulk runner and so keep theirs beside
-them (this module cannot import a module that imports it): `transfer.ImportRecord`
-and the Coveo commands of `security_identities`.
+of them. Two use-case modules run commands themselves through the bulk runner and so
+keep theirs beside them (this module cannot import a module that imports it):
+`imports.ImportRecord` and the Coveo commands of `security_identities`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from functools import partial
+from itertools import groupby
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from aka.core.errors import AkaError
-from aka.core.model import Identifier, Kind, Membership, ResolvedProfile
+from aka.core.model import Event, Identifier, Kind, Membership, ResolvedProfile
 from aka.core.ports import Transaction
+from aka.core.settings import WorkspaceSettings
 from aka.service import (
     aliases,
     email_aliases,
@@ -35,14 +37,23 @@ from aka.service import (
     links,
     many_aliases,
     merges,
+    new_profiles,
 )
 from aka.service.aliases import AliasResult, IdentifyResult, UpsertedUser, UserRef
+from aka.service.batch import set_or_each
 from aka.service.identities import LinkResult, NewIdentifier
 from aka.service.links import LinkedMany
 from aka.service.merges import MergeResult
+from aka.service.new_profiles import IdentifierInput, NewProfile
 from aka.service.refs import ProfileRef
 
 O_co = TypeVar("O_co", covariant=True)
+C = TypeVar("C", bound="_Acting")
+
+
+class _Acting(Protocol):
+    @property
+    def actor(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,37 @@ class Command(ABC, Generic[O_co]):
         """Call the use case in `tx`; its result is the outcome, an AkaError its refusal."""
 
 
+class SetCommand(Command[O_co]):
+    """A command whose consecutive runs the engine hands over whole: `run_set` runs a
+    list of them set-based (one read per kind, one `append_many`), with the outcomes
+    and the graph that running each alone in turn would give."""
+
+    __slots__ = ()
+
+    @classmethod
+    @abstractmethod
+    def run_set(cls, tx: Transaction, commands: Sequence[Self]) -> list[O_co | AkaError]:
+        """Each command's outcome, or its refusal, in order; writes nothing refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alone(Command[O_co]):
+    """A command run as any other, on its own (through the buffer): what a set runner
+    hands back to the engine for the commands its set-based path does not take."""
+
+    command: Command[O_co]
+
+    def reads(self) -> Reads:
+        return self.command.reads()
+
+    @property
+    def weight(self) -> int:
+        return self.command.weight
+
+    def run(self, tx: Transaction) -> O_co:
+        return self.command.run(tx)
+
+
 def _reading(
     *refs: ProfileRef | None,
     identifiers: Iterable[tuple[Any, Any]] = (),
@@ -114,6 +156,12 @@ def _reading(
     return Reads(idents, ids, exts, list(members))
 
 
+def _by_actor(commands: Sequence[C]) -> Iterator[tuple[str | None, list[C]]]:
+    """Consecutive runs of commands asked for by one actor (each event records its own)."""
+    for actor, run in groupby(commands, key=lambda command: command.actor):
+        yield actor, list(run)
+
+
 def _given(value: Any) -> list[Any]:
     return [] if value is None else [value]
 
@@ -122,12 +170,12 @@ def _given(value: Any) -> list[Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateProfile(Command[ResolvedProfile]):
+class CreateProfile(SetCommand[ResolvedProfile]):
     """A new profile, optionally identified, holding identifiers from the start."""
 
     external_id: Any = None
     attributes: Any = None
-    identifiers: Sequence[NewIdentifier] = ()
+    identifiers: Sequence[IdentifierInput] = ()
     profile_id: Any = None  # an id chosen elsewhere (an import); a fresh UUIDv7 if None
     actor: str | None = None
 
@@ -151,6 +199,43 @@ class CreateProfile(Command[ResolvedProfile]):
             actor=self.actor,
             profile_id=self.profile_id,
         )
+
+    def plan(self, settings: WorkspaceSettings) -> NewProfile | AkaError:
+        try:
+            return new_profiles.new_profile(
+                settings,
+                external_id=self.external_id,
+                attributes=self.attributes,
+                identifiers=self.identifiers,
+                profile_id=self.profile_id,
+            )
+        except AkaError as refused:
+            return refused
+
+    @classmethod
+    def run_set(
+        cls, tx: Transaction, commands: Sequence[CreateProfile]
+    ) -> list[ResolvedProfile | AkaError]:
+        settings = tx.settings()
+        outcomes: list[ResolvedProfile | AkaError] = []
+        for actor, run in _by_actor(commands):
+            outcomes += set_or_each(tx, run, partial(_create_set, tx, run, settings, actor))
+        return outcomes
+
+
+def _create_set(
+    tx: Transaction,
+    commands: Sequence[CreateProfile],
+    settings: WorkspaceSettings,
+    actor: str | None,
+) -> list[ResolvedProfile | AkaError]:
+    made = new_profiles.create_profiles(
+        tx, [command.plan(settings) for command in commands], actor=actor
+    )
+    # The new profiles hold exactly what their events say: their answers are those
+    # events applied to an empty graph (`GraphState`, the events' specification).
+    created = new_profiles.created_profiles([e for e in made if isinstance(e, Event)])
+    return [e if isinstance(e, AkaError) else created[str(e.profile_id)] for e in made]
 
 
 @dataclass(frozen=True, slots=True)

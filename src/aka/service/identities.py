@@ -6,14 +6,9 @@ events (which change the graph) and never commits: the request or command bounda
 
 from __future__ import annotations
 
-import contextlib
-import reprlib
-import uuid
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-
-import uuid_utils
 
 from aka.core import events as ev
 from aka.core import normalize
@@ -21,34 +16,18 @@ from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import Identifier, IdentifierKey, Kind, Profile, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.core.settings import WorkspaceSettings
 from aka.service import refs
 from aka.service.attributes import check_attributes
-from aka.service.links import (
-    Attached,
-    LinkOutcome,
-    check_link,
-    event_item,
-    identifier_taken,
-    item_key,
-    link_checked,
-)
+from aka.service.links import Attached, LinkOutcome, check_link, item_key, link_checked
 from aka.service.merges import merge
+from aka.service.new_profiles import (
+    IdentifierInput,
+    NewIdentifier,
+    create_profiles,
+    identifier_taken,
+    new_profile,
+)
 from aka.service.refs import ProfileRef
-
-
-@dataclass(frozen=True, slots=True)
-class NewIdentifier:
-    """An identifier as a caller submits it, before validation."""
-
-    namespace: Any
-    value: Any
-    kind: Kind = Kind.USER
-    primary: bool = False
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-
-_UUID_CHARS = 36
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,33 +38,12 @@ class LinkResult:
     merge_id: int | None = None
 
 
-def new_profile_id() -> str:
-    return str(uuid_utils.uuid7())
-
-
-def checked_profile_id(raw: Any, field: str = "profile_id") -> str:
-    """A profile id chosen by the caller (an import keeping its source's ids): a UUID in
-    its 36-character 8-4-4-4-12 form, any case, returned lower-case as aka writes them."""
-    if isinstance(raw, str) and len(raw) == _UUID_CHARS:
-        with contextlib.suppress(ValueError):
-            canonical = str(uuid.UUID(raw))
-            # uuid.UUID also reads hyphens in other places; only the usual form passes.
-            if canonical == raw.lower():
-                return canonical
-    raise AkaError(
-        Code.INVALID_INPUT,
-        f"{field} must be a UUID written as 36 characters (8-4-4-4-12 hex digits), "
-        f"got {reprlib.repr(raw)}",  # shortened: a line may carry anything there
-        field=field,
-    )
-
-
 def create_profile(
     tx: Transaction,
     *,
     external_id: Any = None,
     attributes: Any = None,
-    identifiers: list[NewIdentifier] | None = None,
+    identifiers: Sequence[IdentifierInput] | None = None,
     actor: str | None = None,
     profile_id: Any = None,
 ) -> ResolvedProfile:
@@ -95,41 +53,18 @@ def create_profile(
     no half-made profile behind. `profile_id` keeps an id chosen elsewhere (an import
     reproducing an export); by default a fresh UUIDv7 is used.
     """
-    chosen = checked_profile_id(profile_id) if profile_id is not None else None
-    if chosen is not None and tx.profile(chosen) is not None:
-        raise AkaError(
-            Code.INVALID_INPUT,
-            f"profile_id {chosen} is already taken by another profile",
-            field="profile_id",
-        )
-    ext = normalize.external_id(external_id) if external_id is not None else None
-    attrs = check_attributes(attributes or {}, "attributes")
-    settings = tx.settings()
-    if ext is not None and (holder := tx.profile_by_external_id(ext)) is not None:
-        owner = refs.forward(tx, holder)
-        raise _external_id_taken(ext, owner.id if owner else holder.id)
-    keys: list[IdentifierKey] = []
-    seen: set[IdentifierKey] = set()  # a list's `in` made 10,000 identifiers take seconds
-    for n, item in enumerate(identifiers or []):
-        where = f"identifiers[{n}]"
-        key = normalize.identifier_key(item.namespace, item.value, settings, field=where)
-        if key in seen:
-            raise AkaError(Code.INVALID_INPUT, f"{where} repeats {key}", field=where)
-        if (owner_ident := tx.identifier(key)) is not None:
-            raise identifier_taken(key, owner_ident.profile_id, where)
-        keys.append(key)
-        seen.add(key)
-        check_attributes(item.attributes, f"{where}.attributes")
-    _check_namespace_counts(keys, settings)
-    profile_id = chosen or new_profile_id()
-    # One event for the profile and everything it starts with (ADR 0012).
-    payload: dict[str, Any] = {"external_id": ext, "attributes": attrs}
-    if keys:
-        payload["identifiers"] = [
-            event_item(key, item) for key, item in zip(keys, identifiers or [], strict=True)
-        ]
-    tx.append(Change(ev.PROFILE_CREATED, profile_id, payload, actor))
-    return _resolved(tx, profile_id)
+    plan = new_profile(
+        tx.settings(),
+        external_id=external_id,
+        attributes=attributes,
+        identifiers=identifiers or (),
+        profile_id=profile_id,
+    )
+    made = create_profiles(tx, [plan], actor=actor)[0]
+    if isinstance(made, AkaError):
+        raise made
+    assert made.profile_id is not None
+    return _resolved(tx, made.profile_id)
 
 
 def link(
@@ -293,21 +228,6 @@ def update_identifier(
 # --- helpers ------------------------------------------------------------------------
 
 
-def _check_namespace_counts(keys: list[IdentifierKey], settings: WorkspaceSettings) -> None:
-    """A new profile may not start above a namespace's per-profile limit."""
-    counts = Counter(key.namespace for key in keys)
-    for namespace, count in sorted(counts.items()):
-        limit = settings.rule_for(namespace).max_per_profile
-        if count > limit:
-            raise AkaError(
-                Code.NAMESPACE_LIMIT,
-                f"a profile may hold at most {limit} identifiers in namespace {namespace!r}; "
-                f"this one would start with {count}",
-                field="identifiers",
-                details={"namespace": namespace, "limit": limit, "actual": count},
-            )
-
-
 def _resolved(tx: Transaction, profile_id: str) -> ResolvedProfile:
     profile = tx.profile(profile_id)
     assert profile is not None
@@ -318,15 +238,6 @@ def _ident(tx: Transaction, key: IdentifierKey) -> Identifier:
     found = tx.identifier(key)
     assert found is not None
     return found
-
-
-def _external_id_taken(external_id: str, owner_id: str) -> AkaError:
-    return AkaError(
-        Code.EXTERNAL_ID_CONFLICT,
-        f"external_id {external_id!r} already belongs to profile {owner_id}",
-        field="external_id",
-        details={"owner": owner_id},
-    )
 
 
 __all__ = [

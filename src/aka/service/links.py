@@ -14,23 +14,21 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aka.core import events as ev
 from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
-from aka.core.model import IdentifierKey, Kind, Profile
+from aka.core.model import IdentifierKey, Profile
 from aka.core.ports import Transaction
 from aka.core.settings import MergePolicy, WorkspaceSettings
 from aka.service import refs
 from aka.service.attributes import check_attributes
 from aka.service.batch import attempt
 from aka.service.merges import merge
+from aka.service.new_profiles import IdentifierInput, identifier_taken, link_item
 from aka.service.refs import ProfileRef
-
-if TYPE_CHECKING:  # identities imports this module: the type only, not the module
-    from aka.service.identities import NewIdentifier
 
 
 class LinkOutcome(StrEnum):
@@ -50,18 +48,13 @@ class Attached:
 
 
 def item_key(
-    item: NewIdentifier, settings: WorkspaceSettings, field_prefix: str = ""
+    item: IdentifierInput, settings: WorkspaceSettings, field_prefix: str = ""
 ) -> IdentifierKey:
     """The normalised key of a submitted identifier, its attributes checked: the first
     rule of every link, before the profile is looked up."""
     key = normalize.identifier_key(item.namespace, item.value, settings, field=field_prefix)
     check_attributes(item.attributes, _join(field_prefix, "attributes"))
     return key
-
-
-def event_item(key: IdentifierKey, item: NewIdentifier) -> dict[str, Any]:
-    """The identifier as a `profile.created` or `identifier.linked` event lists it."""
-    return ev.link_item(key, Kind(item.kind).value, bool(item.primary), item.attributes)
 
 
 @dataclass(slots=True)
@@ -74,8 +67,8 @@ class Planned:
     keys: set[IdentifierKey] = field(default_factory=set)
     per_namespace: Counter[str] = field(default_factory=Counter)
 
-    def add(self, key: IdentifierKey, item: NewIdentifier) -> None:
-        self.items.append(event_item(key, item))
+    def add(self, key: IdentifierKey, item: IdentifierInput) -> None:
+        self.items.append(link_item(key, item))
         self.keys.add(key)
         self.per_namespace[key.namespace] += 1
 
@@ -142,7 +135,7 @@ def link_checked(
     tx: Transaction,
     profile: Profile,
     key: IdentifierKey,
-    item: NewIdentifier,
+    item: IdentifierInput,
     verdict: Verdict,
     *,
     actor: str | None,
@@ -174,7 +167,7 @@ class LinkedMany:
 def link_many(
     tx: Transaction,
     target: ProfileRef,
-    items: Sequence[NewIdentifier],
+    items: Sequence[IdentifierInput],
     *,
     actor: str | None = None,
     fields: Sequence[str] = (),
@@ -228,14 +221,3 @@ def link_many(
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
-
-
-def identifier_taken(key: IdentifierKey, owner_id: str, field: str, why: str = "") -> AkaError:
-    """The refusal of an identifier another profile holds; `why` adds the caller's rule
-    (an import's "never merges")."""
-    return AkaError(
-        Code.IDENTIFIER_CONFLICT,
-        f"identifier {key} already belongs to profile {owner_id}{why}",
-        field=field,
-        details={"owner": owner_id, "namespace": key.namespace, "value": key.value},
-    )

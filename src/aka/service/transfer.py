@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Literal
 
@@ -22,10 +21,10 @@ from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import Identifier, IdentifierKey, Kind, Membership, Profile
 from aka.core.ports import Transaction
-from aka.service import batch, bulk, groups, identities, links, refs
+from aka.service import groups, identities, links, refs
 from aka.service.attributes import check_attributes
-from aka.service.commands import Command, Reads
-from aka.service.identities import NewIdentifier, checked_profile_id, identifier_taken
+from aka.service.identities import NewIdentifier
+from aka.service.new_profiles import checked_keys, checked_profile_id, identifier_taken
 from aka.service.refs import ProfileRef
 
 # Export reads this many profiles per page: one `IN` query fetches their identifiers.
@@ -253,56 +252,6 @@ def csv_column(field: str | None) -> str | None:
 # --- applying records -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ImportRecord(Command[Outcome]):
-    """`upsert` of one record: the command of `aka import`. (Here, not in
-    `service.commands`: `apply_chunk` runs it, and `service.commands` cannot import a
-    module that imports it.)"""
-
-    record: Record
-    actor: str | None = None
-
-    def reads(self) -> Reads:
-        record = self.record
-        if isinstance(record, MembershipRecord):
-            group, member = record.group, record.member
-            return Reads(profile_ids=[group, member], members=[member])
-        return Reads(
-            identifiers=[(item.namespace, item.value) for item in record.identifiers],
-            profile_ids=[record.id] if record.id is not None else [],
-            external_ids=[record.external_id] if record.external_id is not None else [],
-        )
-
-    @property
-    def weight(self) -> int:
-        return max(1, len(self.record.identifiers)) if isinstance(self.record, ProfileRecord) else 1
-
-    def run(self, tx: Transaction) -> Outcome:
-        return upsert(tx, self.record, actor=self.actor)
-
-
-def apply_chunk(
-    tx: Transaction, records: Sequence[Record], *, actor: str | None = None
-) -> list[Outcome | AkaError]:
-    """Upsert each record in order, each standing or falling alone: its outcome, or its
-    refusal with its changes undone. Later records see what earlier ones did.
-
-    Runs the records' `ImportRecord` commands on `bulk.run_all`, the engine of `POST
-    /v1/batch`: the chunk's reads are prefetched (one query per kind) and its new
-    profiles and links written many rows per statement. It gives the same outcomes and
-    the same graph as `apply_each` (tests/service/test_transfer.py holds the two
-    together)."""
-    return bulk.run_all(tx, [ImportRecord(record, actor) for record in records])
-
-
-def apply_each(
-    tx: Transaction, records: Sequence[Record], *, actor: str | None = None
-) -> list[Outcome | AkaError]:
-    """The reference engine of `apply_chunk`: one savepoint and one round of the
-    ordinary use cases per record, straight on the transaction."""
-    return [batch.attempt(tx, upsert, record, actor=actor) for record in records]
-
-
 def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outcome:
     """Make the graph hold what the record says; applying it again changes nothing.
 
@@ -327,14 +276,7 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
     settings = tx.settings()
     ext = normalize.external_id(record.external_id) if record.external_id is not None else None
     attrs = check_attributes(record.attributes, "attributes")
-    keys: list[IdentifierKey] = []
-    for n, item in enumerate(record.identifiers):
-        where = f"identifiers[{n}]"
-        key = normalize.identifier_key(item.namespace, item.value, settings, field=where)
-        if key in keys:
-            raise AkaError(Code.INVALID_INPUT, f"{where} repeats {key}", field=where)
-        check_attributes(item.attributes, f"{where}.attributes")
-        keys.append(key)
+    keys = checked_keys(settings, record.identifiers)
     if profile_id is None and ext is None and not keys:
         raise AkaError(
             Code.INVALID_INPUT,

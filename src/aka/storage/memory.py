@@ -134,11 +134,9 @@ class MemoryTransaction:
         return {pid: found[pid] for pid in profile_ids if pid in found}
 
     def profiles_by_external_ids(self, external_ids: Collection[str]) -> dict[str, Profile]:
-        wanted = set(external_ids)
+        profiles = self._ws.graph.profiles
         return {
-            p.external_id: p
-            for p in self._ws.graph.profiles.values()
-            if p.external_id is not None and p.external_id in wanted
+            ext: profiles[holders[0]] for ext in external_ids if (holders := profiles.holders(ext))
         }
 
     # memberships

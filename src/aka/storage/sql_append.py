@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from aka.core import events as ev
 from aka.core.events import Change
-from aka.core.model import Event, IdentifierKey, Kind
+from aka.core.model import Event, IdentifierKey, Kind, kind_of
 from aka.core.ports import event_subjects
 from aka.core.state import ReplayError
 from aka.storage import json_text
@@ -153,7 +153,7 @@ class _Segment:
                     "namespace": key.namespace,
                     "value": key.value,
                     "profile_id": owner,
-                    "kind": Kind(item.get("kind", Kind.USER.value)).value,
+                    "kind": kind_of(item.get("kind", Kind.USER.value)).value,
                     "is_primary": primary,
                     "disabled": False,
                     "attributes": dict(item.get("attributes") or {}),
