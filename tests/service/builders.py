@@ -3,6 +3,7 @@
     world.person("email:ann@x.io", "device:d1")       # an anonymous profile
     world.person("email:bob@x.io", identified=True)   # a known person (fresh external id)
     world.merged(keep, gone)                          # the merge event's seq
+    world.linked_many(pid, "device:d2", "crm:c1")     # several links, one event
 
 Each helper runs in its own committed transaction, as a request would; tests call the
 service under test inside `world.tx()`.
@@ -11,19 +12,25 @@ service under test inside `world.tx()`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aka.core.model import Event, IdentifierKey, Kind, Profile
 from aka.core.ports import Store, Transaction
-from aka.service import groups, identities, merges
+from aka.service import groups, identities, links, merges
 from aka.service.check import Violation, check_workspace
 from aka.service.identities import NewIdentifier
+from aka.service.links import LinkedMany
 from aka.service.refs import ProfileRef
 
 _serial = itertools.count(1)
+T = TypeVar("T")
+
+
+class _Undo(Exception):  # noqa: N818 - a signal, not an error
+    """Raised to roll a transaction back."""
 
 
 def ident(
@@ -86,6 +93,14 @@ class World:
             )
         return created.profile.id
 
+    def linked_many(
+        self, target: str, *identifiers: str | NewIdentifier, actor: str | None = None
+    ) -> LinkedMany:
+        """`links.link_many` of these identifiers onto profile `target`, committed."""
+        items = [ident(i) if isinstance(i, str) else i for i in identifiers]
+        with self.tx() as tx:
+            return links.link_many(tx, ref(target), items, actor=actor)
+
     def merged(self, keep: str, gone: str, *, force: bool = False) -> int:
         with self.tx() as tx:
             return merges.merge(tx, ref(keep), ref(gone), force=force).merge_id
@@ -97,6 +112,15 @@ class World:
     def member(self, group: str, member: str) -> None:
         with self.tx() as tx:
             groups.add_member(tx, ref(group), ref(member))
+
+    def rolled_back(self, work: Callable[[Transaction], T]) -> T:
+        """What `work` answers in a write transaction that is then rolled back: two ways
+        of doing one thing, compared on the same graph."""
+        answers: list[T] = []
+        with suppress(_Undo), self.tx() as tx:
+            answers.append(work(tx))
+            raise _Undo
+        return answers[0]
 
     # --- looking -----------------------------------------------------------------
     def owner(self, text: str) -> str | None:

@@ -29,6 +29,7 @@ from aka.service.aliases import UserRef
 from aka.service.bulk import BufferedTransaction, NeedsSlowPath
 from aka.service.commands import (
     AddAlias,
+    AddAliases,
     AddEmailAlias,
     AddMembership,
     Command,
@@ -38,6 +39,7 @@ from aka.service.commands import (
     Identify,
     IdentifyByIdentifier,
     Link,
+    LinkMany,
     Merge,
     Reads,
     Refuse,
@@ -201,6 +203,26 @@ def _link_to_nobody(w: World) -> Command[object]:
     return Link(ref(UNUSED_ID), ident("device:d1"))
 
 
+@scenario(BUFFERED, "link many to a profile by external id (new, held, taken, past a limit)")
+def _link_many(w: World) -> Command[object]:
+    w.configure({"namespaces": {"crm": {"max_per_profile": 1}}})
+    w.person("device:d1", external_id="u1")
+    w.person("device:taken")
+    items = [ident("device:d2"), ident("device:d1"), ident("device:taken")]
+    return LinkMany(ProfileRef(external_id="u1"), [*items, ident("crm:c1"), ident("crm:c2")])
+
+
+@scenario(BUFFERED, "link many to a profile by one of its identifiers")
+def _link_many_by_identifier(w: World) -> Command[object]:
+    w.person("device:d1", "email:a@x.io")
+    return LinkMany(by("device:d1"), [ident("email:b@x.io", primary=True), ident("crm:c1")])
+
+
+@scenario(BUFFERED, "link many to a profile that does not exist (each item refused)")
+def _link_many_to_nobody(w: World) -> Command[object]:
+    return LinkMany(ref(UNUSED_ID), [ident("device:d1"), ident("device:d2")])
+
+
 @scenario(BUFFERED, "add a membership")
 def _add_membership(w: World) -> Command[object]:
     return AddMembership(ref(w.person("device:group")), ref(w.person("device:member")))
@@ -231,6 +253,30 @@ def _braze_alias(w: World) -> Command[object]:
 def _braze_alias_ignored(w: World) -> Command[object]:
     w.person("crm:c1")
     return AddAlias(None, ident("crm:c1"), if_taken="ignore", one_per_namespace=True)
+
+
+@scenario(BUFFERED, "add many aliases to users and alias-only users (Braze alias/new)")
+def _braze_aliases(w: World) -> Command[object]:
+    w.person("device:d1", external_id="u1")
+    w.person("crm:held")
+    u1, u2 = ProfileRef(external_id="u1"), ProfileRef(external_id="u2")
+    entries = [
+        (u1, ident("crm:c1")),
+        (None, ident("cookie:anon")),
+        (u1, ident("crm:c2")),
+        (u1, ident("crm:held")),
+        (u2, ident("crm:c3")),
+        (u1, ident("cookie:anon")),
+    ]
+    return AddAliases(entries, if_taken="ignore", one_per_namespace=True)
+
+
+@scenario(BUFFERED, "add many aliases, refusing user ids (Appizer's rule)")
+def _aliases_not_user_ids(w: World) -> Command[object]:
+    w.person("alias:a1", external_id="u1")
+    w.person(external_id="u2")
+    u1 = ProfileRef(external_id="u1")
+    return AddAliases([(u1, ident("alias:u2")), (u1, ident("alias:a2"))], refuse_external_ids=True)
 
 
 @scenario(BUFFERED, "add an alias to a user named by one of its aliases (Appizer)")
@@ -374,5 +420,8 @@ def test_a_command_weighs_the_items_it_holds() -> None:
     assert CreateProfile(identifiers=items).weight == 3
     assert CreateProfile().weight == 1
     assert Link(None, items[0]).weight == 1
+    assert LinkMany(ref(UNUSED_ID), items).weight == 3
+    assert LinkMany(ref(UNUSED_ID), []).weight == 1
+    assert AddAliases([(None, item) for item in items]).weight == 3
     line = {"identifiers": [{"namespace": "device", "value": str(n)} for n in range(4)]}
     assert ImportRecord(parse_object(line)).weight == 4

@@ -79,9 +79,12 @@ def test_a_push_of_many_new_members_appends_them_in_bulk(world: World) -> None:
     assert sum(e.type == ev.MEMBERSHIP_ADDED for e in events) == MEMBERS
 
 
-def test_many_mappings_are_linked_in_bulk_and_a_shared_profile_merged_once(world: World) -> None:
-    """Mapped identities new to the graph are linked to the identity's profile in bulk;
-    two mapped identities already on one other profile merge it in once."""
+def test_many_mappings_are_linked_as_one_event_and_a_shared_profile_merged_once(
+    world: World,
+) -> None:
+    """Mapped identities new to the graph are linked to the identity's profile as ONE
+    `identifier.linked` listing them all (ADR 0012); two mapped identities already on
+    one other profile merge it in once."""
     with world.tx() as tx:
         si.put_mappings(tx, Identity("Q", "x"), [Identity("Q", "y")], [], 1, actor=None)
     world.configure({"namespaces": {"E": {"max_per_profile": MEMBERS}}})
@@ -94,8 +97,10 @@ def test_many_mappings_are_linked_in_bulk_and_a_shared_profile_merged_once(world
         si.put_mappings(counted, Identity("P", "ann"), mapped, [], 1, actor=None)  # type: ignore[arg-type]
     # The identity's own profile, created with its identifier: one event.
     assert counted.singles.count(ev.PROFILE_CREATED) == 1
-    assert counted.singles.count(ev.IDENTIFIER_LINKED) == 0
+    assert counted.singles.count(ev.IDENTIFIER_LINKED) == 1
     assert counted.singles.count(ev.PROFILE_MERGED) == 1
+    linked = [e for e in world.events() if e.type == ev.IDENTIFIER_LINKED][-1]
+    assert [k.value for k in ev.linked_keys(linked.payload)] == [f"a{n}" for n in range(MEMBERS)]
     with world.tx(write=False) as tx:
         owners = {
             found.profile_id

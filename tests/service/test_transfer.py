@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aka.core import events as ev
 from aka.core.errors import AkaError, Code
 from aka.core.model import Kind
 from aka.core.ports import Store, Transaction
@@ -353,6 +354,17 @@ def test_a_known_id_gains_what_it_lacks_but_keeps_its_attributes(world: World) -
     graph = graph_of(world)["identifiers"]
     assert graph["device:d1"] == (pid, Kind.USER, True, False, {})
     assert graph["device:d2"] == (pid, Kind.USER, False, True, {})
+
+
+def test_what_a_record_adds_to_a_known_profile_is_one_event(world: World) -> None:
+    """Two identifiers the profile lacks: one `identifier.linked` listing both."""
+    pid = world.person("device:d1", external_id="u1")
+    seq = world.last_seq()
+    line = profile("device:d1", "device:d2", "email:a@x.io", external_id="u1")
+    assert apply(world, line) == [Outcome(Action.LINKED, pid)]
+    (event,) = [e for e in world.events() if e.seq > seq]
+    assert (event.type, event.profile_id) == (ev.IDENTIFIER_LINKED, pid)
+    assert [str(k) for k in ev.linked_keys(event.payload)] == ["device:d2", "email:a@x.io"]
 
 
 def test_a_merged_away_id_lands_on_its_survivor(world: World) -> None:

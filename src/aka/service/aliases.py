@@ -11,7 +11,7 @@ invariants stay the service's business.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -24,6 +24,7 @@ from aka.core.model import IdentifierKey, Profile, ResolvedProfile
 from aka.core.ports import Transaction
 from aka.service import identities, refs
 from aka.service.identities import NewIdentifier
+from aka.service.links import LinkOutcome
 from aka.service.merges import merge
 from aka.service.refs import ProfileRef
 
@@ -39,6 +40,47 @@ class AliasOutcome(StrEnum):
 class AliasResult:
     outcome: AliasOutcome
     profile: ResolvedProfile | None  # None when IGNORED
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRules:
+    """The vendor options of `add_alias`, checked before the graph's own link rule."""
+
+    if_taken: str = "refuse"
+    one_per_namespace: bool = False
+    refuse_external_ids: bool = False
+
+    def __post_init__(self) -> None:
+        if self.if_taken not in ("refuse", "ignore"):
+            raise ValueError(f"if_taken must be 'refuse' or 'ignore', not {self.if_taken!r}")
+
+    def settle(
+        self,
+        tx: Transaction,
+        key: IdentifierKey,
+        profile: Profile | None,
+        owner_id: str | None,
+        held: Callable[[], IdentifierKey | None],
+    ) -> AliasOutcome | None:
+        """The outcome these options decide without linking (EXISTING or IGNORED), None
+        when the link goes ahead, or their refusal. `owner_id`: the profile holding the
+        key, if any; `held()`: an identifier the target holds in the key's namespace."""
+        if owner_id is not None and self.if_taken == "ignore":
+            own = profile is not None and owner_id == profile.id
+            return AliasOutcome.EXISTING if own else AliasOutcome.IGNORED
+        if self.refuse_external_ids:
+            _refuse_circular(tx, key, profile)
+        if not self.one_per_namespace or profile is None or owner_id is not None:
+            return None
+        if (first := held()) is not None:
+            raise AkaError(
+                Code.NAMESPACE_LIMIT,
+                f"profile {profile.id} already holds {first}; it may hold one "
+                f"identifier in namespace {key.namespace!r}",
+                field="namespace",
+                details={"namespace": key.namespace, "limit": 1},
+            )
+        return None
 
 
 def add_alias(
@@ -60,35 +102,42 @@ def add_alias(
     target's own id, is refused (IDENTIFIER_CONFLICT with `reason: circular`), so an
     alias can never shadow a user id.
     """
-    if if_taken not in ("refuse", "ignore"):
-        raise ValueError(f"if_taken must be 'refuse' or 'ignore', not {if_taken!r}")
+    rules = AliasRules(if_taken, one_per_namespace, refuse_external_ids)
+    return apply_alias(tx, target, item, rules, actor)
+
+
+def apply_alias(
+    tx: Transaction,
+    target: ProfileRef | None,
+    item: NewIdentifier,
+    rules: AliasRules,
+    actor: str | None,
+) -> AliasResult:
     key = normalize.identifier_key(item.namespace, item.value, tx.settings())
     profile = refs.require(tx, target, "profile") if target is not None else None
     existing = tx.identifier(key)
-    if existing is not None and if_taken == "ignore":
-        if profile is not None and existing.profile_id == profile.id:
-            return AliasResult(AliasOutcome.EXISTING, refs.resolved(tx, profile))
-        return AliasResult(AliasOutcome.IGNORED, None)
-    if refuse_external_ids:
-        _refuse_circular(tx, key, profile)
-    if one_per_namespace and profile is not None and existing is None:
-        held = [i for i in tx.identifiers_of(profile.id) if i.namespace == key.namespace]
-        if held:
-            raise AkaError(
-                Code.NAMESPACE_LIMIT,
-                f"profile {profile.id} already holds {held[0].key}; it may hold one "
-                f"identifier in namespace {key.namespace!r}",
-                field="namespace",
-                details={"namespace": key.namespace, "limit": 1},
-            )
+    owner_id = existing.profile_id if existing is not None else None
+
+    def held() -> IdentifierKey | None:
+        assert profile is not None
+        return next(
+            (i.key for i in tx.identifiers_of(profile.id) if i.namespace == key.namespace), None
+        )
+
+    settled = rules.settle(tx, key, profile, owner_id, held)
+    if settled is not None:
+        shown = refs.resolved(tx, profile) if settled is AliasOutcome.EXISTING and profile else None
+        return AliasResult(settled, shown)
     ref = ProfileRef.by_id(profile.id) if profile is not None else None
     result = identities.link(tx, ref, item, actor=actor)
-    outcome = {
-        identities.LinkOutcome.LINKED: AliasOutcome.ADDED,
-        identities.LinkOutcome.EXISTING: AliasOutcome.EXISTING,
-        identities.LinkOutcome.MERGED: AliasOutcome.MERGED,
-    }[result.outcome]
-    return AliasResult(outcome, result.profile)
+    return AliasResult(ALIAS_OUTCOME[result.outcome], result.profile)
+
+
+ALIAS_OUTCOME = {
+    LinkOutcome.LINKED: AliasOutcome.ADDED,
+    LinkOutcome.EXISTING: AliasOutcome.EXISTING,
+    LinkOutcome.MERGED: AliasOutcome.MERGED,
+}
 
 
 def _refuse_circular(tx: Transaction, key: IdentifierKey, profile: Profile | None) -> None:

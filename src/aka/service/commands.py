@@ -8,11 +8,11 @@ returns: the command's outcome. Doors and the CLI build commands and fold the ou
 into their wire shape; the engine (`aka.engine`) and `service.bulk` run lists of them,
 each command standing or falling alone.
 
-The graph rules stay in the use cases (`identities`, `merges`, `groups`, `aliases`,
-`erasure`, `email_aliases`); a command only names one call of them. Two use-case
-modules run commands themselves through the bulk runner and so keep theirs beside
-them (this module cannot import a module that imports it): `imports.ImportRecord`
-and the Coveo commands of `security_identities`.
+The graph rules stay in the use cases (`identities`, `links`, `merges`, `groups`,
+`aliases`, `many_aliases`, `erasure`, `email_aliases`); a command only names one call
+of them. Two use-case modules run commands themselves through the bulk runner and so
+keep theirs beside them (this module cannot import a module that imports it):
+`imports.ImportRecord` and the Coveo commands of `security_identities`.
 """
 
 from __future__ import annotations
@@ -34,12 +34,15 @@ from aka.service import (
     erasure,
     groups,
     identities,
+    links,
+    many_aliases,
     merges,
     new_profiles,
 )
 from aka.service.aliases import AliasResult, IdentifyResult, UpsertedUser, UserRef
 from aka.service.batch import set_or_each
 from aka.service.identities import LinkResult, NewIdentifier
+from aka.service.links import LinkedMany
 from aka.service.merges import MergeResult
 from aka.service.new_profiles import IdentifierInput, NewProfile
 from aka.service.refs import ProfileRef
@@ -254,6 +257,27 @@ class Link(Command[LinkResult]):
 
 
 @dataclass(frozen=True, slots=True)
+class LinkMany(Command[LinkedMany]):
+    """Link several identifiers to one existing profile as one event (`links.link_many`):
+    each item's outcome or refusal, as linking them one at a time would answer."""
+
+    target: ProfileRef
+    items: Sequence[NewIdentifier]
+    actor: str | None = None
+    fields: Sequence[str] = ()  # where item n's errors point; `identifiers[n]` if empty
+
+    def reads(self) -> Reads:
+        return _reading(self.target, identifiers=[(i.namespace, i.value) for i in self.items])
+
+    @property
+    def weight(self) -> int:
+        return max(1, len(self.items))
+
+    def run(self, tx: Transaction) -> LinkedMany:
+        return links.link_many(tx, self.target, self.items, actor=self.actor, fields=self.fields)
+
+
+@dataclass(frozen=True, slots=True)
 class Unlink(Command[Identifier]):
     """Remove an identifier from its profile. Direct: the buffer does not model unlinks."""
 
@@ -437,6 +461,43 @@ class AddAlias(Command[AliasResult]):
             tx,
             target,
             self.item,
+            if_taken=self.if_taken,
+            one_per_namespace=self.one_per_namespace,
+            refuse_external_ids=self.refuse_external_ids,
+            actor=self.actor,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AddAliases(Command[list[AliasResult | AkaError]]):
+    """`AddAlias` of each `(target, item)` in order (a new alias-only profile when the
+    target is None), each standing or falling alone, with the aliases one request adds
+    to one profile written as one event (`many_aliases.add_aliases`)."""
+
+    entries: Sequence[tuple[ProfileRef | None, NewIdentifier]]
+    if_taken: str = "refuse"
+    one_per_namespace: bool = False
+    refuse_external_ids: bool = False
+    actor: str | None = None
+
+    def reads(self) -> Reads:
+        items = [item for _, item in self.entries]
+        # An alias equal to a user id is refused: every external id it equals is read.
+        circular = [item.value for item in items] if self.refuse_external_ids else []
+        return _reading(
+            *(target for target, _ in self.entries),
+            identifiers=[(item.namespace, item.value) for item in items],
+            external_ids=circular,
+        )
+
+    @property
+    def weight(self) -> int:
+        return max(1, len(self.entries))
+
+    def run(self, tx: Transaction) -> list[AliasResult | AkaError]:
+        return many_aliases.add_aliases(
+            tx,
+            self.entries,
             if_taken=self.if_taken,
             one_per_namespace=self.one_per_namespace,
             refuse_external_ids=self.refuse_external_ids,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from aka.core import events as ev
@@ -17,25 +16,18 @@ from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import Identifier, IdentifierKey, Kind, Profile, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.core.settings import MergePolicy
 from aka.service import refs
 from aka.service.attributes import check_attributes
+from aka.service.links import Attached, LinkOutcome, check_link, item_key, link_checked
 from aka.service.merges import merge
 from aka.service.new_profiles import (
     IdentifierInput,
     NewIdentifier,
     create_profiles,
     identifier_taken,
-    link_item,
     new_profile,
 )
 from aka.service.refs import ProfileRef
-
-
-class LinkOutcome(StrEnum):
-    LINKED = "linked"  # new on this profile
-    EXISTING = "existing"  # was already on this profile: nothing changed
-    MERGED = "merged"  # owned by another profile, which the `auto` policy merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +86,6 @@ def link(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Attached:
-    """What `attach` did: the identifier's key and the profile now holding it."""
-
-    outcome: LinkOutcome
-    profile_id: str
-    key: IdentifierKey
-    merge_id: int | None = None
-
-
 def attach(
     tx: Transaction,
     target: ProfileRef | None,
@@ -114,40 +96,15 @@ def attach(
 ) -> Attached:
     """`link` without reading the whole profile back: for callers that attach many
     identifiers to one profile (reading it after each made 1,000 links quadratic)."""
-    settings = tx.settings()
-    key = normalize.identifier_key(item.namespace, item.value, settings, field=field_prefix)
-    check_attributes(item.attributes, _join(field_prefix, "attributes"))
-    existing = tx.identifier(key)
+    key = item_key(item, tx.settings(), field_prefix)
     if target is None:
-        if existing is not None:
+        if (existing := tx.identifier(key)) is not None:
             raise identifier_taken(key, existing.profile_id, field_prefix or "value")
         created = create_profile(tx, identifiers=[item], actor=actor)
         return Attached(LinkOutcome.LINKED, created.profile.id, key)
     profile = refs.require(tx, target, "profile")
-    if existing is not None and existing.profile_id == profile.id:
-        return Attached(LinkOutcome.EXISTING, profile.id, key)
-    if existing is not None:
-        owner = tx.profile(existing.profile_id)
-        assert owner is not None  # invariant 1: every identifier has a live owner
-        auto = settings.merge_policy is MergePolicy.AUTO
-        if not auto or (owner.identified and profile.identified):
-            raise identifier_taken(key, owner.id, field_prefix or "value")
-        keep, gone = (owner, profile) if owner.identified else (profile, owner)
-        merged = merge(tx, ProfileRef.by_id(keep.id), ProfileRef.by_id(gone.id), actor=actor)
-        return Attached(LinkOutcome.MERGED, merged.profile.profile.id, key, merged.merge_id)
-    limit = settings.rule_for(key.namespace).max_per_profile
-    if tx.count_in_namespace(profile.id, key.namespace) >= limit:
-        raise AkaError(
-            Code.NAMESPACE_LIMIT,
-            f"profile {profile.id} already holds {limit} identifiers in namespace "
-            f"{key.namespace!r}, the limit",
-            field=_join(field_prefix, "namespace"),
-            details={"namespace": key.namespace, "limit": limit},
-        )
-    tx.append(
-        Change(ev.IDENTIFIER_LINKED, profile.id, {"identifiers": [link_item(key, item)]}, actor)
-    )
-    return Attached(LinkOutcome.LINKED, profile.id, key)
+    verdict = check_link(tx, profile, key, field_prefix=field_prefix)
+    return link_checked(tx, profile, key, item, verdict, actor=actor)
 
 
 def unlink(tx: Transaction, namespace: Any, value: Any, *, actor: str | None = None) -> Identifier:
@@ -283,10 +240,6 @@ def _ident(tx: Transaction, key: IdentifierKey) -> Identifier:
     return found
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
 __all__ = [
     "Attached",
     "LinkOutcome",
@@ -295,6 +248,7 @@ __all__ = [
     "Profile",
     "attach",
     "create_profile",
+    "identifier_taken",
     "identify",
     "link",
     "rename",

@@ -20,7 +20,7 @@ from aka.core.graph import EXPAND_MAX_DEPTH
 from aka.core.model import IdentifierKey, Kind, ResolvedProfile
 from aka.core.ports import PushRecord, Transaction
 from aka.service import bulk, groups, identities, merges, queries
-from aka.service.commands import AddMembership, Command, Reads, RemoveMembership
+from aka.service.commands import AddMembership, Command, LinkMany, Reads, RemoveMembership
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -73,9 +73,8 @@ def ensure(
     profile), an existing one takes the given kind and attributes and is enabled."""
     key = _key(tx, identity, where)
     found = tx.identifier(key)
-    info = dict(identity.info)
     if found is None:
-        item = NewIdentifier(key.namespace, key.value, kind=identity.kind, attributes=info)
+        item = _new_identifier(key, identity)
         target = ProfileRef.by_id(into) if into is not None else None
         return identities.attach(tx, target, item, actor=actor, field_prefix=where).profile_id
     identities.update_identifier(
@@ -84,7 +83,7 @@ def ensure(
         key.value,
         kind=identity.kind,
         disabled=False,
-        attributes=info,
+        attributes=dict(identity.info),
         actor=actor,
     )
     return found.profile_id
@@ -124,6 +123,51 @@ def _ensure_all(
     raised, as one at a time would have."""
     commands = [_Ensure(i, actor, f"{where}[{n}]", into) for n, i in enumerate(found)]
     return bulk.run_all_or_refuse(tx, commands)
+
+
+def _map_all(
+    tx: Transaction, mappings: Sequence[Identity], *, into: str, actor: str | None
+) -> list[str]:
+    """`ensure` of each mapped identity into profile `into`, in order: the profile of
+    each. The ones new to the graph are linked to `into` as ONE event (`LinkMany`, ADR
+    0012); the others (and a repeat of a new one) are ensured one by one as before,
+    through the bulk runner. The refusal of the first refused mapping is raised, as
+    one at a time would have raised it: the items after it that ran are rolled back
+    with the whole request."""
+    where = [f"mappings[{n}]" for n in range(len(mappings))]
+    refused: dict[int, AkaError] = {}
+    keys: dict[int, IdentifierKey] = {}
+    for n, identity in enumerate(mappings):
+        try:
+            keys[n] = _key(tx, identity, where[n])
+        except AkaError as error:
+            refused[n] = error
+    held = tx.identifiers_by_keys(set(keys.values()))  # one query for them all
+    first_new: dict[IdentifierKey, int] = {}
+    for n, key in keys.items():
+        if key not in held:
+            first_new.setdefault(key, n)
+    new = sorted(first_new.values())
+    rest = [n for n in keys if first_new.get(keys[n]) != n]
+    items = [_new_identifier(keys[n], mappings[n]) for n in new]
+    link = LinkMany(ProfileRef.by_id(into), items, actor, [where[n] for n in new])
+    linked = bulk.run_all_or_refuse(tx, [link])[0].items if new else ()
+    ensured = bulk.run_all(tx, [_Ensure(mappings[n], actor, where[n], into) for n in rest])
+    owners: dict[int, str] = {}
+    for n, outcome in [*zip(new, linked, strict=True), *zip(rest, ensured, strict=True)]:
+        if isinstance(outcome, AkaError):
+            refused[n] = outcome
+        else:
+            owners[n] = outcome if isinstance(outcome, str) else outcome.profile_id
+    if refused:
+        raise refused[min(refused)]
+    return [owners[n] for n in range(len(mappings))]
+
+
+def _new_identifier(key: IdentifierKey, identity: Identity) -> NewIdentifier:
+    return NewIdentifier(
+        key.namespace, key.value, kind=identity.kind, attributes=dict(identity.info)
+    )
 
 
 def _change_members(
@@ -217,7 +261,7 @@ def put_mappings(
     if not newer:
         return False
     profile_id = ensure(tx, identity, actor=actor)
-    others = _ensure_all(tx, mappings, actor=actor, where="mappings", into=profile_id)
+    others = _map_all(tx, mappings, into=profile_id, actor=actor)
     # Several mapped identities may share one other profile: it is merged in once.
     for other in dict.fromkeys(others):
         if other != profile_id:

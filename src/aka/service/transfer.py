@@ -21,7 +21,7 @@ from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import Identifier, IdentifierKey, Kind, Membership, Profile
 from aka.core.ports import Transaction
-from aka.service import groups, identities, refs
+from aka.service import groups, identities, links, refs
 from aka.service.attributes import check_attributes
 from aka.service.identities import NewIdentifier
 from aka.service.new_profiles import checked_keys, checked_profile_id, identifier_taken
@@ -311,9 +311,15 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
     if ext is not None and holder is None:
         identities.identify(tx, ProfileRef.by_id(target.id), ext, actor=actor)
         changed = True
-    for n in new:
-        linking = _new(keys[n], record.identifiers[n])
-        identities.link(tx, ProfileRef.by_id(target.id), linking, actor=actor)
+    if new:
+        # What the record adds to a known profile is one event (ADR 0012); everything
+        # was checked above, so a refusal here is raised as a single link's would be.
+        linking = [_new(keys[n], record.identifiers[n]) for n in new]
+        fields = [f"identifiers[{n}]" for n in new]
+        done = links.link_many(tx, ProfileRef.by_id(target.id), linking, actor=actor, fields=fields)
+        for outcome in done.items:
+            if isinstance(outcome, AkaError):
+                raise outcome
         changed = True
     _disable(tx, keys, record.identifiers, new, actor)
     return Outcome(Action.LINKED if changed else Action.UNCHANGED, target.id)

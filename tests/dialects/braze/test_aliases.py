@@ -86,6 +86,34 @@ def test_an_invalid_value_is_a_minor_error_and_not_counted(braze: Braze) -> None
     assert body["errors"][0]["index"] == 0
 
 
+def test_aliases_one_request_adds_to_one_user_are_one_event(braze: Braze) -> None:
+    """Three aliases for bob in one request: one `identifier.linked` in the change feed
+    and in bob's history listing all three; the answer is as before."""
+    bob = braze.native.person(external_id="bob")
+    items = [alias("cookie", "c1", "bob"), alias("device", "d1", "bob"), alias("crm", "x", "bob")]
+    body = braze.ok(braze.post("/users/alias/new", {"user_aliases": items}))
+    assert body == {"aliases_processed": 3, "message": "success"}
+    linked = [e for e in braze.native.events() if e["type"] == "identifier.linked"]
+    assert [
+        (e["profile_id"], [i["value"] for i in e["payload"]["identifiers"]]) for e in linked
+    ] == [(bob, ["c1", "d1", "x"])]
+    history = braze.native.ok(braze.native.client.get(f"/v1/profiles/{bob}/history"), 200)["events"]
+    assert [e["type"] for e in history] == ["profile.created", "identifier.linked"]
+
+
+def test_a_pair_an_earlier_item_gave_an_alias_only_user_is_not_the_later_item_s(
+    braze: Braze,
+) -> None:
+    """Items answer in request order: the alias-only user of item 1 takes cookie:k, so
+    bob's cookie:k (item 2) is left alone and counted, not refused as a second cookie."""
+    bob = braze.native.person(external_id="bob")
+    items = [alias("device", "d", "bob"), alias("cookie", "k"), alias("cookie", "k", "bob")]
+    body = braze.ok(braze.post("/users/alias/new", {"user_aliases": items}))
+    assert body == {"aliases_processed": 3, "message": "success"}
+    assert braze.native.holds(bob) == {"device:d"}
+    assert braze.native.owner("cookie:k") not in (None, bob)
+
+
 # --- /users/alias/update -------------------------------------------------------------
 
 

@@ -95,6 +95,31 @@ def test_mappings_make_one_profile_and_merge_known_identities(
     assert owner(client, "Email", "ann@x.io") == one == owner(client, "HR", "A1")
 
 
+def test_the_mappings_new_to_the_graph_are_one_event(coveo: Coveo, client: TestClient) -> None:
+    """A known identity mapped to three new ones: one `identifier.linked` listing them."""
+    accepted(coveo.permissions(P, user("ann")))
+    before = client.get("/v1/events", params={"limit": 1000}).json()["next_after"]
+    mapped = [user("ann@x.io", provider="Email"), user("A1", provider="HR"), user("ann-2")]
+    accepted(coveo.mappings(P, user("ann"), mapped))
+    events = client.get("/v1/events", params={"after": before, "limit": 1000}).json()["events"]
+    assert [(e["type"], [i["value"] for i in e["payload"]["identifiers"]]) for e in events] == [
+        ("identifier.linked", ["ann@x.io", "A1", "ann-2"])
+    ]
+    assert events[0]["profile_id"] == owner(client, P, "ann")
+
+
+def test_the_first_refused_mapping_is_the_one_answered(coveo: Coveo, client: TestClient) -> None:
+    """Directory holds at most 2 per profile: mappings[1] passes the limit before
+    mappings[2] is found blocked, so the limit is what the answer names; nothing stays."""
+    r = client.patch("/v1/workspace", json={"namespaces": {P: {"max_per_profile": 2}}})
+    assert r.status_code == 200, r.text
+    accepted(coveo.permissions(P, user("ann")))
+    refused = coveo.mappings(P, user("ann"), [user("x"), user("y"), user("null")])
+    assert refused.status_code >= 400
+    assert "the limit" in refused.json()["message"]
+    assert owner(client, P, "x") is None
+
+
 def test_a_mapping_refused_by_the_graph_is_409(coveo: Coveo, client: TestClient) -> None:
     """Two identified people are never merged by a mapping."""
     for name in ("ann", "bob"):

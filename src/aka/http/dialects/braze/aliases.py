@@ -1,8 +1,10 @@
 """Braze alias routes: /users/alias/new, /users/alias/update, /users/identify.
 
-Each item is one command, standing or falling alone: an item the graph refuses becomes
-a minor error and the others still apply, as Braze processes items independently. The
-answer (`aliases_processed` and the minor errors) is a fold over the outcomes.
+Each item stands or falls alone: an item the graph refuses becomes a minor error and
+the others still apply, as Braze processes items independently. The answer
+(`aliases_processed` and the minor errors) is a fold over the per-item outcomes. The
+aliases of /alias/new are one command (`AddAliases`), so those one request adds to one
+user are one event; the items of the other routes are one command each.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.wire import decode, minor, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service.aliases import IdentifyOutcome
-from aka.service.commands import AddAlias, IdentifyByIdentifier, Rename
+from aka.service.commands import AddAliases, IdentifyByIdentifier, Rename
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -39,18 +41,22 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def alias_new(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasNewIn, limit)
-        commands = [
-            AddAlias(
-                ProfileRef(external_id=item.external_id) if item.external_id else None,
-                NewIdentifier(item.alias_label, item.alias_name),
-                if_taken="ignore",
-                one_per_namespace=True,
-                actor=who.key_id,
-            )
-            for item in body.user_aliases
-        ]
-        # The request's items are committed with concurrent requests (group commit).
-        outcomes = await rt.write(who.workspace_id, commands, group=True)
+        # One command for the request: what it adds to one user is one event, and each
+        # item is still answered as if added alone (`service.many_aliases`).
+        command = AddAliases(
+            [
+                (
+                    ProfileRef(external_id=item.external_id) if item.external_id else None,
+                    NewIdentifier(item.alias_label, item.alias_name),
+                )
+                for item in body.user_aliases
+            ],
+            if_taken="ignore",
+            one_per_namespace=True,
+            actor=who.key_id,
+        )
+        # Committed with concurrent requests (group commit).
+        outcomes = await rt.write_one(who.workspace_id, command, group=True)
         errors: list[dict[str, Any]] = []
         processed = 0
         for n, (item, outcome) in enumerate(zip(body.user_aliases, outcomes, strict=True)):
