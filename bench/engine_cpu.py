@@ -22,7 +22,7 @@ from typing import Any
 
 from aka.core.ports import Transaction
 from aka.service import admin, bulk
-from aka.service.commands import CreateProfile
+from aka.service.graph_commands import CreateProfile
 from aka.service.identities import NewIdentifier
 from aka.storage import open_store
 from bench.people import People, Person

@@ -25,7 +25,8 @@ from aka.core.ports import Transaction
 from aka.core.state import ReplayError
 from aka.engine.runtime import Runtime
 from aka.service import admin, identities
-from aka.service.commands import Command, CreateProfile, Link, Reads
+from aka.service.commands import Command, Reads
+from aka.service.graph_commands import CreateProfile, Link
 from aka.service.identities import LinkOutcome, LinkResult, NewIdentifier
 from aka.service.refs import ProfileRef
 from tests.backends import open_backend

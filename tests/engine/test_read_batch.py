@@ -20,7 +20,7 @@ from aka.engine.read_batch import ReadBatcher
 from aka.engine.runtime import Runtime
 from aka.logging import request_id
 from aka.service import queries
-from aka.service.commands import CreateProfile
+from aka.service.graph_commands import CreateProfile
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 from tests.backends import open_backend

@@ -23,7 +23,8 @@ from aka.core.model import IdentifierKey
 from aka.core.ports import Store, Transaction
 from aka.engine.runtime import HEAVY_OPERATIONS, Runtime
 from aka.service import identities
-from aka.service.commands import Command, CreateProfile, Link
+from aka.service.commands import Command
+from aka.service.graph_commands import CreateProfile, Link
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 from tests.backends import open_backend

@@ -28,7 +28,8 @@ from aka.core.state import ReplayError
 from aka.service import bulk, new_profiles
 from aka.service.batch import run_each
 from aka.service.check import check_workspace
-from aka.service.commands import Command, CreateProfile, Identify, Link, Merge, Unlink
+from aka.service.commands import Command
+from aka.service.graph_commands import CreateProfile, Identify, Link, Merge, Unlink
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 

@@ -27,34 +27,34 @@ from aka.core.model import Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import Transaction
 from aka.service.aliases import UserRef
 from aka.service.bulk import BufferedTransaction, NeedsSlowPath
-from aka.service.commands import (
-    AddAlias,
-    AddAliases,
-    AddEmailAlias,
+from aka.service.commands import Command, Reads, Refuse
+from aka.service.graph_commands import (
     AddMembership,
-    Command,
-    CreateEmailUser,
     CreateProfile,
     DeleteProfile,
     Identify,
-    IdentifyByIdentifier,
     Link,
     LinkMany,
     Merge,
-    Reads,
-    Refuse,
-    RemoveEmailAlias,
     RemoveMembership,
     Rename,
     UndoMerge,
     Unlink,
     UpdateAttributes,
     UpdateIdentifier,
-    UpsertUser,
 )
 from aka.service.imports import ImportRecord
 from aka.service.refs import ProfileRef
 from aka.service.transfer import parse_object
+from aka.service.vendor_commands import (
+    AddAlias,
+    AddAliases,
+    AddEmailAlias,
+    CreateEmailUser,
+    IdentifyByIdentifier,
+    RemoveEmailAlias,
+    UpsertUser,
+)
 
 from .builders import World, by, ident, ref
 

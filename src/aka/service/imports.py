@@ -27,7 +27,8 @@ from aka.core.events import Change
 from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.service import batch, bulk, new_profiles
-from aka.service.commands import Alone, CreateProfile, Reads, SetCommand
+from aka.service.commands import Alone, Reads, SetCommand
+from aka.service.graph_commands import CreateProfile
 from aka.service.new_profiles import Claims, NewProfile
 from aka.service.transfer import (
     Action,

@@ -20,7 +20,8 @@ from aka.core.graph import EXPAND_MAX_DEPTH
 from aka.core.model import IdentifierKey, Kind, ResolvedProfile
 from aka.core.ports import PushRecord, Transaction
 from aka.service import bulk, groups, identities, merges, queries
-from aka.service.commands import AddMembership, Command, LinkMany, Reads, RemoveMembership
+from aka.service.commands import Command, Reads
+from aka.service.graph_commands import AddMembership, LinkMany, RemoveMembership
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 

@@ -24,15 +24,8 @@ from aka.http.problems import problem_body, problem_from_error
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.auth import Principal, require_scopes
 from aka.security.keys import Scope
-from aka.service.commands import (
-    Command,
-    CreateProfile,
-    Identify,
-    Link,
-    Merge,
-    Refuse,
-    Unlink,
-)
+from aka.service.commands import Command, Refuse
+from aka.service.graph_commands import CreateProfile, Identify, Link, Merge, Unlink
 from aka.service.identities import LinkOutcome, LinkResult
 from aka.service.merges import MergeResult
 

@@ -29,7 +29,7 @@ from aka.http.native.schemas import (
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
 from aka.service import queries
-from aka.service.commands import AddMembership, Merge, RemoveMembership, UndoMerge
+from aka.service.graph_commands import AddMembership, Merge, RemoveMembership, UndoMerge
 from aka.service.refs import ProfileRef
 
 

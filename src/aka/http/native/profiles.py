@@ -21,7 +21,7 @@ from aka.http.native.schemas import (
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
 from aka.service import queries
-from aka.service.commands import (
+from aka.service.graph_commands import (
     CreateProfile,
     DeleteProfile,
     Identify,

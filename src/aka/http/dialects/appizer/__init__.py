@@ -23,8 +23,9 @@ from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
 from aka.service import aliases, refs
 from aka.service.aliases import AliasOutcome, UserRef
-from aka.service.commands import AddAlias, Unlink, UpsertUser
+from aka.service.graph_commands import Unlink
 from aka.service.identities import NewIdentifier
+from aka.service.vendor_commands import AddAlias, UpsertUser
 
 ALIAS: Final = "alias"
 EMAIL: Final = "email"

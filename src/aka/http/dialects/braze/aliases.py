@@ -17,9 +17,10 @@ from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.wire import decode, minor, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service.aliases import IdentifyOutcome
-from aka.service.commands import AddAliases, IdentifyByIdentifier, Rename
+from aka.service.graph_commands import Rename
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from aka.service.vendor_commands import AddAliases, IdentifyByIdentifier
 
 TAGS = ("braze",)
 EMAIL = "email"

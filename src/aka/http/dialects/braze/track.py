@@ -10,9 +10,10 @@ from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import EMAIL, TAGS
 from aka.http.dialects.braze.wire import decode, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
-from aka.service.commands import Command, Refuse, UpsertUser
+from aka.service.commands import Command, Refuse
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from aka.service.vendor_commands import UpsertUser
 
 # What Braze names a user by in /users/track; never stored as an attribute.
 _TRACK_IDS: Final = ("external_id", "user_alias", "braze_id")

@@ -13,7 +13,8 @@ from aka.http.dialects.braze.aliases import EMAIL, TAGS
 from aka.http.dialects.braze.wire import decode, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service import refs
-from aka.service.commands import Command, DeleteProfile, Merge, Refuse
+from aka.service.commands import Command, Refuse
+from aka.service.graph_commands import DeleteProfile, Merge
 from aka.service.refs import ProfileRef
 
 EXPORT_FIELDS: Final = (

@@ -17,13 +17,8 @@ from aka.http.routing import RequestContext, RouteGroup
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import email_aliases as mail
-from aka.service.commands import (
-    AddEmailAlias,
-    Command,
-    CreateEmailUser,
-    Refuse,
-    RemoveEmailAlias,
-)
+from aka.service.commands import Command, Refuse
+from aka.service.vendor_commands import AddEmailAlias, CreateEmailUser, RemoveEmailAlias
 
 T = TypeVar("T")
 R = TypeVar("R")
