@@ -11,6 +11,7 @@ async def principal_of(rt: Runtime, secret: str | None) -> Principal:
     memory (PostgreSQL keeps one 2 s, ADR 0007) is answered on the event loop: the
     worker-thread hop a database lookup needs cost a single link ~8% of its CPU on
     PostgreSQL, for a cache read (docs/performance.md, "Single links")."""
-    return cached_principal(rt.store, secret) or await rt.call(
-        authenticate_secret, rt.store, secret
-    )
+    known = cached_principal(rt.store, secret)
+    if known is not None:
+        return known
+    return await rt.call(authenticate_secret, rt.store, secret)
