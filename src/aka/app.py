@@ -19,11 +19,12 @@ from aka.engine.housekeeper import Housekeeper
 from aka.engine.runtime import Runtime
 from aka.http import dialects, native
 from aka.http.app import build_asgi
+from aka.http.authentication import principal_of
 from aka.http.idempotency import idempotency_interceptor
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
 from aka.logging import configure_logging
-from aka.security.auth import Principal, authenticate_secret, bearer_token, require_scopes
+from aka.security.auth import Principal, bearer_token, require_scopes
 from aka.security.ratelimit import open_limiter
 from aka.service import admin
 from aka.storage import open_store
@@ -37,7 +38,7 @@ VERSION = "0.1.0"
 def _authenticator(rt: Runtime) -> Authenticate:
     async def authenticate(request: Request, route: Route) -> Principal:
         secret = bearer_token(request.headers.get("authorization"))
-        found = await rt.call(authenticate_secret, rt.store, secret)
+        found = await principal_of(rt, secret)
         require_scopes(found, route.scopes)
         return found
 

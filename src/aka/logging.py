@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import logging.config
+from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import msgspec
@@ -21,6 +23,9 @@ FORMATS: Final = ("console", "json")
 
 request_id: ContextVar[str | None] = ContextVar("aka_request_id", default=None)
 """The id of the request being handled in this context (None outside requests)."""
+
+ACCESS_LOGGER: Final = "aka.access"
+"""The logger of the one line per request (`aka.http.request_log`)."""
 
 # Fields an access line passes as `extra` (`aka.http.request_log`), kept as fields.
 ACCESS_FIELDS: Final = ("method", "route", "door", "status", "duration_ms", "key_id")
@@ -69,12 +74,78 @@ def handler(fmt: str = "console") -> logging.Handler:
         final.append(structlog.dev.ConsoleRenderer(colors=False))
     out = logging.StreamHandler()
     out.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
+        _Formatter(
             processors=final,
             foreign_pre_chain=[*_pre_chain(), structlog.stdlib.ExtraAdder(ACCESS_FIELDS)],
+            access=_json if fmt == "json" else _console_access,
         )
     )
     return out
+
+
+class _Formatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, except for access lines: one per request, on the request's
+    own path, through the chain (a record copy, five processors, the console renderer's
+    columns) one cost ~75 us console / ~40 us JSON, a tenth of a single link's CPU
+    (docs/performance.md, "Single links"). Those are rendered straight from the record:
+    the same fields in the same order, by the JSON renderer's own serializer or by
+    `_console_access` (held to structlog's console renderer by tests/test_logging.py)."""
+
+    def __init__(self, *, access: Callable[[dict[str, Any]], str | None], **options: Any) -> None:
+        super().__init__(**options)
+        self._access = access
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == ACCESS_LOGGER and not record.exc_info and not record.stack_info:
+            line = self._access(access_event(record))
+            if line is not None:
+                return line
+        return super().format(record)
+
+
+def access_event(record: logging.LogRecord) -> dict[str, Any]:
+    """The event dict the chain makes of an access record: event, level, logger,
+    timestamp, request id, then the access fields."""
+    event: dict[str, Any] = {
+        "event": record.getMessage(),
+        "level": record.levelname.lower(),
+        "logger": record.name,
+        # As `TimeStamper(fmt="iso", utc=True)` writes it.
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    rid = request_id.get()
+    if rid is not None:
+        event["request_id"] = rid
+    fields = record.__dict__
+    for name in ACCESS_FIELDS:
+        if name in fields:
+            event[name] = fields[name]
+    return event
+
+
+_EVENT_WIDTH: Final = 30  # ConsoleRenderer's `pad_event_to`
+_LEVEL_WIDTH: Final = 9  # ConsoleRenderer pads a level to its longest name, "exception"
+_QUOTED: Final = frozenset(" \t=\r\n\"'")  # a value holding one is shown as its repr
+
+
+def _console_access(event: dict[str, Any]) -> str | None:
+    """`ConsoleRenderer(colors=False)`'s line for an access event (None for a value it
+    would show otherwise than as below: the formatter then asks the renderer itself)."""
+    head = (
+        f"{event.pop('timestamp')} [{event.pop('level'):<{_LEVEL_WIDTH}}] "
+        f"{event.pop('event'):<{_EVENT_WIDTH}} [{event.pop('logger')}]"
+    )
+    pairs = []
+    for key in sorted(event):
+        value = event[key]
+        if isinstance(value, str):
+            shown = repr(value) if _QUOTED.intersection(value) else value
+        elif value is None or type(value) in (int, float):
+            shown = repr(value)
+        else:
+            return None
+        pairs.append(f"{key}={shown}")
+    return f"{head} {' '.join(pairs)}" if pairs else head
 
 
 def logging_config(level: str = "info", fmt: str = "console") -> dict[str, Any]:

@@ -12,9 +12,10 @@ from starlette.responses import Response
 
 from aka.core.errors import AkaError, Code, ErrorKind
 from aka.engine.runtime import Runtime
+from aka.http.authentication import principal_of
 from aka.http.problems import INTERNAL_ERROR, Problem
 from aka.http.routing import Route
-from aka.security.auth import Principal, authenticate_secret, bearer_token, require_scopes
+from aka.security.auth import Principal, bearer_token, require_scopes
 from aka.security.keys import hash_secret
 
 _encode = msgspec.json.Encoder().encode
@@ -93,7 +94,7 @@ def authenticator(rt: Runtime) -> Callable[[Request, Route], Awaitable[Principal
     async def authenticate(request: Request, route: Route) -> Principal:
         secret = bearer_token(request.headers.get("authorization"))
         try:
-            who = await rt.call(authenticate_secret, rt.store, secret)
+            who = await principal_of(rt, secret)
         except AkaError as error:
             raise await _why(rt, secret, error) from None
         require_scopes(who, route.scopes)

@@ -17,12 +17,13 @@ from starlette.responses import Response
 from aka.core.errors import AkaError, Code, ErrorKind
 from aka.core.rates import Rate
 from aka.engine.runtime import Runtime
+from aka.http.authentication import principal_of
 from aka.http.input_rules import check_json_body, require_json_media_type
 from aka.http.interceptors import Interceptor
 from aka.http.problems import Problem, body_too_large, invalid_body
 from aka.http.ratelimit import default_limits, rate_limit_interceptor
 from aka.http.routing import RequestContext, Route
-from aka.security.auth import Principal, authenticate_secret, bearer_token
+from aka.security.auth import Principal, bearer_token
 from aka.security.permissions.braze import PERMISSIONS
 from aka.security.ratelimit import RateLimiter
 from aka.security.ratelimit_policy import RateLimitPolicy
@@ -165,7 +166,7 @@ def authenticator(rt: Runtime) -> Callable[[Request, Route], Awaitable[Principal
         secret = secret or request.query_params.get("api_key") or None
         if secret is None:
             secret = await _body_key(request, rt.settings.max_body_bytes)
-        who = await rt.call(authenticate_secret, rt.store, secret)
+        who = await principal_of(rt, secret)
         permission = permission_of(route)
         if not holds(who, permission):
             raise AkaError(

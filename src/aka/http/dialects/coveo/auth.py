@@ -6,9 +6,10 @@ from starlette.requests import Request
 
 from aka.core.errors import AkaError, Code
 from aka.engine.runtime import Runtime
+from aka.http.authentication import principal_of
 from aka.http.dialects.coveo.wire import TOKEN_MISSING
 from aka.http.routing import Authenticate, Route
-from aka.security.auth import Principal, authenticate_secret, bearer_token, require_scopes
+from aka.security.auth import Principal, bearer_token, require_scopes
 from aka.security.permissions import vendor_permissions
 
 
@@ -31,7 +32,7 @@ def bearer_for_org(rt: Runtime) -> Authenticate:
                 field="Authorization",
                 details={TOKEN_MISSING: True},
             )
-        who = vendor_scopes(await rt.call(authenticate_secret, rt.store, secret))
+        who = vendor_scopes(await principal_of(rt, secret))
         org = request.path_params.get("organizationId")
         if org is not None and org != who.workspace_id:
             raise AkaError(
