@@ -67,6 +67,19 @@ async def until(event: threading.Event) -> None:
     raise AssertionError("never happened")
 
 
+async def first_round_held(
+    rt: Runtime, readers: int = 1
+) -> tuple[Rounds, ReadBatcher[str, str], asyncio.Task[str]]:
+    """A batcher whose first round (reading "a") has started and is held open until
+    `rounds.hold` is set: what arrives meanwhile waits for a later round."""
+    rounds = Rounds()
+    rounds.hold.clear()
+    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=readers)
+    first = asyncio.create_task(batcher.read("acme", "a"))
+    await until(rounds.entered)
+    return rounds, batcher, first
+
+
 async def test_a_lone_read_is_answered_by_a_round_of_its_own(rt: Runtime) -> None:
     rounds = Rounds()
     batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
@@ -75,11 +88,7 @@ async def test_a_lone_read_is_answered_by_a_round_of_its_own(rt: Runtime) -> Non
 
 
 async def test_reads_arriving_during_a_round_share_the_next(rt: Runtime) -> None:
-    rounds = Rounds()
-    rounds.hold.clear()
-    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
-    first = asyncio.create_task(batcher.read("acme", "a"))
-    await until(rounds.entered)
+    rounds, batcher, first = await first_round_held(rt)
     rest = [asyncio.create_task(batcher.read("acme", q)) for q in ("b", "c", "d")]
     await asyncio.sleep(0.05)
     rounds.hold.set()
@@ -91,11 +100,7 @@ async def test_reads_arriving_during_a_round_share_the_next(rt: Runtime) -> None
 async def test_up_to_readers_rounds_run_at_once_then_reads_queue(rt: Runtime) -> None:
     """With two readers, a read arriving while one round waits starts the second; later
     ones queue for whichever round ends first."""
-    rounds = Rounds()
-    rounds.hold.clear()
-    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=2)
-    first = asyncio.create_task(batcher.read("acme", "a"))
-    await until(rounds.entered)
+    rounds, batcher, first = await first_round_held(rt, readers=2)
     second = asyncio.create_task(batcher.read("acme", "b"))
     for _ in range(500):
         if len(rounds.seen) == 2:
@@ -144,11 +149,7 @@ async def test_an_unknown_workspace_fails_every_read_of_its_round(rt: Runtime) -
 
 
 async def test_a_cancelled_read_leaves_the_others_answered(rt: Runtime) -> None:
-    rounds = Rounds()
-    rounds.hold.clear()
-    batcher: ReadBatcher[str, str] = ReadBatcher(rt, rounds, readers=1)
-    first = asyncio.create_task(batcher.read("acme", "a"))
-    await until(rounds.entered)
+    rounds, batcher, first = await first_round_held(rt)
     gone = asyncio.create_task(batcher.read("acme", "b"))
     kept = asyncio.create_task(batcher.read("acme", "c"))
     await asyncio.sleep(0.01)
