@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from aka.core.ports import JobRecord, Store, Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.engine.job_worker import STEP_ITEMS, JobKind, JobWorker
 from aka.service import jobs
+from aka.service.commands import Command
 from aka.storage.postgres import PostgresStore
 from aka.storage.sqlite import SqliteStore
 from tests.backends import reset_postgres, sql_backend_params
@@ -123,8 +125,16 @@ def _job(store: Store, job_id: str) -> JobRecord:
         return jobs.get(tx, job_id)
 
 
-def _apply(_tx: Transaction, _job: JobRecord, _section: str, _item: Any) -> None:
-    """Each item is only counted (the job's `done`)."""
+@dataclass(frozen=True, slots=True)
+class _Counted(Command[None]):
+    """An item that is only counted (the job's `done`)."""
+
+    def run(self, tx: Transaction) -> None:
+        pass
+
+
+def _command(_job: JobRecord, _section: str, _item: Any) -> Command[None]:
+    return _Counted()
 
 
 def _run_until(worker: JobWorker, done: Any, timeout: float = 20) -> None:
@@ -152,7 +162,7 @@ def quick_worker(
     50 ms and backing off at most `backoff_max` seconds (a test cannot wait 15 s)."""
     return JobWorker(
         store,
-        {KIND: JobKind(items=items, apply=_apply)},
+        {KIND: JobKind(items=items, command=_command)},
         lease_seconds=lease,
         poll_seconds=0.05,
         backoff_max_seconds=backoff_max,

@@ -1,7 +1,9 @@
 """The background job worker inside `aka serve`: no extra service to run.
 
-Every process polls for a runnable job (`service.jobs.claim`); one step applies up to
-`STEP_ITEMS` items and saves the job's progress in the same transaction, so a job
+Every process polls for a runnable job (`service.jobs.claim`); one step turns up to
+`STEP_ITEMS` items into commands, runs them as any list of commands runs
+(`service.bulk.run_all`: each standing or falling alone) and saves the job's progress
+in the same transaction, so a job
 stopped anywhere (crash, restart, deploy) resumes after its last committed item, in
 this process or another. Work runs in a worker thread: store calls block.
 
@@ -22,8 +24,8 @@ from typing import Any, Final, TypeVar
 from aka.core.errors import AkaError, Code
 from aka.core.ports import JobRecord, Store, Transaction
 from aka.engine.background import Backoff, Loop
-from aka.service import jobs
-from aka.service.batch import attempt
+from aka.service import bulk, jobs
+from aka.service.commands import Command, Refuse
 
 log = logging.getLogger("aka.jobs")
 
@@ -36,12 +38,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class JobKind:
-    """How to run one kind of job: its items in order (`items(store, job)`), and how
-    one item is applied (`apply(tx, job, section, item)`, raising AkaError to fail it).
+    """How to run one kind of job: its items in order (`items(store, job)`), and the
+    command each item stands for (`command(job, section, item)`, raising AkaError for
+    an item that is not one: that item fails, the others go on).
     `done(tx, job)` runs in the transaction that marks the job finished."""
 
     items: Callable[[Store, JobRecord], Iterator[tuple[str, Any]]]
-    apply: Callable[[Transaction, JobRecord, str, Any], None]
+    command: Callable[[JobRecord, str, Any], Command[Any]]
     done: Callable[[Transaction, JobRecord], None] = lambda _tx, _job: None
 
 
@@ -146,12 +149,12 @@ class JobWorker:
         with self.store.transaction(workspace_id) as tx:
             if not jobs.still_mine(tx, job):
                 return replace(job, status="lost")  # another worker took it over
+            commands = [_command(kind, job, section, item) for section, item in step]
             errors: list[dict[str, Any]] = []
-            for n, (section, item) in enumerate(step):
-                refused = attempt(tx, kind.apply, job, section, item)
-                if isinstance(refused, AkaError):
-                    where = {"item": job.done + n, "section": section}
-                    errors.append({**where, "code": str(refused.code), "message": refused.message})
+            for n, outcome in enumerate(bulk.run_all(tx, commands)):
+                if isinstance(outcome, AkaError):
+                    where = {"item": job.done + n, "section": step[n][0]}
+                    errors.append({**where, "code": str(outcome.code), "message": outcome.message})
             now = datetime.now(UTC)
             job = jobs.advance(tx, job, done=len(step), errors=errors, now=now, lease=self.lease)
             if last:
@@ -164,3 +167,11 @@ class JobWorker:
             if jobs.still_mine(tx, job):
                 kind.done(tx, job)
                 jobs.finish(tx, job, datetime.now(UTC), error)
+
+
+def _command(kind: JobKind, job: JobRecord, section: str, item: Any) -> Command[Any]:
+    """The item's command, or its refusal in its place (it fails alone, in order)."""
+    try:
+        return kind.command(job, section, item)
+    except AkaError as error:
+        return Refuse(error)

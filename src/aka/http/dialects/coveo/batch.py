@@ -1,5 +1,5 @@
 """`PUT .../permissions/batch?fileId=`: a stored batch file applied as a background job
-(`coveo.batch`), each item exactly as the single-identity routes apply it."""
+(`coveo.batch`), each item the command the single-identity routes run for its body."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from aka.http.routing import RequestContext, RouteGroup
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import batch_file, files, jobs
-from aka.service import security_identities as identities
+from aka.service.commands import Command
 
 KIND = "coveo.batch"
 
@@ -85,42 +85,29 @@ def _items(store: Store, job: JobRecord) -> Iterator[tuple[str, Any]]:
     return batch_file.items(_chunks(store, str(p["workspace"]), str(p["file_id"])))
 
 
-def _apply(tx: Transaction, job: JobRecord, section: str, item: Any) -> None:
+# A file's sections and the body each item of it is (as the single-identity routes').
+_SECTIONS: dict[str, type[PermissionsIn | MappingsIn | DeleteIn]] = {
+    "members": PermissionsIn,
+    "mappings": MappingsIn,
+    "deleted": DeleteIn,
+}
+
+
+def _command(job: JobRecord, section: str, item: Any) -> Command[Any]:
     p = job.params
-    provider, ordering, actor = str(p["provider"]), int(p["ordering_id"]), p.get("actor")
     check_json_value(item)  # a file is input too: the rules every request obeys
+    body = _SECTIONS.get(section)
+    if body is None:
+        raise AkaError(Code.INVALID_INPUT, f"unknown section {section!r}")
     try:
-        if section == "members":
-            b = msgspec.convert(item, PermissionsIn)
-            identities.put_permissions(
-                tx,
-                b.identity.identity(provider, "identity"),
-                [m.identity(provider, f"members[{n}]") for n, m in enumerate(b.members)],
-                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
-                ordering,
-                actor=actor,
-            )
-        elif section == "mappings":
-            m = msgspec.convert(item, MappingsIn)
-            identities.put_mappings(
-                tx,
-                m.identity.identity(provider, "identity"),
-                [x.identity(provider, f"mappings[{n}]") for n, x in enumerate(m.mappings)],
-                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(m.wellKnowns)],
-                ordering,
-                actor=actor,
-            )
-        elif section == "deleted":
-            d = msgspec.convert(item, DeleteIn)
-            identities.disable(tx, d.identity.identity(provider, "identity"), ordering, actor=actor)
-        else:
-            raise AkaError(Code.INVALID_INPUT, f"unknown section {section!r}")
+        decoded = msgspec.convert(item, body)
     except msgspec.ValidationError as error:
         raise invalid_body(error) from None
+    return decoded.command(str(p["provider"]), int(p["ordering_id"]), p.get("actor"))
 
 
 def _done(tx: Transaction, job: JobRecord) -> None:
     tx.files.remove(str(job.params["file_id"]))  # applied: the container is spent
 
 
-BATCH_JOB = JobKind(items=_items, apply=_apply, done=_done)
+BATCH_JOB = JobKind(items=_items, command=_command, done=_done)

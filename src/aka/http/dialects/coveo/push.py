@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import (
     MAX_BODY,
     DeleteIn,
-    IdentityIn,
     MappingsIn,
     OlderThanQuery,
     OrderingQuery,
@@ -22,8 +20,6 @@ from aka.http.routing import RequestContext, RouteGroup
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import security_identities as identities
-from aka.service.commands import Command
-from aka.service.security_identities import Identity
 
 PROVIDER = "/{organizationId}/providers/{providerId}"
 
@@ -37,28 +33,15 @@ def _ordering(query: OrderingQuery | None) -> int:
     return query.orderingId if query is not None and query.orderingId is not None else now_ms()
 
 
-# A push's command: (identity, its members or mappings, its wellKnowns, ordering, actor).
-PushCommand = Callable[[Identity, list[Identity], list[Identity], int, str | None], Command[bool]]
-
-
-async def _put(
+async def _write(
     rt: Runtime,
     ctx: RequestContext[PermissionsIn, OrderingQuery, OrgProviderPath]
-    | RequestContext[MappingsIn, OrderingQuery, OrgProviderPath],
-    make: PushCommand,
-    field: str,
-    items: list[IdentityIn],
+    | RequestContext[MappingsIn, OrderingQuery, OrgProviderPath]
+    | RequestContext[DeleteIn, OrderingQuery, OrgProviderPath],
 ) -> None:
-    """A permissions or mappings push: the identity, `items` (named `field` in errors)
-    and the wellKnowns as Coveo sent them, applied before the answer."""
-    who, body, provider = _who(ctx), ctx.body, ctx.path.providerId
-    command = make(
-        body.identity.identity(provider, "identity"),
-        [m.identity(provider, f"{field}[{n}]") for n, m in enumerate(items)],
-        [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(body.wellKnowns)],
-        _ordering(ctx.query),
-        who.key_id,
-    )
+    """A push's body as its command, applied before the answer."""
+    who = _who(ctx)
+    command = ctx.body.command(ctx.path.providerId, _ordering(ctx.query), who.key_id)
     await rt.write_one(who.workspace_id, command)
 
 
@@ -82,7 +65,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def put_permissions(
         ctx: RequestContext[PermissionsIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
-        await _put(rt, ctx, identities.PutPermissions, "members", ctx.body.members)
+        await _write(rt, ctx)
         return {}
 
     @group.put(
@@ -96,7 +79,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def put_mappings(
         ctx: RequestContext[MappingsIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
-        await _put(rt, ctx, identities.PutMappings, "mappings", ctx.body.mappings)
+        await _write(rt, ctx)
         return {}
 
     @group.delete(
@@ -110,10 +93,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def delete_permissions(
         ctx: RequestContext[DeleteIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
-        who, b, provider = _who(ctx), ctx.body, ctx.path.providerId
-        identity = b.identity.identity(provider, "identity")
-        command = identities.Disable(identity, _ordering(ctx.query), who.key_id)
-        await rt.write_one(who.workspace_id, command)
+        await _write(rt, ctx)
         return {}
 
     @group.delete(

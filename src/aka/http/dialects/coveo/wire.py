@@ -16,7 +16,13 @@ from starlette.responses import Response
 from aka.core.errors import Code, ErrorKind
 from aka.http.input_rules import Int64
 from aka.http.problems import Problem
-from aka.service.security_identities import Identity, kind_of
+from aka.service.security_identities import (
+    Disable,
+    Identity,
+    PutMappings,
+    PutPermissions,
+    kind_of,
+)
 
 _encode = msgspec.json.Encoder().encode
 
@@ -48,6 +54,10 @@ class IdentityIn(msgspec.Struct):
         )
 
 
+def _identities(items: list[IdentityIn], provider: str, field: str) -> list[Identity]:
+    return [item.identity(provider, f"{field}[{n}]") for n, item in enumerate(items)]
+
+
 def _at_most(limit: int) -> Meta:
     return Meta(max_length=limit, description=f"At most {limit:,} identities.")
 
@@ -57,10 +67,22 @@ Mappings = Annotated[list[IdentityIn], _at_most(MAPPINGS_MAX)]
 WellKnowns = Annotated[list[IdentityIn], _at_most(WELL_KNOWNS_MAX)]
 
 
+# Each body's command, built in one place for the route and for a batch file's item.
+
+
 class PermissionsIn(msgspec.Struct):
     identity: IdentityIn
     members: Members = msgspec.field(default_factory=list)
     wellKnowns: WellKnowns = msgspec.field(default_factory=list)  # noqa: N815
+
+    def command(self, provider: str, ordering_id: int, actor: str | None) -> PutPermissions:
+        return PutPermissions(
+            self.identity.identity(provider, "identity"),
+            _identities(self.members, provider, "members"),
+            _identities(self.wellKnowns, provider, "wellKnowns"),
+            ordering_id,
+            actor,
+        )
 
 
 class MappingsIn(msgspec.Struct):
@@ -68,9 +90,21 @@ class MappingsIn(msgspec.Struct):
     mappings: Mappings = msgspec.field(default_factory=list)
     wellKnowns: WellKnowns = msgspec.field(default_factory=list)  # noqa: N815
 
+    def command(self, provider: str, ordering_id: int, actor: str | None) -> PutMappings:
+        return PutMappings(
+            self.identity.identity(provider, "identity"),
+            _identities(self.mappings, provider, "mappings"),
+            _identities(self.wellKnowns, provider, "wellKnowns"),
+            ordering_id,
+            actor,
+        )
+
 
 class DeleteIn(msgspec.Struct):
     identity: IdentityIn
+
+    def command(self, provider: str, ordering_id: int, actor: str | None) -> Disable:
+        return Disable(self.identity.identity(provider, "identity"), ordering_id, actor)
 
 
 class OrgProviderPath(msgspec.Struct):
