@@ -54,14 +54,30 @@ _IDEMPOTENCY_KEY: Final[dict[str, Any]] = {
 
 
 def native_document() -> dict[str, Any]:
-    """aka's `/openapi.json` with no vendor door open: the native API's document."""
+    """aka's `/openapi.json` with no vendor door open: the native API's document, on
+    default settings whatever the environment says (`AKA_BATCH_MAX_OPERATIONS` is a
+    `maxItems` in it, and the committed copy must not depend on who generated it)."""
+    from pydantic_settings import BaseSettings, PydanticBaseSettingsSource  # noqa: PLC0415
     from starlette.testclient import TestClient  # noqa: PLC0415 (a dev dependency, only here)
 
     from aka.app import build_app  # noqa: PLC0415 (keeps `--help` free of aka's imports)
     from aka.config import Settings  # noqa: PLC0415
 
+    class Defaults(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            del settings_cls, env_settings, dotenv_settings, file_secret_settings
+            return (init_settings,)  # no AKA_* variable, no .env file, no secrets dir
+
     # A key of our own, so bootstrap does not print a fresh admin secret.
-    settings = Settings(database_url="memory://", dialects="none", admin_key="aka_codegen_key")
+    settings = Defaults(database_url="memory://", dialects="none", admin_key="aka_codegen_key")
     answer = TestClient(build_app(settings)).get("/openapi.json")
     answer.raise_for_status()
     document: dict[str, Any] = answer.json()
