@@ -2,18 +2,23 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Reinstall when either package's metadata changes (aka, and aka-client in clients/python).
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml clients/python/pyproject.toml | cksum | cut -d' ' -f1)
+# The client generator lives in a venv of its own: it pins older httpx and typer than aka.
+CODEGEN       := .venv-codegen
+CODEGEN_STAMP := $(CODEGEN)/.installed-$(shell cksum clients/python/codegen/requirements.txt | cut -d' ' -f1)
+LINTED := src tests bench fuzz clients/python
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check fmt clean bench bench-quick wrk fuzz fuzz-ci
+.PHONY: help run test check fmt clean bench bench-quick wrk fuzz fuzz-ci client client-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e clients/python
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -25,15 +30,28 @@ test: $(STAMP) ## install dev dependencies and run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP) ## lint and type-check (ruff + mypy strict)
-	$(BIN)/ruff check src tests bench fuzz
-	$(BIN)/ruff format --check src tests bench fuzz
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict bench
 	$(BIN)/mypy --strict fuzz
+	$(BIN)/mypy --strict clients/python/src/aka_client clients/python/generate.py
 
 fmt: $(STAMP) ## format the code
-	$(BIN)/ruff format src tests bench fuzz
-	$(BIN)/ruff check --fix src tests bench fuzz
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+$(CODEGEN_STAMP): clients/python/codegen/requirements.txt
+	@test -x $(CODEGEN)/bin/python || $(PYTHON) -m venv $(CODEGEN)
+	$(CODEGEN)/bin/python -m pip install --quiet -r clients/python/codegen/requirements.txt
+	@rm -f $(CODEGEN)/.installed-*
+	@touch $@
+
+client: $(STAMP) $(CODEGEN_STAMP) ## regenerate aka-client (clients/python) from the native /openapi.json
+	$(BIN)/python clients/python/generate.py --generator $(CODEGEN)/bin/openapi-python-client
+
+client-check: $(STAMP) $(CODEGEN_STAMP) ## fail if `make client` would change any file
+	$(BIN)/python clients/python/generate.py --generator $(CODEGEN)/bin/openapi-python-client --check
 
 bench: $(STAMP) wrk ## benchmarks on SQLite and PostgreSQL, each beside its floor (~2 h 15 min; BENCH_ARGS=--help)
 	$(BIN)/python -m bench $(BENCH_ARGS)
@@ -59,5 +77,5 @@ wrk:
 	  command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is still missing" >&2; exit 1; }; \
 	}
 
-clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+clean: ## remove the virtual environments and caches
+	rm -rf $(VENV) $(CODEGEN) .pytest_cache .mypy_cache .ruff_cache

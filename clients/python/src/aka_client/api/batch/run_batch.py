@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient
+from ...models.batch_in import BatchIn
+from ...models.batch_out import BatchOut
+from ...problems import raise_for_problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: BatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/batch",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> BatchOut:
+    raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = BatchOut.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[BatchOut]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: BatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[BatchOut]:
+    """Run up to 10,000 operations in one transaction
+
+    Operations: `link`, `unlink`, `identify`, `merge` (needs the `identities:merge` scope),
+    `create`. They run in order in one transaction; each gets its own result (`status` plus
+    `profile`, or `problem`), and a refused operation does not stop the others. Links and
+    creates are looked up and written many rows per statement.
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (BatchIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[BatchOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: BatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> BatchOut:
+    """Run up to 10,000 operations in one transaction
+
+    Operations: `link`, `unlink`, `identify`, `merge` (needs the `identities:merge` scope),
+    `create`. They run in order in one transaction; each gets its own result (`status` plus
+    `profile`, or `problem`), and a refused operation does not stop the others. Links and
+    creates are looked up and written many rows per statement.
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (BatchIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        BatchOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: BatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[BatchOut]:
+    """Run up to 10,000 operations in one transaction
+
+    Operations: `link`, `unlink`, `identify`, `merge` (needs the `identities:merge` scope),
+    `create`. They run in order in one transaction; each gets its own result (`status` plus
+    `profile`, or `problem`), and a refused operation does not stop the others. Links and
+    creates are looked up and written many rows per statement.
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (BatchIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[BatchOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: BatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> BatchOut:
+    """Run up to 10,000 operations in one transaction
+
+    Operations: `link`, `unlink`, `identify`, `merge` (needs the `identities:merge` scope),
+    `create`. They run in order in one transaction; each gets its own result (`status` plus
+    `profile`, or `problem`), and a refused operation does not stop the others. Links and
+    creates are looked up and written many rows per statement.
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (BatchIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        BatchOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -1,0 +1,199 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient
+from ...models.explain_in import ExplainIn
+from ...models.explain_out import ExplainOut
+from ...problems import raise_for_problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: ExplainIn,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/explain",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> ExplainOut:
+    raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = ExplainOut.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[ExplainOut]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: ExplainIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ExplainOut]:
+    """Why are two references one person?
+
+    `same` says whether both resolve to one profile; `events` are the links, identifications and
+    merges that brought them together.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (ExplainIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[ExplainOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: ExplainIn,
+    idempotency_key: str | Unset = UNSET,
+) -> ExplainOut:
+    """Why are two references one person?
+
+    `same` says whether both resolve to one profile; `events` are the links, identifications and
+    merges that brought them together.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (ExplainIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        ExplainOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: ExplainIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ExplainOut]:
+    """Why are two references one person?
+
+    `same` says whether both resolve to one profile; `events` are the links, identifications and
+    merges that brought them together.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (ExplainIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[ExplainOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: ExplainIn,
+    idempotency_key: str | Unset = UNSET,
+) -> ExplainOut:
+    """Why are two references one person?
+
+    `same` says whether both resolve to one profile; `events` are the links, identifications and
+    merges that brought them together.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (ExplainIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        ExplainOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -1,0 +1,159 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient
+from ...models.job_out import JobOut
+from ...problems import raise_for_problem
+from ...types import Response
+
+
+def _get_kwargs(
+    id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/jobs/{id}".format(
+            id=quote(str(id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> JobOut:
+    raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = JobOut.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[JobOut]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[JobOut]:
+    """A background job's progress
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        id (str):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[JobOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+    )
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+) -> JobOut:
+    """A background job's progress
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        id (str):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        JobOut
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+    )
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[JobOut]:
+    """A background job's progress
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        id (str):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[JobOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+    )
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+) -> JobOut:
+    """A background job's progress
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        id (str):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        JobOut
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+    )
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

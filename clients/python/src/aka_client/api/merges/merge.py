@@ -1,0 +1,203 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient
+from ...models.merge_in import MergeIn
+from ...models.merge_out import MergeOut
+from ...problems import raise_for_problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: MergeIn,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/merges",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> MergeOut:
+    raise_for_problem(response)
+    if response.status_code == 201:
+        response_201 = MergeOut.from_dict(response.json())
+
+        return response_201
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[MergeOut]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: MergeIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[MergeOut]:
+    """Merge one profile into another
+
+    Moves every identifier and membership of `merge` onto `keep`; `merge` forwards to `keep`
+    from then on. Refused for two identified profiles unless `force`, and when the merged
+    profile would pass a namespace limit.
+
+    Requires scopes: `identities:merge`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (MergeIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[MergeOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: MergeIn,
+    idempotency_key: str | Unset = UNSET,
+) -> MergeOut:
+    """Merge one profile into another
+
+    Moves every identifier and membership of `merge` onto `keep`; `merge` forwards to `keep`
+    from then on. Refused for two identified profiles unless `force`, and when the merged
+    profile would pass a namespace limit.
+
+    Requires scopes: `identities:merge`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (MergeIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        MergeOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: MergeIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[MergeOut]:
+    """Merge one profile into another
+
+    Moves every identifier and membership of `merge` onto `keep`; `merge` forwards to `keep`
+    from then on. Refused for two identified profiles unless `force`, and when the merged
+    profile would pass a namespace limit.
+
+    Requires scopes: `identities:merge`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (MergeIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[MergeOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: MergeIn,
+    idempotency_key: str | Unset = UNSET,
+) -> MergeOut:
+    """Merge one profile into another
+
+    Moves every identifier and membership of `merge` onto `keep`; `merge` forwards to `keep`
+    from then on. Refused for two identified profiles unless `force`, and when the merged
+    profile would pass a namespace limit.
+
+    Requires scopes: `identities:merge`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (MergeIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        MergeOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

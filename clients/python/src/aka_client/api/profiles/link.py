@@ -1,0 +1,224 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient
+from ...models.identifier_in import IdentifierIn
+from ...models.profile_out import ProfileOut
+from ...problems import raise_for_problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    id: str,
+    *,
+    body: IdentifierIn,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/profiles/{id}/identifiers".format(
+            id=quote(str(id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> ProfileOut:
+    raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = ProfileOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 201:
+        response_201 = ProfileOut.from_dict(response.json())
+
+        return response_201
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[ProfileOut]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentifierIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ProfileOut]:
+    """Link an identifier to a profile
+
+    201: linked. 200: it was already on this profile. 409: it belongs to another profile (the
+    problem's `owner` names it), unless the workspace's merge policy is `auto` and at most one
+    of the two profiles is identified: then they are merged (201).
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        id (str):
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (IdentifierIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[ProfileOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentifierIn,
+    idempotency_key: str | Unset = UNSET,
+) -> ProfileOut:
+    """Link an identifier to a profile
+
+    201: linked. 200: it was already on this profile. 409: it belongs to another profile (the
+    problem's `owner` names it), unless the workspace's merge policy is `auto` and at most one
+    of the two profiles is identified: then they are merged (201).
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        id (str):
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (IdentifierIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        ProfileOut
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentifierIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ProfileOut]:
+    """Link an identifier to a profile
+
+    201: linked. 200: it was already on this profile. 409: it belongs to another profile (the
+    problem's `owner` names it), unless the workspace's merge policy is `auto` and at most one
+    of the two profiles is identified: then they are merged (201).
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        id (str):
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (IdentifierIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[ProfileOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentifierIn,
+    idempotency_key: str | Unset = UNSET,
+) -> ProfileOut:
+    """Link an identifier to a profile
+
+    201: linked. 200: it was already on this profile. 409: it belongs to another profile (the
+    problem's `owner` names it), unless the workspace's merge policy is `auto` and at most one
+    of the two profiles is identified: then they are merged (201).
+
+    Requires scopes: `identities:write`.
+
+    Args:
+        id (str):
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (IdentifierIn):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        ProfileOut
+
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

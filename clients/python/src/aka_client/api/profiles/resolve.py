@@ -1,0 +1,217 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient
+from ...models.profile_out import ProfileOut
+from ...problems import raise_for_problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    namespace: None | str | Unset = UNSET,
+    value: None | str | Unset = UNSET,
+    external_id: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_namespace: None | str | Unset
+    if isinstance(namespace, Unset):
+        json_namespace = UNSET
+    else:
+        json_namespace = namespace
+    params["namespace"] = json_namespace
+
+    json_value: None | str | Unset
+    if isinstance(value, Unset):
+        json_value = UNSET
+    else:
+        json_value = value
+    params["value"] = json_value
+
+    json_external_id: None | str | Unset
+    if isinstance(external_id, Unset):
+        json_external_id = UNSET
+    else:
+        json_external_id = external_id
+    params["external_id"] = json_external_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/resolve",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> ProfileOut:
+    raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = ProfileOut.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[ProfileOut]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    namespace: None | str | Unset = UNSET,
+    value: None | str | Unset = UNSET,
+    external_id: None | str | Unset = UNSET,
+) -> Response[ProfileOut]:
+    """Resolve an identifier or external id to its profile
+
+    Pass `namespace` and `value`, or `external_id`.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        namespace (None | str | Unset):
+        value (None | str | Unset):
+        external_id (None | str | Unset):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[ProfileOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        namespace=namespace,
+        value=value,
+        external_id=external_id,
+    )
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    namespace: None | str | Unset = UNSET,
+    value: None | str | Unset = UNSET,
+    external_id: None | str | Unset = UNSET,
+) -> ProfileOut:
+    """Resolve an identifier or external id to its profile
+
+    Pass `namespace` and `value`, or `external_id`.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        namespace (None | str | Unset):
+        value (None | str | Unset):
+        external_id (None | str | Unset):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        ProfileOut
+
+    """
+
+    kwargs = _get_kwargs(
+        namespace=namespace,
+        value=value,
+        external_id=external_id,
+    )
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    namespace: None | str | Unset = UNSET,
+    value: None | str | Unset = UNSET,
+    external_id: None | str | Unset = UNSET,
+) -> Response[ProfileOut]:
+    """Resolve an identifier or external id to its profile
+
+    Pass `namespace` and `value`, or `external_id`.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        namespace (None | str | Unset):
+        value (None | str | Unset):
+        external_id (None | str | Unset):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[ProfileOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        namespace=namespace,
+        value=value,
+        external_id=external_id,
+    )
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    namespace: None | str | Unset = UNSET,
+    value: None | str | Unset = UNSET,
+    external_id: None | str | Unset = UNSET,
+) -> ProfileOut:
+    """Resolve an identifier or external id to its profile
+
+    Pass `namespace` and `value`, or `external_id`.
+
+    Requires scopes: `identities:read`.
+
+    Args:
+        namespace (None | str | Unset):
+        value (None | str | Unset):
+        external_id (None | str | Unset):
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        ProfileOut
+
+    """
+
+    kwargs = _get_kwargs(
+        namespace=namespace,
+        value=value,
+        external_id=external_id,
+    )
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

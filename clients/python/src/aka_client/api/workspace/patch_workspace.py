@@ -1,0 +1,211 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient
+from ...models.workspace_out import WorkspaceOut
+from ...models.workspace_patch_in import WorkspacePatchIn
+from ...problems import raise_for_problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: WorkspacePatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/v1/workspace",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> WorkspaceOut:
+    raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = WorkspaceOut.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[WorkspaceOut]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: WorkspacePatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[WorkspaceOut]:
+    """Change the workspace's settings (JSON merge patch)
+
+    `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
+    `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
+    `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+
+    Requires scopes: `keys:admin`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (WorkspacePatchIn): A JSON merge patch over the workspace settings; a null
+            namespace rule removes it.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[WorkspaceOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: WorkspacePatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> WorkspaceOut:
+    """Change the workspace's settings (JSON merge patch)
+
+    `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
+    `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
+    `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+
+    Requires scopes: `keys:admin`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (WorkspacePatchIn): A JSON merge patch over the workspace settings; a null
+            namespace rule removes it.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        WorkspaceOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: WorkspacePatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[WorkspaceOut]:
+    """Change the workspace's settings (JSON merge patch)
+
+    `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
+    `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
+    `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+
+    Requires scopes: `keys:admin`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (WorkspacePatchIn): A JSON merge patch over the workspace settings; a null
+            namespace rule removes it.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[WorkspaceOut]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: WorkspacePatchIn,
+    idempotency_key: str | Unset = UNSET,
+) -> WorkspaceOut:
+    """Change the workspace's settings (JSON merge patch)
+
+    `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
+    `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
+    `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+
+    Requires scopes: `keys:admin`.
+
+    Args:
+        idempotency_key (str | Unset): Makes the write safe to resend: its first successful
+            answer is stored and replayed for a retry with the same key and request (README,
+            'Retries: Idempotency-Key').
+        body (WorkspacePatchIn): A JSON merge patch over the workspace settings; a null
+            namespace rule removes it.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        WorkspaceOut
+
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.key_created_out_rate_limits import KeyCreatedOutRateLimits
+
+
+T = TypeVar("T", bound="KeyCreatedOut")
+
+
+@_attrs_define
+class KeyCreatedOut:
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: str
+    secret: str
+    """ Shown once; only its hash is stored. """
+    rate_limits: KeyCreatedOutRateLimits | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        name = self.name
+
+        prefix = self.prefix
+
+        scopes = self.scopes
+
+        created_at = self.created_at
+
+        secret = self.secret
+
+        rate_limits: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.rate_limits, Unset):
+            rate_limits = self.rate_limits.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "name": name,
+                "prefix": prefix,
+                "scopes": scopes,
+                "created_at": created_at,
+                "secret": secret,
+            }
+        )
+        if rate_limits is not UNSET:
+            field_dict["rate_limits"] = rate_limits
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.key_created_out_rate_limits import KeyCreatedOutRateLimits  # noqa: PLC0415
+
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        name = d.pop("name")
+
+        prefix = d.pop("prefix")
+
+        scopes = cast(list[str], d.pop("scopes"))
+
+        created_at = d.pop("created_at")
+
+        secret = d.pop("secret")
+
+        _rate_limits = d.pop("rate_limits", UNSET)
+        rate_limits: KeyCreatedOutRateLimits | Unset
+        if isinstance(_rate_limits, Unset):
+            rate_limits = UNSET
+        else:
+            rate_limits = KeyCreatedOutRateLimits.from_dict(_rate_limits)
+
+        key_created_out = cls(
+            id=id,
+            name=name,
+            prefix=prefix,
+            scopes=scopes,
+            created_at=created_at,
+            secret=secret,
+            rate_limits=rate_limits,
+        )
+
+        key_created_out.additional_properties = d
+        return key_created_out
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
