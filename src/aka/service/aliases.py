@@ -22,11 +22,12 @@ from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import IdentifierKey, Profile, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.service import identities, refs
+from aka.service import identities, refs, shared_values
 from aka.service.identities import NewIdentifier
 from aka.service.links import LinkOutcome
 from aka.service.merges import merge
 from aka.service.refs import ProfileRef
+from aka.service.shared_values import SharedRef
 
 
 class AliasOutcome(StrEnum):
@@ -308,7 +309,7 @@ class UpsertedUser:
 
 def upsert_user(
     tx: Transaction,
-    user: ProfileRef | UserRef,
+    user: ProfileRef | UserRef | SharedRef,
     *,
     create_with: Sequence[NewIdentifier] | None = (),
     sole_identifiers: Mapping[str, Any] | None = None,
@@ -318,17 +319,22 @@ def upsert_user(
 ) -> UpsertedUser:
     """Create or update a user, as vendors' "track" and "upsert user" calls do.
 
-    The user is the live profile `user` names (a `UserRef`: by any of its ids). None
-    found: it is created with the external id it was named by and the identifiers
-    `create_with`, or, when `create_with` is None, PROFILE_NOT_FOUND. Then each
-    `namespace: value` of `sole_identifiers` (None values skipped) becomes the user's
-    one identifier in that namespace (`set_sole_identifier`), and `attributes`, when
-    not empty, are merged into its attributes (a JSON merge patch). `field` names the
+    The user is the live profile `user` names (a `UserRef`: by any of its ids; a
+    `SharedRef`: the holder of a shared value a track updates, `shared_values.for_update`).
+    None found: it is created with the external id it was named by (none for a
+    `SharedRef`) and the identifiers `create_with`, or, when `create_with` is None,
+    PROFILE_NOT_FOUND. Then each `namespace: value` of `sole_identifiers` (None values
+    skipped) becomes the user's one identifier in that namespace
+    (`set_sole_identifier`), and `attributes`, when not empty, are merged into its
+    attributes (a JSON merge patch). `field` names the
     reference in its errors.
     """
     if isinstance(user, UserRef):
         found = find_by_any_id(tx, user.user_id, namespace=user.namespace)
         external_id, named = user.user_id, f"user {user.user_id!r}"
+    elif isinstance(user, SharedRef):
+        found = shared_values.for_update(tx, user)
+        external_id, named = None, user.describe()
     else:
         found = refs.find(tx, user, field)
         external_id, named = user.external_id, user.describe()

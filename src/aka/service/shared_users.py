@@ -1,0 +1,92 @@
+"""Identify and merge users named by a shared value (`shared_values.SharedRef`), and
+the commands that run them. ADR 0018 says why email and phone are shared values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aka.core import normalize
+from aka.core.errors import AkaError, Code
+from aka.core.model import IdentifierKey
+from aka.core.ports import Transaction
+from aka.service import aliases, identities, refs, shared_values
+from aka.service.aliases import IdentifyOutcome, IdentifyResult
+from aka.service.commands import Command
+from aka.service.merges import MergeResult, merge
+from aka.service.refs import ProfileRef
+from aka.service.shared_values import SharedRef
+
+
+def identify_shared(
+    tx: Transaction,
+    ref: SharedRef,
+    external_id: object,
+    *,
+    move: str = "profile",
+    actor: str | None = None,
+) -> IdentifyResult:
+    """Identify the user `ref` chooses as `external_id`, as `identify_by_identifier`
+    does for an identifier: no profile has the external id yet: the user gets it; one
+    has: the user is merged into it (`move="identifier"`: only the value moves there).
+    A user holding the value as its identifier is identified through that identifier."""
+    user = shared_values.require(tx, ref)
+    value = shared_values.shared_value(ref.name, ref.value, ref.field)
+    identifier = tx.identifier(IdentifierKey(ref.name, value))
+    if identifier is not None and identifier.profile_id == user.id:
+        return aliases.identify_by_identifier(
+            tx, ref.name, value, external_id, move=move, actor=actor
+        )
+    ext = normalize.external_id(external_id)
+    owner = refs.forward(tx, tx.profile_by_external_id(ext))
+    if owner is not None and owner.id == user.id:
+        return IdentifyResult(IdentifyOutcome.UNCHANGED, refs.resolved(tx, user))
+    if owner is None:
+        identified = identities.identify(tx, ProfileRef.by_id(user.id), ext, actor=actor)
+        return IdentifyResult(IdentifyOutcome.IDENTIFIED, identified)
+    if move == "identifier":
+        shared_values.move_field(tx, ref.name, value, user, owner, actor=actor)
+        return IdentifyResult(IdentifyOutcome.MOVED, refs.resolved(tx, owner))
+    if user.identified:
+        raise AkaError(
+            Code.ALREADY_IDENTIFIED,
+            f"the user with {ref.name} {value!r} is already identified as {user.external_id!r}",
+            field="external_id",
+            details={"profile_id": user.id},
+        )
+    merged = merge(tx, ProfileRef.by_id(owner.id), ProfileRef.by_id(user.id), actor=actor)
+    return IdentifyResult(IdentifyOutcome.MERGED, merged.profile)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifyShared(Command[IdentifyResult]):
+    """`identify_shared` as a command. Direct: it identifies, merges or moves."""
+
+    ref: SharedRef
+    external_id: object
+    move: str = "profile"
+    actor: str | None = None
+
+    def run(self, tx: Transaction) -> IdentifyResult:
+        return identify_shared(tx, self.ref, self.external_id, move=self.move, actor=self.actor)
+
+
+@dataclass(frozen=True, slots=True)
+class MergeUsers(Command[MergeResult]):
+    """Merge the user `gone` names into the one `keep` names, each named by a profile
+    reference or a shared value (its `prioritization` choosing). Direct: a merge."""
+
+    keep: ProfileRef | SharedRef
+    gone: ProfileRef | SharedRef
+    force: bool = False
+    actor: str | None = None
+
+    def run(self, tx: Transaction) -> MergeResult:
+        keep = shared_values.find_user(tx, self.keep, "keep")
+        gone = shared_values.find_user(tx, self.gone, "merge")
+        return merge(
+            tx,
+            ProfileRef.by_id(keep.id),
+            ProfileRef.by_id(gone.id),
+            force=self.force,
+            actor=self.actor,
+        )
