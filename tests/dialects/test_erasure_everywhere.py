@@ -99,7 +99,9 @@ def _write_the_person(client: TestClient, store: Store) -> str:
             "email": "Zed.Shared@example.org",
         }]}),
         # Named by the phone alone: the same user (the one holding it).
-        ("/users/track", {"attributes": [{"phone": "+1 415 555 0199", "home_city": "Zedton-5512"}]}),
+        ("/users/track", {"attributes": [
+            {"phone": "+1 415 555 0199", "home_city": "Zedton-5512"}
+        ]}),
     ]  # fmt: skip
     for path, body in braze:
         r = client.post(path, json=body, headers=auth)
