@@ -9,7 +9,7 @@ from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey
 from aka.core.ports import Transaction
-from aka.service import aliases, identities, refs, shared_values
+from aka.service import aliases, erasure, identities, refs, shared_values
 from aka.service.aliases import IdentifyOutcome, IdentifyResult
 from aka.service.commands import Command
 from aka.service.merges import MergeResult, merge
@@ -90,3 +90,17 @@ class MergeUsers(Command[MergeResult]):
             force=self.force,
             actor=self.actor,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteUser(Command[str]):
+    """Erase the user a profile reference or a shared value names (`prioritization`
+    choosing among the users sharing it); the outcome is its profile id. The other users
+    sharing the value keep their own copy of it. Direct: an erasure."""
+
+    target: ProfileRef | SharedRef
+    actor: str | None = None
+
+    def run(self, tx: Transaction) -> str:
+        user = shared_values.find_user(tx, self.target, "profile")
+        return erasure.delete_profile(tx, ProfileRef.by_id(user.id), actor=self.actor)

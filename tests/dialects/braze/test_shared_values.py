@@ -146,3 +146,20 @@ def test_aka_identifiers_stay_unique_and_join_beside_shared_values(braze: Braze)
     # The identifier's holder was updated first: the least recently updated one merged,
     # carrying its identifier (the join is aka's, explicit and undoable).
     assert braze.native.owner(f"email:{EMAIL}") == other
+
+
+def test_delete_by_email_erases_the_chosen_user_and_leaves_the_others_theirs(
+    braze: Braze,
+) -> None:
+    """`email_addresses: [{email, prioritization}]` (or a plain address naming one user)
+    deletes the one user chosen; the others sharing the address keep it."""
+    track(braze, {"external_id": "mum", "email": EMAIL})
+    alias_only(braze, "kid-cookie", email=EMAIL)
+    body = {"email_addresses": [{"email": EMAIL, "prioritization": ["unidentified"]}]}
+    assert braze.ok(braze.post("/users/delete", body), 200) == {"deleted": 1, "message": "success"}
+    assert ids_of(braze.export(email_address=EMAIL)["users"]) == ["mum"]
+    answer = braze.ok(braze.post("/users/delete", {"phone_numbers": ["+14155550100"]}), 200)
+    assert answer["deleted"] == 0
+    assert answer["errors"][0]["input_array"] == "phone_numbers"
+    assert braze.ok(braze.post("/users/delete", {"email_addresses": [EMAIL]}), 200)["deleted"] == 1
+    assert braze.export(email_address=EMAIL)["users"] == []

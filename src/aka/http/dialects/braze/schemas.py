@@ -105,10 +105,27 @@ class MergeIn(Struct):
     merge_updates: Annotated[list[MergeUpdate], _limited(MAX_ITEMS)]
 
 
+class EmailToDelete(Struct):
+    email: str
+    prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
+        msgspec.field(default_factory=list)
+    )
+
+
+class PhoneToDelete(Struct):
+    phone: str
+    prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
+        msgspec.field(default_factory=list)
+    )
+
+
 class DeleteIn(Struct):
     external_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
     user_aliases: Annotated[list[UserAlias], _limited(MAX_ITEMS)] | None = None
     braze_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
+    # Braze's table says strings, its example `{email, prioritization}` objects: both.
+    email_addresses: Annotated[list[str | EmailToDelete], _limited(MAX_ITEMS)] | None = None
+    phone_numbers: Annotated[list[str | PhoneToDelete], _limited(MAX_ITEMS)] | None = None
 
 
 class ExportIn(Struct):

@@ -15,9 +15,8 @@ from aka.http.dialects.braze.wire import decode, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service import refs
 from aka.service.commands import Command, Refuse
-from aka.service.graph_commands import DeleteProfile
 from aka.service.refs import ProfileRef
-from aka.service.shared_users import MergeUsers
+from aka.service.shared_users import DeleteUser, MergeUsers
 from aka.service.shared_values import EMAIL, PHONE, SharedRef, find_all
 
 DEVICE: Final = "device"  # the namespace of a Braze `device_id`
@@ -116,34 +115,16 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         tags=TAGS,
         operation_id="braze_users_delete",
         summary="Braze: delete users",
-        description="Exactly one of `external_ids`, `user_aliases`, `braze_ids` (at most 50). "
-        "`deleted` counts the users deleted; unknown ones are minor errors.",
+        description="Exactly one of `external_ids`, `user_aliases`, `braze_ids`, "
+        "`email_addresses`, `phone_numbers` (at most 50; an email or phone as a string or "
+        "`{email|phone, prioritization}`). `deleted` counts the users deleted; unknown "
+        "ones are minor errors.",
     )
     async def delete(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.DeleteIn, limit)
-        given = {
-            name: items
-            for name, items in (
-                ("external_ids", body.external_ids),
-                ("user_aliases", body.user_aliases),
-                ("braze_ids", body.braze_ids),
-            )
-            if items is not None
-        }
-        if len(given) != 1:
-            raise AkaError(
-                Code.INVALID_INPUT,
-                "Exactly one of external_ids, user_aliases or braze_ids must be given",
-            )
-        ((array, items),) = given.items()
-        ids: list[ProfileRef] = [
-            alias_ref(i) if isinstance(i, s.UserAlias)
-            else ProfileRef(external_id=i) if array == "external_ids"
-            else ProfileRef.by_id(i)
-            for i in items
-        ]  # fmt: skip
-
-        outcomes = await rt.write(who.workspace_id, [DeleteProfile(r, who.key_id) for r in ids])
+        array, ids = _delete_refs(body)
+        commands = [DeleteUser(r, who.key_id) for r in ids]
+        outcomes = await rt.write(who.workspace_id, commands)
         errors = refusals(outcomes, array)
         return success(errors, deleted=len(outcomes) - len(errors))
 
@@ -191,6 +172,44 @@ def _merge_command(update: s.MergeUpdate, actor: str | None) -> Command[object]:
     except AkaError as refused:
         return Refuse(refused)
     return MergeUsers(keep, gone, force=True, actor=actor)
+
+
+def _delete_refs(body: s.DeleteIn) -> tuple[str, list[ProfileRef | SharedRef]]:
+    """The one array a delete names, and a reference for each of its items."""
+    given = [
+        (name, items)
+        for name, items in (
+            ("external_ids", body.external_ids),
+            ("user_aliases", body.user_aliases),
+            ("braze_ids", body.braze_ids),
+            ("email_addresses", body.email_addresses),
+            ("phone_numbers", body.phone_numbers),
+        )
+        if items is not None
+    ]
+    if len(given) != 1:
+        raise AkaError(
+            Code.INVALID_INPUT,
+            "Exactly one of external_ids, user_aliases, braze_ids, email_addresses or "
+            "phone_numbers must be given",
+        )
+    ((array, items),) = given
+    ids: list[ProfileRef | SharedRef] = []
+    for n, item in enumerate(items):
+        if isinstance(item, s.UserAlias):
+            ids.append(alias_ref(item))
+        elif isinstance(item, s.EmailToDelete | s.PhoneToDelete):
+            name = EMAIL if isinstance(item, s.EmailToDelete) else PHONE
+            value = item.email if isinstance(item, s.EmailToDelete) else item.phone
+            ids.append(SharedRef(name, value, item.prioritization, field=f"{array}[{n}].{name}"))
+        elif array in ("email_addresses", "phone_numbers"):
+            name = EMAIL if array == "email_addresses" else PHONE
+            ids.append(SharedRef(name, item, field=f"{array}[{n}]"))
+        elif array == "external_ids":
+            ids.append(ProfileRef(external_id=item))
+        else:
+            ids.append(ProfileRef.by_id(item))
+    return array, ids
 
 
 def _export_refs(body: s.ExportIn) -> list[tuple[str, ProfileRef | SharedRef]]:
