@@ -88,3 +88,21 @@ def test_a_bad_or_unkept_standard_field_refuses_its_object_naming_it(
     assert f"attributes[1].{field}" in error["type"]
     assert why in error["type"]
     assert braze.export(external_ids=["bad"])["users"] == []
+
+
+def test_track_options_are_served_or_refused_never_ignored(braze: Braze) -> None:
+    """`_merge_objects: true` asks for a merge aka does not do, and an unknown `_` key is
+    no Braze option: each refuses its object, naming it; `false` is fine."""
+    items = [
+        {"external_id": "a", "_merge_objects": True, "pet": {"name": "Rex"}},
+        {"external_id": "b", "_whatever": 1},
+        {"external_id": "c", "_merge_objects": False, "pet": {"name": "Rex"}},
+    ]
+    body = braze.ok(braze.post("/users/track", {"attributes": items}))
+    assert body["attributes_processed"] == 1
+    first, second = body["errors"]
+    assert "attributes[0]._merge_objects is not supported" in first["type"]
+    assert "attributes[1]._whatever is not an option" in second["type"]
+    assert braze.export(external_ids=["c"])["users"][0]["custom_attributes"] == {
+        "pet": {"name": "Rex"}
+    }

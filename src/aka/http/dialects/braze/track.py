@@ -59,6 +59,7 @@ def _track_command(item: dict[str, Any], n: int, actor: str) -> Command[object]:
     and stored under their names (`email` and `phone` normalised, shared values: ADR
     0018), custom attributes as given; or the object's refusal, naming the field."""
     try:
+        _check_options(item, f"attributes[{n}]")
         ref, create = _track_target(item)
         rest = {k: v for k, v in item.items() if k not in _TRACK_IDS and not k.startswith("_")}
         patch = attribute_patch(rest, f"attributes[{n}]")
@@ -67,6 +68,30 @@ def _track_command(item: dict[str, Any], n: int, actor: str) -> Command[object]:
     return UpsertUser(
         ref, create_with=create, attributes=patch, ref_field="attributes", actor=actor
     )
+
+
+def _check_options(item: dict[str, Any], where: str) -> None:
+    """The `_` options of an attributes object: `_update_existing_only` is served;
+    `_merge_objects: true` (merge nested objects into the stored ones) is not, and is
+    refused rather than ignored; any other `_` key is no Braze option."""
+    for key, value in item.items():
+        field = f"{where}.{key}"
+        if not key.startswith("_") or key == "_update_existing_only":
+            continue
+        if key == "_merge_objects":
+            if value in (False, None):
+                continue
+            raise AkaError(
+                Code.INVALID_INPUT,
+                f"{field} is not supported: aka replaces a nested object attribute as a "
+                "whole; send the whole object without _merge_objects",
+                field=field,
+            )
+        raise AkaError(
+            Code.INVALID_INPUT,
+            f"{field} is not an option Braze documents (_update_existing_only, _merge_objects)",
+            field=field,
+        )
 
 
 def _track_target(
