@@ -62,6 +62,8 @@ def test_a_null_standard_field_removes_it(braze: Braze) -> None:
     [
         ("dob", "14/02/1988", "must be a date as YYYY-MM-DD"),
         ("dob", "1988-02-30", "must be a date as YYYY-MM-DD"),
+        ("dob", "1988-W07-1", "must be a date as YYYY-MM-DD"),
+        ("time_zone", "Eastern Time (US & Canada)", "is not a time zone of the IANA database"),
         ("gender", "X", "must be one of M, F, O, N, P"),
         ("time_zone", "Mars/Olympus", "is not a time zone of the IANA database"),
         ("email_subscribe", "yes", "must be one of opted_in, subscribed, unsubscribed"),
