@@ -79,7 +79,7 @@ def _check_options(item: dict[str, Any], where: str) -> None:
         if not key.startswith("_") or key == "_update_existing_only":
             continue
         if key == "_merge_objects":
-            if value in (False, None):
+            if value is False or value is None:
                 continue
             raise AkaError(
                 Code.INVALID_INPUT,
