@@ -204,8 +204,9 @@ class SqlGraphReads(SqlPart):
 
     def profiles_with_field(self, name: str, value: str, limit: int) -> list[Profile]:
         t = profiles
-        # `->> name` on PostgreSQL, `json_extract(attributes, '$."name"')` on SQLite. No
-        # index serves it yet: it reads the workspace's live profiles (ADR 0018).
+        # `attributes ->> name` on PostgreSQL, which `ix_profiles_workspace_id_email`
+        # (`_phone`) serve; `json_extract(attributes, '$."name"')` on SQLite, a scan of
+        # the workspace's profiles (ADR 0018).
         rows = self._conn.execute(
             sa.select(t)
             .where(
