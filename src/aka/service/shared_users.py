@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aka.core import normalize
-from aka.core.errors import AkaError, Code
-from aka.core.model import IdentifierKey
+from aka.core.model import IdentifierKey, Profile, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.service import aliases, erasure, identities, refs, shared_values
-from aka.service.aliases import IdentifyOutcome, IdentifyResult
+from aka.service import aliases, erasure, refs, shared_values
+from aka.service.aliases import IdentifyResult
 from aka.service.commands import Command
 from aka.service.merges import MergeResult, merge
 from aka.service.refs import ProfileRef
@@ -36,25 +35,13 @@ def identify_shared(
         return aliases.identify_by_identifier(
             tx, ref.name, value, external_id, move=move, actor=actor
         )
-    ext = normalize.external_id(external_id)
-    owner = refs.forward(tx, tx.profile_by_external_id(ext))
-    if owner is not None and owner.id == user.id:
-        return IdentifyResult(IdentifyOutcome.UNCHANGED, refs.resolved(tx, user))
-    if owner is None:
-        identified = identities.identify(tx, ProfileRef.by_id(user.id), ext, actor=actor)
-        return IdentifyResult(IdentifyOutcome.IDENTIFIED, identified)
-    if move == "identifier":
+
+    def move_only(owner: Profile) -> ResolvedProfile:
         shared_values.move_field(tx, ref.name, value, user, owner, actor=actor)
-        return IdentifyResult(IdentifyOutcome.MOVED, refs.resolved(tx, owner))
-    if user.identified:
-        raise AkaError(
-            Code.ALREADY_IDENTIFIED,
-            f"the user with {ref.name} {value!r} is already identified as {user.external_id!r}",
-            field="external_id",
-            details={"profile_id": user.id},
-        )
-    merged = merge(tx, ProfileRef.by_id(owner.id), ProfileRef.by_id(user.id), actor=actor)
-    return IdentifyResult(IdentifyOutcome.MERGED, merged.profile)
+        return refs.resolved(tx, owner)
+
+    ext = normalize.external_id(external_id)
+    return aliases.identify_found(tx, user, ext, move=move, move_only=move_only, actor=actor)
 
 
 @dataclass(frozen=True, slots=True)
