@@ -311,3 +311,46 @@ def test_the_email_space_check_agrees_with_str_isspace_on_every_code_point() -> 
     with pytest.raises(AkaError) as caught:
         normalize.email("a\u2003b@example.com")
     assert caught.value.code is Code.EMAIL_INVALID
+
+
+# --- phone numbers -----------------------------------------------------------------
+
+
+PHONE_RULE = WorkspaceSettings().updated({"namespaces": {"phone": {"normalization": "phone"}}})
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+14155552671", "+14155552671"),
+        ("+1 (415) 555-2671", "+14155552671"),
+        ("415.555.2671", "+14155552671"),  # no country code: a US number, as Braze reads it
+        ("4155552671", "+14155552671"),
+        ("+44 20 7183 8750", "+442071838750"),
+        (" +55 11 5525 6325 ", "+551155256325"),
+    ],
+)
+def test_phone_values_are_e164(raw: str, expected: str) -> None:
+    """Spaces, dots, dashes and brackets go; a number without `+` is a US one."""
+    assert normalize.phone(raw) == expected
+    assert key("phone", raw, PHONE_RULE).value == expected
+
+
+@pytest.mark.parametrize("raw", ["call me", "12", "+1 415", "+999 1234567", "++1415"])
+def test_a_value_that_is_no_possible_phone_number_is_refused_naming_the_field(raw: str) -> None:
+    """PHONE_INVALID, naming the field and the form to send."""
+    with pytest.raises(AkaError) as caught:
+        normalize.phone(raw, "attributes[0].phone")
+    assert caught.value.code is Code.PHONE_INVALID
+    assert caught.value.field == "attributes[0].phone"
+    assert "E.164" in caught.value.message
+
+
+def test_the_phone_rule_is_opt_in_and_a_lookup_of_a_non_number_is_not_found() -> None:
+    """Without the rule a `phone` namespace is exact (stores written before it keep their
+    values); with it, a lookup of text that is no number simply finds nothing."""
+    assert key("phone", "+1 (415) 555-2671").value == "+1 (415) 555-2671"
+    looked = normalize.lookup_key("phone", "not a number", PHONE_RULE)
+    assert looked.value == "not a number"
+    with pytest.raises(AkaError):
+        key("phone", "not a number", PHONE_RULE)

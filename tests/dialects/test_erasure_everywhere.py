@@ -45,6 +45,10 @@ VALUES = (
     "zed-coveo-8823",  # a Coveo identity, mapped onto the email
     "zed-batch-5519",  # a Coveo identity from a batch file
     "zed.alt@example.org",  # a Mimecast alias
+    "+14155550199",  # a Braze phone: a shared value, stored as the user's field (ADR 0018)
+    "zed.shared@example.org",  # a Braze email, shared with no one yet: a field too
+    "Zedediah-7780",  # a Braze standard field (first_name)
+    "Zedton-5512",  # another (home_city), set on the user the phone names
 )
 P = "Directory"
 
@@ -90,6 +94,14 @@ def _write_the_person(client: TestClient, store: Store) -> str:
             {"external_id": EXTERNAL_ID, "alias_label": "braze", "alias_name": "zed-braze-3391"}
         ]}),
         ("/users/track", {"attributes": [{"external_id": EXTERNAL_ID, "fav": "zed-teal-4410"}]}),
+        ("/users/track", {"attributes": [{
+            "external_id": EXTERNAL_ID, "phone": "(415) 555-0199", "first_name": "Zedediah-7780",
+            "email": "Zed.Shared@example.org",
+        }]}),
+        # Named by the phone alone: the same user (the one holding it).
+        ("/users/track", {"attributes": [
+            {"phone": "+1 415 555 0199", "home_city": "Zedton-5512"}
+        ]}),
     ]  # fmt: skip
     for path, body in braze:
         r = client.post(path, json=body, headers=auth)

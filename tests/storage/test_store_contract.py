@@ -22,8 +22,10 @@ from .changes import (
     created,
     identified,
     linked,
+    merged,
     the_merge,
     the_unmerge,
+    updated,
 )
 
 K = IdentifierKey
@@ -330,3 +332,25 @@ def test_identifiers_in_domain_match_the_domain_exactly(store: Store, ws: str) -
         ]
         assert [i.value for i in tx.identifiers_in_domain("email", "x.io", 1)] == ["a@x.io"]
         assert [i.value for i in tx.identifiers_in_domain("email", "x_io", 10)] == ["d@x_io"]
+
+
+def test_profiles_with_field_are_the_live_holders_of_a_shared_value(store: Store, ws: str) -> None:
+    """Every live profile whose attribute is exactly that string, sorted by id and cut at
+    the limit: not a tombstone, not another field, not another case, not a number whose
+    text is the same, and a holder whose value changed is no longer one."""
+    shared = "+14155550100"
+    with store.transaction(ws) as tx:
+        tx.append(created("p3", phone=shared))
+        tx.append(created("p1", phone=shared, email="a@x.io"))
+        tx.append(created("p2", email=shared))  # another field
+        tx.append(created("p4", phone=14155550100))  # a number
+        tx.append(created("p5", phone=shared))
+        tx.append(merged("p1", "p5"))  # p5 is a tombstone now
+        tx.append(created("p6", phone=shared))
+        tx.append(updated("p6", phone="+14155550199"))
+        tx.append(created("p7", email="A@x.io"))
+    with store.transaction(ws, write=False) as tx:
+        assert [p.id for p in tx.profiles_with_field("phone", shared, 10)] == ["p1", "p3"]
+        assert [p.id for p in tx.profiles_with_field("phone", shared, 1)] == ["p1"]
+        assert [p.id for p in tx.profiles_with_field("email", "a@x.io", 10)] == ["p1"]
+        assert tx.profiles_with_field("phone", "+14155550101", 10) == []

@@ -33,6 +33,7 @@ class Code(StrEnum):
     VALUE_INVALID = "value_invalid"
     VALUE_BLOCKED = "value_blocked"
     EMAIL_INVALID = "email_invalid"
+    PHONE_INVALID = "phone_invalid"
     EXTERNAL_ID_INVALID = "external_id_invalid"
     ATTRIBUTES_INVALID = "attributes_invalid"
     SETTINGS_INVALID = "settings_invalid"
@@ -59,6 +60,7 @@ class Code(StrEnum):
     MERGE_NOT_UNDOABLE = "merge_not_undoable"
     NAMESPACE_LIMIT = "namespace_limit"
     ALREADY_IDENTIFIED = "already_identified"
+    AMBIGUOUS_REFERENCE = "ambiguous_reference"
     WORKSPACE_EXISTS = "workspace_exists"
     GROUP_CYCLE = "group_cycle"
     # auth and transport
@@ -77,6 +79,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.VALUE_INVALID: ErrorKind.INVALID,
     Code.VALUE_BLOCKED: ErrorKind.INVALID,
     Code.EMAIL_INVALID: ErrorKind.INVALID,
+    Code.PHONE_INVALID: ErrorKind.INVALID,
     Code.EXTERNAL_ID_INVALID: ErrorKind.INVALID,
     Code.ATTRIBUTES_INVALID: ErrorKind.INVALID,
     Code.SETTINGS_INVALID: ErrorKind.INVALID,
@@ -101,6 +104,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.MERGE_NOT_UNDOABLE: ErrorKind.CONFLICT,
     Code.NAMESPACE_LIMIT: ErrorKind.CONFLICT,
     Code.ALREADY_IDENTIFIED: ErrorKind.CONFLICT,
+    Code.AMBIGUOUS_REFERENCE: ErrorKind.CONFLICT,
     Code.WORKSPACE_EXISTS: ErrorKind.CONFLICT,
     Code.GROUP_CYCLE: ErrorKind.CONFLICT,
     Code.UNAUTHENTICATED: ErrorKind.UNAUTHENTICATED,

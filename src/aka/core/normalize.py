@@ -12,6 +12,8 @@ import functools
 import re
 import unicodedata
 
+import phonenumbers
+
 from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey
 from aka.core.settings import Normalization, WorkspaceSettings
@@ -21,6 +23,8 @@ VALUE_MAX_BYTES = 1024
 EXTERNAL_ID_MAX_BYTES = 1024
 EMAIL_LOCAL_MAX = 64
 EMAIL_DOMAIN_MAX = 253
+# A number written without a country code is read as a US number, as Braze reads it.
+PHONE_DEFAULT_REGION = "US"
 
 
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F (C0/C1 controls: NUL,
@@ -135,6 +139,33 @@ def email(raw: str, field: str = "value") -> str:
     return f"{local}@{ascii_domain}".lower()
 
 
+@functools.lru_cache(maxsize=4096)
+def _e164(raw: str) -> str | None:
+    try:
+        number = phonenumbers.parse(raw, PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    # "Possible" checks the length for the country, not the carrier ranges: test and
+    # newly issued numbers (+1 555 ...) pass, text and digit soup do not.
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone(raw: str, field: str = "value") -> str:
+    """A phone number in E.164 form (`+14155552671`): spaces, dashes and brackets go, a
+    number without `+` and a country code is read as a US number; PHONE_INVALID naming
+    `field` for text that is not a possible number."""
+    number = _e164(raw.strip()) if isinstance(raw, str) else None
+    if number is None:
+        raise AkaError(
+            Code.PHONE_INVALID,
+            f"{field} {raw!r} is not a phone number; send it in E.164 form, e.g. +14155552671",
+            field=field,
+        )
+    return number
+
+
 def identifier_key(
     raw_namespace: object,
     raw_value: object,
@@ -156,6 +187,8 @@ def identifier_key(
         )
     if rule.normalization is Normalization.EMAIL:
         value = email(value, value_field)
+    elif rule.normalization is Normalization.PHONE:
+        value = phone(value, value_field)
     return IdentifierKey(ns, value)
 
 
@@ -171,8 +204,12 @@ def lookup_key(
     ns = namespace(raw_namespace, f"{prefix}namespace")
     value_field = f"{prefix}value"
     value = clean_text(raw_value, value_field, code=Code.VALUE_INVALID, max_bytes=VALUE_MAX_BYTES)
-    if settings.rule_for(ns).normalization is Normalization.EMAIL:
-        # Not an address: it cannot match anything stored, so it is simply not found.
+    normalization = settings.rule_for(ns).normalization
+    # Not an address (a number): it cannot match anything stored, so it is not found.
+    if normalization is Normalization.EMAIL:
         with contextlib.suppress(AkaError):
             value = email(value, value_field)
+    elif normalization is Normalization.PHONE:
+        with contextlib.suppress(AkaError):
+            value = phone(value, value_field)
     return IdentifierKey(ns, value)

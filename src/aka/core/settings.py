@@ -24,6 +24,7 @@ class MergePolicy(StrEnum):
 class Normalization(StrEnum):
     EXACT = "exact"
     EMAIL = "email"
+    PHONE = "phone"  # E.164 (`normalize.phone`); opt-in: `phone` namespaces may hold other forms
 
 
 DEFAULT_BLOCKED_VALUES: tuple[str, ...] = (

@@ -22,11 +22,12 @@ from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import IdentifierKey, Profile, ResolvedProfile
 from aka.core.ports import Transaction
-from aka.service import identities, refs
+from aka.service import identities, refs, shared_values
 from aka.service.identities import NewIdentifier
 from aka.service.links import LinkOutcome
 from aka.service.merges import merge
 from aka.service.refs import ProfileRef
+from aka.service.shared_values import SharedRef
 
 
 class AliasOutcome(StrEnum):
@@ -204,15 +205,13 @@ def identify_by_identifier(
         raise AkaError(Code.IDENTIFIER_NOT_FOUND, f"no identifier {key}", field="value")
     profile = tx.profile(holder_of_alias.profile_id)
     assert profile is not None  # invariant 1
-    owner = refs.forward(tx, tx.profile_by_external_id(ext))
-    if owner is not None and owner.id == profile.id:
-        return IdentifyResult(IdentifyOutcome.UNCHANGED, refs.resolved(tx, profile))
-    if owner is None:
-        identified = identities.identify(tx, ProfileRef.by_id(profile.id), ext, actor=actor)
-        return IdentifyResult(IdentifyOutcome.IDENTIFIED, identified)
-    if keep_apart_when_namespace_held and tx.count_in_namespace(owner.id, key.namespace) > 0:
-        return IdentifyResult(IdentifyOutcome.NOT_COMBINED, refs.resolved(tx, owner))
-    if move == "identifier":
+
+    def keep_apart(owner: Profile) -> bool:
+        held = tx.count_in_namespace(owner.id, key.namespace) > 0
+        return keep_apart_when_namespace_held and held
+
+    def move_only(owner: Profile) -> ResolvedProfile:
+        assert holder_of_alias is not None
         tx.append(
             Change(
                 ev.IDENTIFIER_UNLINKED,
@@ -222,16 +221,47 @@ def identify_by_identifier(
             )
         )
         item = NewIdentifier(key.namespace, key.value, holder_of_alias.kind)
-        moved = identities.link(tx, ProfileRef.by_id(owner.id), item, actor=actor)
-        return IdentifyResult(IdentifyOutcome.MOVED, moved.profile)
-    if profile.identified:
+        return identities.link(tx, ProfileRef.by_id(owner.id), item, actor=actor).profile
+
+    return identify_found(
+        tx, profile, ext, move=move, move_only=move_only, keep_apart=keep_apart, actor=actor
+    )
+
+
+def identify_found(
+    tx: Transaction,
+    user: Profile,
+    external_id: str,
+    *,
+    move: str,
+    move_only: Callable[[Profile], ResolvedProfile],
+    keep_apart: Callable[[Profile], bool] = lambda _owner: False,
+    actor: str | None = None,
+) -> IdentifyResult:
+    """Identify the live `user` as the (normalised) `external_id`: the rule behind every
+    vendor identify, whatever named the user. `user` has it already: UNCHANGED; no
+    profile has it: the user gets it; another has it: NOT_COMBINED when
+    `keep_apart(owner)`, else with `move="identifier"` only what named the user moves
+    there (`move_only(owner)`, the rest stays put), else the user is merged into it
+    (ALREADY_IDENTIFIED when the user has an external id of its own)."""
+    owner = refs.forward(tx, tx.profile_by_external_id(external_id))
+    if owner is not None and owner.id == user.id:
+        return IdentifyResult(IdentifyOutcome.UNCHANGED, refs.resolved(tx, user))
+    if owner is None:
+        identified = identities.identify(tx, ProfileRef.by_id(user.id), external_id, actor=actor)
+        return IdentifyResult(IdentifyOutcome.IDENTIFIED, identified)
+    if keep_apart(owner):
+        return IdentifyResult(IdentifyOutcome.NOT_COMBINED, refs.resolved(tx, owner))
+    if move == "identifier":
+        return IdentifyResult(IdentifyOutcome.MOVED, move_only(owner))
+    if user.identified:
         raise AkaError(
             Code.ALREADY_IDENTIFIED,
-            f"profile {profile.id} is already identified as {profile.external_id!r}",
+            f"profile {user.id} is already identified as {user.external_id!r}",
             field="external_id",
-            details={"profile_id": profile.id},
+            details={"profile_id": user.id},
         )
-    merged = merge(tx, ProfileRef.by_id(owner.id), ProfileRef.by_id(profile.id), actor=actor)
+    merged = merge(tx, ProfileRef.by_id(owner.id), ProfileRef.by_id(user.id), actor=actor)
     return IdentifyResult(IdentifyOutcome.MERGED, merged.profile)
 
 
@@ -308,7 +338,7 @@ class UpsertedUser:
 
 def upsert_user(
     tx: Transaction,
-    user: ProfileRef | UserRef,
+    user: ProfileRef | UserRef | SharedRef,
     *,
     create_with: Sequence[NewIdentifier] | None = (),
     sole_identifiers: Mapping[str, Any] | None = None,
@@ -318,17 +348,22 @@ def upsert_user(
 ) -> UpsertedUser:
     """Create or update a user, as vendors' "track" and "upsert user" calls do.
 
-    The user is the live profile `user` names (a `UserRef`: by any of its ids). None
-    found: it is created with the external id it was named by and the identifiers
-    `create_with`, or, when `create_with` is None, PROFILE_NOT_FOUND. Then each
-    `namespace: value` of `sole_identifiers` (None values skipped) becomes the user's
-    one identifier in that namespace (`set_sole_identifier`), and `attributes`, when
-    not empty, are merged into its attributes (a JSON merge patch). `field` names the
+    The user is the live profile `user` names (a `UserRef`: by any of its ids; a
+    `SharedRef`: the holder of a shared value a track updates, `shared_values.for_update`).
+    None found: it is created with the external id it was named by (none for a
+    `SharedRef`) and the identifiers `create_with`, or, when `create_with` is None,
+    PROFILE_NOT_FOUND. Then each `namespace: value` of `sole_identifiers` (None values
+    skipped) becomes the user's one identifier in that namespace
+    (`set_sole_identifier`), and `attributes`, when not empty, are merged into its
+    attributes (a JSON merge patch). `field` names the
     reference in its errors.
     """
     if isinstance(user, UserRef):
         found = find_by_any_id(tx, user.user_id, namespace=user.namespace)
         external_id, named = user.user_id, f"user {user.user_id!r}"
+    elif isinstance(user, SharedRef):
+        found = shared_values.for_update(tx, user)
+        external_id, named = None, user.describe()
     else:
         found = refs.find(tx, user, field)
         external_id, named = user.external_id, user.describe()

@@ -18,6 +18,7 @@ from aka.service.aliases import AliasResult, IdentifyResult, UpsertedUser, UserR
 from aka.service.commands import Command, Reads, given, reading
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from aka.service.shared_values import SharedRef
 
 # --- aliases with vendor options (`aliases`) ---------------------------------------------
 
@@ -130,7 +131,7 @@ class UpsertUser(Command[UpsertedUser]):
     its ids, created when `create_with` allows, then its one identifier per namespace of
     `sole_identifiers` set and `attributes` merged in. Direct: it renames and patches."""
 
-    user: ProfileRef | UserRef
+    user: ProfileRef | UserRef | SharedRef
     create_with: Sequence[NewIdentifier] | None = ()
     sole_identifiers: Mapping[str, Any] = field(default_factory=dict)
     attributes: Mapping[str, Any] | None = None

@@ -227,6 +227,19 @@ class MemoryTransaction:
         )
         return found[:limit]
 
+    def profiles_with_field(self, name: str, value: str, limit: int) -> list[Profile]:
+        found = sorted(
+            (
+                p
+                for p in self._ws.graph.profiles.values()
+                if p.merged_into is None
+                and p.attributes.get(name) == value
+                and isinstance(p.attributes.get(name), str)
+            ),
+            key=lambda p: p.id,
+        )
+        return found[:limit]
+
     # settings
     def settings(self) -> WorkspaceSettings:
         return self._ws.record.settings

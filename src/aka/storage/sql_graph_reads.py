@@ -202,6 +202,25 @@ class SqlGraphReads(SqlPart):
         # SQLite's LIKE ignores ASCII case: keep exact matches only, as the contract says.
         return [to_identifier(r) for r in rows if str(r.value).endswith("@" + domain)]
 
+    def profiles_with_field(self, name: str, value: str, limit: int) -> list[Profile]:
+        t = profiles
+        # `attributes ->> name` on PostgreSQL, which `ix_profiles_workspace_id_email`
+        # (`_phone`) serve; `json_extract(attributes, '$."name"')` on SQLite, a scan of
+        # the workspace's profiles (ADR 0018).
+        rows = self._conn.execute(
+            sa.select(t)
+            .where(
+                t.c.workspace_id == self.workspace_id,
+                t.c.attributes[name].as_string() == value,
+                t.c.merged_into.is_(None),
+            )
+            .order_by(t.c.id)
+            .limit(limit)
+        ).all()
+        # A number or boolean attribute whose text equals `value` is not a match.
+        found = [to_profile(r) for r in rows]
+        return [p for p in found if p.attributes.get(name) == value]
+
     # -- many keys at once: one statement per chunk (bulk paths, effects' checks)
     def identifiers_by_keys(
         self, keys: Collection[IdentifierKey]

@@ -176,6 +176,9 @@ class SqlTransaction(ABC):
     def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
         return self._reads.identifiers_in_domain(namespace, domain, limit)
 
+    def profiles_with_field(self, name: str, value: str, limit: int) -> list[Profile]:
+        return self._reads.profiles_with_field(name, value, limit)
+
     def identifiers_by_keys(
         self, keys: Collection[IdentifierKey]
     ) -> dict[IdentifierKey, Identifier]:

@@ -23,7 +23,7 @@ names out by hand.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -161,6 +161,18 @@ profiles = sa.Table(
     # every live profile.
     _rare("merged_into"),
 )
+
+# The holders of a shared value (a Braze user's `email` or `phone`, ADR 0018):
+# `GraphReads.profiles_with_field` compares `attributes ->> name`. PostgreSQL only: the
+# scale where a scan of a workspace's profiles hurts, and SQLite cannot reflect an
+# expression index (schema comparisons would stumble over it); SQLite scans.
+SHARED_FIELD_INDEXES: Final = tuple(
+    sa.Index(
+        f"ix_profiles_workspace_id_{name}", profiles.c.workspace_id,
+        profiles.c.attributes[name].as_string(),
+    ).ddl_if(dialect="postgresql")
+    for name in ("email", "phone")
+)  # fmt: skip
 
 identifiers = sa.Table(
     "identifiers",

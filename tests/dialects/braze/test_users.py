@@ -130,11 +130,24 @@ def test_export_answers_each_user_once_and_names_the_unknown(braze: Braze) -> No
 
 
 def test_export_by_braze_id_or_email_with_fields_to_export(braze: Braze) -> None:
+    """`fields_to_export` limits each user to the fields named; a Braze field aka does not
+    keep (`purchases`) is left out, which Braze reads as empty; a name that is no Braze
+    export field is refused naming it, not silently ignored."""
     ann = braze.native.person("email:ann@x.io", external_id="u1", attributes={"first_name": "Ann"})
-    fields = ["external_id", "email", "first_name", "unknown_field"]
+    fields = ["external_id", "email", "first_name", "purchases"]
     for body in ({"braze_id": ann}, {"email_address": "ANN@x.io"}):
         users = braze.export(**body, fields_to_export=fields)["users"]
         assert users == [{"external_id": "u1", "email": "ann@x.io", "first_name": "Ann"}]
+    refused = braze.refused(
+        braze.post("/users/export/ids", {"braze_id": ann, "fields_to_export": ["x", "y_z"]})
+    )
+    assert refused["errors"] == [
+        {
+            "type": "fields_to_export[0] 'x' is not a field Braze exports",
+            "input_array": "fields_to_export",
+            "index": 0,
+        }
+    ]
 
 
 def test_export_needs_an_id_and_at_most_50(braze: Braze) -> None:

@@ -65,6 +65,11 @@ class GraphReads(Protocol):
         """Up to `limit` identifiers of the namespace whose value ends with `@domain`
         (exactly, as stored), sorted by value."""
 
+    def profiles_with_field(self, name: str, value: str, limit: int) -> list[Profile]:
+        """Up to `limit` live profiles whose attribute `name` is the string `value`
+        (exactly, as stored), sorted by id: the holders of a value several people may
+        share (a Braze user's `email` or `phone`, ADR 0018)."""
+
     # --- many at once (bulk paths: one statement per chunk, never one per item) -------
     def identifiers_by_keys(
         self, keys: Collection[IdentifierKey]

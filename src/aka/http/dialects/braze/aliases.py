@@ -16,14 +16,16 @@ from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.wire import decode, minor, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
-from aka.service.aliases import IdentifyOutcome
+from aka.service.aliases import IdentifyOutcome, IdentifyResult
+from aka.service.commands import Command
 from aka.service.graph_commands import Rename
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from aka.service.shared_users import IdentifyShared
+from aka.service.shared_values import EMAIL, PHONE, SharedRef
 from aka.service.vendor_commands import AddAliases, IdentifyByIdentifier
 
 TAGS = ("braze",)
-EMAIL = "email"
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:
@@ -94,49 +96,58 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.identify",),
         tags=TAGS,
         operation_id="braze_users_identify",
-        summary="Braze: identify alias-only users (and users known by email)",
+        summary="Braze: identify alias-only, email-only and phone-only users",
         description="Body `{aliases_to_identify: [{external_id, user_alias}], "
-        "emails_to_identify: [{external_id, email, prioritization}], merge_behavior}`, "
-        "at most 50 each. No profile has the external_id: the alias's profile gets it; "
-        "one has: the alias's profile merges into it (`merge_behavior: none`: only the "
-        "alias moves), unless it already has an alias with that label (not combined).",
+        "emails_to_identify: [{external_id, email, prioritization}], "
+        "phone_numbers_to_identify: [{external_id, phone, prioritization}], "
+        "merge_behavior}`, at most 50 each. No profile has the external_id: the user "
+        "gets it; one has: the user merges into it (`merge_behavior: none`: only the "
+        "alias, email or phone moves), unless it already has an alias with that label "
+        "(not combined). `prioritization` chooses among users sharing an email or phone.",
     )
     async def identify(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.IdentifyIn, limit)
         move = "profile" if body.merge_behavior == "merge" else "identifier"
-        jobs: list[tuple[str, int, str, str, str, bool]] = [
-            ("aliases_to_identify", n, i.user_alias.alias_label, i.user_alias.alias_name,
-             i.external_id, True)
+        # (input array, index, the alias label when an alias names the user, command)
+        jobs: list[tuple[str, int, str | None, Command[IdentifyResult]]] = [
+            ("aliases_to_identify", n, i.user_alias.alias_label, IdentifyByIdentifier(
+                i.user_alias.alias_label, i.user_alias.alias_name, i.external_id,
+                keep_apart_when_namespace_held=True, move=move, actor=who.key_id,
+            ))
             for n, i in enumerate(body.aliases_to_identify)
         ]  # fmt: skip
-        jobs += [
-            ("emails_to_identify", n, EMAIL, i.email, i.external_id, False)
+        # An email or a phone may be shared by several users: `prioritization` picks
+        # the one identified (ADR 0018).
+        named: list[tuple[str, str, int, str, list[str], str]] = [
+            ("emails_to_identify", EMAIL, n, i.email, list(i.prioritization), i.external_id)
             for n, i in enumerate(body.emails_to_identify)
         ]
+        named += [
+            ("phone_numbers_to_identify", PHONE, n, i.phone, list(i.prioritization),
+             i.external_id)
+            for n, i in enumerate(body.phone_numbers_to_identify)
+        ]  # fmt: skip
+        jobs += [
+            (array, n, None, IdentifyShared(
+                SharedRef(name, value, order, field=f"{array}[{n}].{name}"),
+                external_id, move=move, actor=who.key_id,
+            ))
+            for array, name, n, value, order, external_id in named
+        ]  # fmt: skip
 
-        commands = [
-            IdentifyByIdentifier(
-                namespace,
-                value,
-                external_id,
-                keep_apart_when_namespace_held=by_label,
-                move=move,
-                actor=who.key_id,
-            )
-            for _, _, namespace, value, external_id, by_label in jobs
-        ]
-        outcomes = await rt.write(who.workspace_id, commands)
+        outcomes = await rt.write(who.workspace_id, [command for *_, command in jobs])
         errors: list[dict[str, Any]] = []
         processed = 0
-        for (array, n, namespace, _, external_id, _), outcome in zip(jobs, outcomes, strict=True):
+        for (array, n, label, command), outcome in zip(jobs, outcomes, strict=True):
             if isinstance(outcome, AkaError):
                 errors.append(minor(outcome, array, n))
                 continue
             processed += 1
             if outcome.outcome is IdentifyOutcome.NOT_COMBINED:
+                assert isinstance(command, IdentifyByIdentifier)
                 note = (
-                    f"the user with external_id {external_id!r} already has an alias "
-                    f"with label {namespace!r}; the users were not combined"
+                    f"the user with external_id {command.external_id!r} already has an "
+                    f"alias with label {label!r}; the users were not combined"
                 )
                 errors.append(minor(note, array, n))
         return success(errors, aliases_processed=processed)

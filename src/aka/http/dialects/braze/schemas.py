@@ -62,6 +62,14 @@ class EmailToIdentify(Struct):
     )
 
 
+class PhoneToIdentify(Struct):
+    external_id: str
+    phone: str
+    prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
+        msgspec.field(default_factory=list)
+    )
+
+
 class IdentifyIn(Struct):
     aliases_to_identify: Annotated[list[AliasToIdentify], _limited(MAX_ITEMS)] = msgspec.field(
         default_factory=list
@@ -69,15 +77,20 @@ class IdentifyIn(Struct):
     emails_to_identify: Annotated[list[EmailToIdentify], _limited(MAX_ITEMS)] = msgspec.field(
         default_factory=list
     )
+    phone_numbers_to_identify: Annotated[list[PhoneToIdentify], _limited(MAX_ITEMS)] = (
+        msgspec.field(default_factory=list)
+    )
     merge_behavior: Literal["none", "merge"] = "merge"
 
 
 class MergeIdentifier(Struct):
-    """Exactly one of `external_id`, `user_alias` or `email` (with `prioritization`)."""
+    """Exactly one of `external_id`, `user_alias`, `email` or `phone` (the last two with
+    `prioritization`)."""
 
     external_id: str | None = None
     user_alias: UserAlias | None = None
     email: str | None = None
+    phone: str | None = None
     prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
         msgspec.field(default_factory=list)
     )
@@ -92,17 +105,36 @@ class MergeIn(Struct):
     merge_updates: Annotated[list[MergeUpdate], _limited(MAX_ITEMS)]
 
 
+class EmailToDelete(Struct):
+    email: str
+    prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
+        msgspec.field(default_factory=list)
+    )
+
+
+class PhoneToDelete(Struct):
+    phone: str
+    prioritization: Annotated[list[Prioritization], Meta(max_length=PRIORITIZATION_MAX)] = (
+        msgspec.field(default_factory=list)
+    )
+
+
 class DeleteIn(Struct):
     external_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
     user_aliases: Annotated[list[UserAlias], _limited(MAX_ITEMS)] | None = None
     braze_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
+    # Braze's table says strings, its example `{email, prioritization}` objects: both.
+    email_addresses: Annotated[list[str | EmailToDelete], _limited(MAX_ITEMS)] | None = None
+    phone_numbers: Annotated[list[str | PhoneToDelete], _limited(MAX_ITEMS)] | None = None
 
 
 class ExportIn(Struct):
     external_ids: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
     user_aliases: Annotated[list[UserAlias], _limited(MAX_ITEMS)] | None = None
+    device_id: str | None = None
     braze_id: str | None = None
     email_address: str | None = None
+    phone: str | None = None
     fields_to_export: Annotated[list[str], _limited(MAX_ITEMS)] | None = None
 
 

@@ -7,12 +7,14 @@ from typing import Any, Final
 from aka.core.errors import AkaError, Code
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
-from aka.http.dialects.braze.aliases import EMAIL, TAGS
+from aka.http.dialects.braze.aliases import TAGS
+from aka.http.dialects.braze.fields import attribute_patch
 from aka.http.dialects.braze.wire import decode, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service.commands import Command, Refuse
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from aka.service.shared_values import EMAIL, PHONE, SharedRef
 from aka.service.vendor_commands import UpsertUser
 
 # What Braze names a user by in /users/track; never stored as an attribute.
@@ -29,8 +31,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         tags=TAGS,
         operation_id="braze_users_track",
         summary="Braze: set user attributes (events and purchases are refused)",
-        description="`attributes: [{external_id | user_alias | braze_id, ...}]`, at most 75. "
-        "`email` becomes the user's email identifier; the rest is the profile's attributes "
+        description="`attributes: [{external_id | user_alias | braze_id | email | phone, "
+        "...}]`, at most 75. Braze's standard fields are checked (`email` and `phone` "
+        "normalised, and shared by any number of users); the rest are custom attributes "
         "(null removes one). Non-empty `events` or `purchases` answer 400.",
     )
     async def track(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
@@ -45,44 +48,76 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                     field=name,
                 )
 
-        commands = [_track_command(item, who.key_id) for item in body.attributes]
+        commands = [_track_command(item, n, who.key_id) for n, item in enumerate(body.attributes)]
         outcomes = await rt.write(who.workspace_id, commands)
         errors = refusals(outcomes, "attributes")
         return success(errors, attributes_processed=len(outcomes) - len(errors))
 
 
-def _track_command(item: dict[str, Any], actor: str) -> Command[object]:
-    """An attributes object as the upsert of its user: `email` its one email identifier,
-    the rest (but the ids and `_` options) its attributes; or the object's refusal."""
+def _track_command(item: dict[str, Any], n: int, actor: str) -> Command[object]:
+    """An attributes object as the upsert of its user: Braze's standard fields checked
+    and stored under their names (`email` and `phone` normalised, shared values: ADR
+    0018), custom attributes as given; or the object's refusal, naming the field."""
     try:
+        _check_options(item, f"attributes[{n}]")
         ref, create = _track_target(item)
+        rest = {k: v for k, v in item.items() if k not in _TRACK_IDS and not k.startswith("_")}
+        patch = attribute_patch(rest, f"attributes[{n}]")
     except AkaError as refused:
         return Refuse(refused)
-    patch = {k: v for k, v in item.items() if k not in _TRACK_IDS and not k.startswith("_")}
-    email = patch.pop(EMAIL, None)
     return UpsertUser(
-        ref,
-        create_with=create,
-        sole_identifiers={EMAIL: email},
-        attributes=patch,
-        ref_field="attributes",
-        actor=actor,
+        ref, create_with=create, attributes=patch, ref_field="attributes", actor=actor
     )
 
 
-def _track_target(item: dict[str, Any]) -> tuple[ProfileRef, list[NewIdentifier] | None]:
+def _check_options(item: dict[str, Any], where: str) -> None:
+    """The `_` options of an attributes object: `_update_existing_only` is served;
+    `_merge_objects: true` (merge nested objects into the stored ones) is not, and is
+    refused rather than ignored; any other `_` key is no Braze option."""
+    for key, value in item.items():
+        field = f"{where}.{key}"
+        if not key.startswith("_") or key == "_update_existing_only":
+            continue
+        if key == "_merge_objects":
+            if value is False or value is None:
+                continue
+            raise AkaError(
+                Code.INVALID_INPUT,
+                f"{field} is not supported: aka replaces a nested object attribute as a "
+                "whole; send the whole object without _merge_objects",
+                field=field,
+            )
+        raise AkaError(
+            Code.INVALID_INPUT,
+            f"{field} is not an option Braze documents (_update_existing_only, _merge_objects)",
+            field=field,
+        )
+
+
+def _track_target(
+    item: dict[str, Any],
+) -> tuple[ProfileRef | SharedRef, list[NewIdentifier] | None]:
     """The user an attributes object names, and what to create when none exists (None:
-    do not create). Braze creates a user for a new external_id unless
-    `_update_existing_only` is true, and an alias-only user only when it is false."""
+    do not create). Braze creates a user for a new external_id, email or phone unless
+    `_update_existing_only` is true, and an alias-only user only when it is false. With
+    no id, the `email` (else the `phone`) names the user, as Braze reads it."""
     named = [k for k in _TRACK_IDS if item.get(k) is not None]
-    if len(named) != 1:
+    if len(named) > 1:
         raise AkaError(
             Code.INVALID_INPUT, "each attributes object needs one of external_id, "
-            "user_alias or braze_id", field="attributes",
+            f"user_alias or braze_id, not {' and '.join(named)}", field="attributes",
         )  # fmt: skip
     only_existing = item.get("_update_existing_only")
     if not isinstance(only_existing, bool | None):
         raise AkaError(Code.INVALID_INPUT, "_update_existing_only must be a boolean")
+    if not named:
+        for name in (EMAIL, PHONE):
+            if item.get(name) is not None:
+                return SharedRef(name, item[name], field=name), None if only_existing else []
+        raise AkaError(
+            Code.INVALID_INPUT, "each attributes object needs one of external_id, "
+            "user_alias, braze_id, email or phone", field="attributes",
+        )  # fmt: skip
     if named[0] == "external_id":
         external_id = item["external_id"]
         if not isinstance(external_id, str):
