@@ -22,7 +22,7 @@ from aka.core.settings import WorkspaceSettings
 from aka.storage.sql_driver import DbHandle, SqlPart
 from aka.storage.sql_plain import IDENT_COLUMNS
 from aka.storage.sql_rows import by_key, chunks, memberships_sorted, to_identifier, to_profile
-from aka.storage.tables import identifiers, memberships, profiles
+from aka.storage.tables import SharedField, identifiers, memberships, profiles
 
 # How many identifiers `identifier` reads ahead in a read-only transaction: every
 # identifier of all but unusually large profiles (namespace limits default to 100).
@@ -204,14 +204,13 @@ class SqlGraphReads(SqlPart):
 
     def profiles_with_field(self, name: str, value: str, limit: int) -> list[Profile]:
         t = profiles
-        # `attributes ->> name` on PostgreSQL, which `ix_profiles_workspace_id_email`
-        # (`_phone`) serve; `json_extract(attributes, '$."name"')` on SQLite, a scan of
-        # the workspace's profiles (ADR 0018).
+        # `ix_profiles_workspace_id_email` (`_phone`) index this very expression on
+        # both databases (ADR 0018).
         rows = self._conn.execute(
             sa.select(t)
             .where(
                 t.c.workspace_id == self.workspace_id,
-                t.c.attributes[name].as_string() == value,
+                SharedField(name) == value,
                 t.c.merged_into.is_(None),
             )
             .order_by(t.c.id)

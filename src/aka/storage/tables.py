@@ -28,6 +28,9 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from aka.core.model import Kind
 
@@ -163,16 +166,51 @@ profiles = sa.Table(
 )
 
 # The holders of a shared value (a Braze user's `email` or `phone`, ADR 0018):
-# `GraphReads.profiles_with_field` compares `attributes ->> name`. PostgreSQL only: the
-# scale where a scan of a workspace's profiles hurts, and SQLite cannot reflect an
-# expression index (schema comparisons would stumble over it); SQLite scans.
+# `GraphReads.profiles_with_field` compares a profile's field as text, and an index per
+# field serves it on both databases. SQLite uses an expression index only for the very
+# same expression, with the JSON path written in, not bound: so the query and the
+# index are both `SharedField`, which renders that one expression per database.
+SHARED_FIELDS: Final = ("email", "phone")
+
+
+class SharedField(FunctionElement[str]):
+    """A profile's field `name` as text: `(attributes ->> 'name')` on PostgreSQL,
+    `json_extract(attributes, '$.name')` on SQLite."""
+
+    type = sa.String()
+    inherit_cache = True
+
+    def __init__(self, name: str) -> None:
+        if name not in SHARED_FIELDS:  # written into SQL: only the known names
+            raise ValueError(f"{name!r} is not a shared field; those are {SHARED_FIELDS}")
+        key: sa.ColumnElement[str] = sa.literal_column(f"'{name}'")
+        path: sa.ColumnElement[str] = sa.literal_column(f"'$.{name}'")
+        super().__init__(profiles.c.attributes, key, path)
+
+
+@compiles(SharedField, "postgresql")
+def _shared_field_postgresql(element: SharedField, compiler: SQLCompiler, **kw: Any) -> str:
+    attributes, key, _ = element.clauses
+    return f"({compiler.process(attributes, **kw)} ->> {compiler.process(key, **kw)})"
+
+
+@compiles(SharedField, "sqlite")
+def _shared_field_sqlite(element: SharedField, compiler: SQLCompiler, **kw: Any) -> str:
+    attributes, _, path = element.clauses
+    return f"json_extract({compiler.process(attributes, **kw)}, {compiler.process(path, **kw)})"
+
+
 SHARED_FIELD_INDEXES: Final = tuple(
+    # `id` last: the holders come off the index in the order the query asks for, so
+    # SQLite does not prefer walking the primary key in id order instead.
     sa.Index(
-        f"ix_profiles_workspace_id_{name}", profiles.c.workspace_id,
-        profiles.c.attributes[name].as_string(),
-    ).ddl_if(dialect="postgresql")
-    for name in ("email", "phone")
-)  # fmt: skip
+        f"ix_profiles_workspace_id_{name}",
+        profiles.c.workspace_id,
+        SharedField(name),
+        profiles.c.id,
+    )
+    for name in SHARED_FIELDS
+)
 
 identifiers = sa.Table(
     "identifiers",
