@@ -18,6 +18,7 @@ from aka.http.dialects.coveo.wire import (
     MappingsIn,
     OrgProviderPath,
     PermissionsIn,
+    identities_of,
     now_ms,
 )
 from aka.http.input_rules import Int64, check_json_value
@@ -95,8 +96,8 @@ def _apply(tx: Transaction, job: JobRecord, section: str, item: Any) -> None:
             identities.put_permissions(
                 tx,
                 b.identity.identity(provider, "identity"),
-                [m.identity(provider, f"members[{n}]") for n, m in enumerate(b.members)],
-                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(b.wellKnowns)],
+                identities_of(b.members, provider, "members"),
+                identities_of(b.wellKnowns, provider, "wellKnowns"),
                 ordering,
                 actor=actor,
             )
@@ -105,8 +106,8 @@ def _apply(tx: Transaction, job: JobRecord, section: str, item: Any) -> None:
             identities.put_mappings(
                 tx,
                 m.identity.identity(provider, "identity"),
-                [x.identity(provider, f"mappings[{n}]") for n, x in enumerate(m.mappings)],
-                [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(m.wellKnowns)],
+                identities_of(m.mappings, provider, "mappings"),
+                identities_of(m.wellKnowns, provider, "wellKnowns"),
                 ordering,
                 actor=actor,
             )

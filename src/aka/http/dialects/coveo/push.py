@@ -16,6 +16,7 @@ from aka.http.dialects.coveo.wire import (
     OrderingQuery,
     OrgProviderPath,
     PermissionsIn,
+    identities_of,
     now_ms,
 )
 from aka.http.routing import RequestContext, RouteGroup
@@ -47,15 +48,15 @@ async def _put(
     | RequestContext[MappingsIn, OrderingQuery, OrgProviderPath],
     make: PushCommand,
     field: str,
-    items: list[IdentityIn],
+    items: list[IdentityIn] | IdentityIn,
 ) -> None:
     """A permissions or mappings push: the identity, `items` (named `field` in errors)
     and the wellKnowns as Coveo sent them, applied before the answer."""
     who, body, provider = _who(ctx), ctx.body, ctx.path.providerId
     command = make(
         body.identity.identity(provider, "identity"),
-        [m.identity(provider, f"{field}[{n}]") for n, m in enumerate(items)],
-        [w.identity(provider, f"wellKnowns[{n}]") for n, w in enumerate(body.wellKnowns)],
+        identities_of(items, provider, field),
+        identities_of(body.wellKnowns, provider, "wellKnowns"),
         _ordering(ctx.query),
         who.key_id,
     )
