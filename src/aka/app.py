@@ -112,7 +112,6 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         version=VERSION,
         description=DESCRIPTION,
         max_body_bytes=settings.max_body_bytes,
-        extra_routes=dialect_ctx.routes,
         lifespan=lifespan,
     )
 
