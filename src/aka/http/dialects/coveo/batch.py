@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -18,7 +18,6 @@ from aka.http.dialects.coveo.wire import (
     MappingsIn,
     OrgProviderPath,
     PermissionsIn,
-    identities_of,
     now_ms,
 )
 from aka.http.input_rules import Int64, check_json_value
@@ -28,6 +27,7 @@ from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import batch_file, files, jobs
 from aka.service import security_identities as identities
+from aka.service.security_identities import Identity
 
 KIND = "coveo.batch"
 
@@ -86,31 +86,38 @@ def _items(store: Store, job: JobRecord) -> Iterator[tuple[str, Any]]:
     return batch_file.items(_chunks(store, str(p["workspace"]), str(p["file_id"])))
 
 
+class _Put(Protocol):
+    """`put_permissions` or `put_mappings`."""
+
+    def __call__(
+        self,
+        tx: Transaction,
+        identity: Identity,
+        items: Sequence[Identity],
+        well_knowns: Sequence[Identity],
+        ordering_id: int,
+        /,
+        *,
+        actor: str | None,
+    ) -> bool: ...
+
+
+# A batch file's push sections: each item is the body of the matching single request.
+_PUSHES: dict[str, tuple[type[PermissionsIn] | type[MappingsIn], _Put]] = {
+    "members": (PermissionsIn, identities.put_permissions),
+    "mappings": (MappingsIn, identities.put_mappings),
+}
+
+
 def _apply(tx: Transaction, job: JobRecord, section: str, item: Any) -> None:
     p = job.params
     provider, ordering, actor = str(p["provider"]), int(p["ordering_id"]), p.get("actor")
     check_json_value(item)  # a file is input too: the rules every request obeys
     try:
-        if section == "members":
-            b = msgspec.convert(item, PermissionsIn)
-            identities.put_permissions(
-                tx,
-                b.identity.identity(provider, "identity"),
-                identities_of(b.members, provider, "members"),
-                identities_of(b.wellKnowns, provider, "wellKnowns"),
-                ordering,
-                actor=actor,
-            )
-        elif section == "mappings":
-            m = msgspec.convert(item, MappingsIn)
-            identities.put_mappings(
-                tx,
-                m.identity.identity(provider, "identity"),
-                identities_of(m.mappings, provider, "mappings"),
-                identities_of(m.wellKnowns, provider, "wellKnowns"),
-                ordering,
-                actor=actor,
-            )
+        if section in _PUSHES:
+            shape, put = _PUSHES[section]
+            body = msgspec.convert(item, shape)
+            put(tx, *body.pushed(provider), ordering, actor=actor)
         elif section == "deleted":
             d = msgspec.convert(item, DeleteIn)
             identities.disable(tx, d.identity.identity(provider, "identity"), ordering, actor=actor)

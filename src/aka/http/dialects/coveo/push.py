@@ -10,13 +10,11 @@ from aka.engine.runtime import Runtime
 from aka.http.dialects.coveo.wire import (
     MAX_BODY,
     DeleteIn,
-    IdentityIn,
     MappingsIn,
     OlderThanQuery,
     OrderingQuery,
     OrgProviderPath,
     PermissionsIn,
-    identities_of,
     now_ms,
 )
 from aka.http.routing import RequestContext, RouteGroup
@@ -47,20 +45,11 @@ async def _put(
     ctx: RequestContext[PermissionsIn, OrderingQuery, OrgProviderPath]
     | RequestContext[MappingsIn, OrderingQuery, OrgProviderPath],
     make: PushCommand,
-    field: str,
-    items: list[IdentityIn] | IdentityIn,
 ) -> None:
-    """A permissions or mappings push: the identity, `items` (named `field` in errors)
-    and the wellKnowns as Coveo sent them, applied before the answer."""
-    who, body, provider = _who(ctx), ctx.body, ctx.path.providerId
-    command = make(
-        body.identity.identity(provider, "identity"),
-        identities_of(items, provider, field),
-        identities_of(body.wellKnowns, provider, "wellKnowns"),
-        _ordering(ctx.query),
-        who.key_id,
-    )
-    await rt.write_one(who.workspace_id, command)
+    """A permissions or mappings push as Coveo sent it, applied before the answer."""
+    who = _who(ctx)
+    pushed = ctx.body.pushed(ctx.path.providerId)
+    await rt.write_one(who.workspace_id, make(*pushed, _ordering(ctx.query), who.key_id))
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:
@@ -83,7 +72,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def put_permissions(
         ctx: RequestContext[PermissionsIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
-        await _put(rt, ctx, identities.PutPermissions, "members", ctx.body.members)
+        await _put(rt, ctx, identities.PutPermissions)
         return {}
 
     @group.put(
@@ -97,7 +86,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def put_mappings(
         ctx: RequestContext[MappingsIn, OrderingQuery, OrgProviderPath],
     ) -> dict[str, Any]:
-        await _put(rt, ctx, identities.PutMappings, "mappings", ctx.body.mappings)
+        await _put(rt, ctx, identities.PutMappings)
         return {}
 
     @group.delete(

@@ -65,9 +65,7 @@ Mappings = Annotated[
 ]  # fmt: skip
 
 
-def identities_of(
-    given: list[IdentityIn] | IdentityIn, provider: str, field: str
-) -> list[Identity]:
+def _identities(given: list[IdentityIn] | IdentityIn, provider: str, field: str) -> list[Identity]:
     """A body's identities (an array, or the one object a client sent in its place) as
     the service takes them; a bad one is named `field[n]`, or `field` when alone."""
     if isinstance(given, IdentityIn):
@@ -75,16 +73,35 @@ def identities_of(
     return [item.identity(provider, f"{field}[{n}]") for n, item in enumerate(given)]
 
 
+# What a permissions or mappings push says: the identity, its members (or mappings) and
+# its wellKnowns, as the service's `put_permissions` / `put_mappings` take them.
+Pushed = tuple[Identity, list[Identity], list[Identity]]
+
+
 class PermissionsIn(msgspec.Struct):
     identity: IdentityIn
     members: Members = msgspec.field(default_factory=list)
     wellKnowns: WellKnowns = msgspec.field(default_factory=list)  # noqa: N815
+
+    def pushed(self, provider: str) -> Pushed:
+        return (
+            self.identity.identity(provider, "identity"),
+            _identities(self.members, provider, "members"),
+            _identities(self.wellKnowns, provider, "wellKnowns"),
+        )
 
 
 class MappingsIn(msgspec.Struct):
     identity: IdentityIn
     mappings: Mappings = msgspec.field(default_factory=list)
     wellKnowns: WellKnowns = msgspec.field(default_factory=list)  # noqa: N815
+
+    def pushed(self, provider: str) -> Pushed:
+        return (
+            self.identity.identity(provider, "identity"),
+            _identities(self.mappings, provider, "mappings"),
+            _identities(self.wellKnowns, provider, "wellKnowns"),
+        )
 
 
 class DeleteIn(msgspec.Struct):
