@@ -30,17 +30,20 @@ _NOT_OURS = "key-the-fuzzer-may-revoke"
 
 @schemathesis.hook
 def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:  # noqa: ARG001 (hook signature)
-    """Authenticate every request as its door expects, spare the run's own keys and
-    its rate limits."""
+    """Authenticate every request as its door expects (Mimecast: signed headers; every
+    other door: the bearer key, which the probes and the upload URL ignore), spare the
+    run's own keys and its rate limits."""
     operation = case.operation
     params = case.path_parameters
     if params is not None:
         revoking = operation.method.upper() == "DELETE" and operation.path == "/v1/keys/{id}"
         if revoking and params.get("id") in _OWN_KEYS:
             params["id"] = _NOT_OURS
-        if "organizationId" in params:
-            # Another organization is a plain 403; the fuzzer should reach the routes.
-            params["organizationId"] = _WORKSPACE
+        for name in ("organizationId", "workspace"):  # Coveo's routes and upload URL
+            if name in params:
+                # Another organization is a plain 403 or 404; the fuzzer should reach
+                # the routes (an upload then meets the token check).
+                params[name] = _WORKSPACE
     if operation.path == "/v1/workspace" and isinstance(case.body, dict):
         # Workspace limits win over the run's out-of-reach server limits: a generated
         # "1/hour" would answer 429 to everything after it, testing nothing more.

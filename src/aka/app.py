@@ -9,8 +9,6 @@ from contextlib import asynccontextmanager
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route as StarletteRoute
 
 from aka import config
 from aka.config import Settings
@@ -21,6 +19,7 @@ from aka.http import dialects, native
 from aka.http.app import build_asgi
 from aka.http.authentication import principal_of
 from aka.http.idempotency import idempotency_interceptor
+from aka.http.probes import probes
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
 from aka.logging import configure_logging
@@ -33,6 +32,22 @@ from aka.storage.memory import MemoryStore
 log = logging.getLogger("aka")
 
 VERSION = "0.1.0"
+DESCRIPTION = (
+    "One identity graph behind several doors: the native API under `/v1`, and the Braze, "
+    "Appizer, Coveo and Mimecast APIs at their own paths (each tagged with its door's "
+    "name, with its own error body and way of authenticating; the doors `AKA_DIALECTS` "
+    "leaves closed are not listed). The native API answers errors as RFC 9457 "
+    "`application/problem+json`; docs/dialects/ in the repository describes each door."
+)
+# The native door's key: scopes per operation.
+NATIVE_SECURITY = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An aka API key (`aka keys create`): `Authorization: Bearer <key>`. "
+        "Each operation lists the scopes the key needs.",
+    }
+}
 
 
 def _authenticator(rt: Runtime) -> Authenticate:
@@ -48,23 +63,6 @@ def _authenticator(rt: Runtime) -> Authenticate:
 def _networked(database_url: str, store: Store) -> bool:
     """Whether store calls may block on the network (then they leave the event loop)."""
     return database_url.startswith("postgres") and not isinstance(store, MemoryStore)
-
-
-def _health_routes(rt: Runtime) -> list[StarletteRoute]:
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_: Request) -> Response:
-        # Through the runtime: during a database outage the probe may wait on the network.
-        reason = await rt.call(rt.store.readiness)
-        if reason is None:
-            return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
-
-    return [
-        StarletteRoute("/healthz", healthz, methods=["GET"], include_in_schema=False),
-        StarletteRoute("/readyz", readyz, methods=["GET"], include_in_schema=False),
-    ]
 
 
 def build_app(settings: Settings, store: Store | None = None) -> Starlette:
@@ -85,6 +83,8 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         authenticate=_authenticator(rt),
         # Rate limits outermost: a refused request never reaches the idempotency store.
         interceptors=(native_rate_limits(rt, limiter), idempotency_interceptor(rt)),
+        security=(NATIVE_SECURITY,),
+        errors=(429,),
     )
     native.register(group, rt)
     dialect_ctx = dialects.DialectContext(rt, limiter)
@@ -107,11 +107,11 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
             store.close()
 
     return build_asgi(
-        [group, *vendor_groups],
+        [group, *vendor_groups, probes(rt)],
         title="aka",
         version=VERSION,
+        description=DESCRIPTION,
         max_body_bytes=settings.max_body_bytes,
-        extra_routes=[*_health_routes(rt), *dialect_ctx.routes],
         lifespan=lifespan,
     )
 

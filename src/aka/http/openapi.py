@@ -17,7 +17,7 @@ from starlette.routing import Route as StarletteRoute
 
 from aka.core.errors import AkaError, Code
 from aka.http.problems import problem_from_error, render_problem
-from aka.http.routing import Route, RouteGroup
+from aka.http.routing import RawBody, Route, RouteGroup
 
 __all__ = ["openapi_document", "openapi_route"]
 
@@ -33,6 +33,8 @@ _CONVERTOR_SCHEMA: Final[dict[str, dict[str, Any]]] = {
     "uuid": {"type": "string", "format": "uuid"},
 }
 BEARER: Final = "bearer"
+# The toolkit's scheme, for a group that declares none of its own.
+BEARER_SECURITY: Final[dict[str, dict[str, Any]]] = {BEARER: {"type": "http", "scheme": "bearer"}}
 # A code standing for each status the toolkit documents by itself, so a face's own
 # renderer can say what that status becomes on its wire (Coveo, Mimecast, Braze and
 # Appizer answer invalid input with 400, not 422).
@@ -73,14 +75,14 @@ class _Schemas:
     def __init__(self, routes: Sequence[tuple[RouteGroup, Route]]) -> None:
         index: dict[Any, int] = {}
         for group, route in routes:
-            for tp in (route.body, route.query, route.path_params, route.response):
+            for tp in (_json_body(route), route.query, route.path_params, route.response):
                 if tp is not None:
                     index.setdefault(tp, len(index))
             if group.error_schema is not None:
                 index.setdefault(group.error_schema, len(index))
         self.index = index
-        schemas, self.components = msgspec.json.schema_components(list(index), ref_template=REF)
-        self.schemas = list(schemas)
+        schemas, components = msgspec.json.schema_components(list(index), ref_template=REF)
+        self.schemas, self.components = _shortened(list(schemas), components)
 
     def of(self, tp: Any) -> dict[str, Any]:
         return dict(self.schemas[self.index[tp]])
@@ -93,6 +95,56 @@ class _Schemas:
             raise TypeError(f"parameters must be declared as a msgspec.Struct: {struct!r}")
         component = self.components[ref.removeprefix(_REF_PREFIX)]
         return dict(component.get("properties", {})), set(component.get("required", ()))
+
+
+def _short_name(name: str) -> str:
+    """A component's name without the module msgspec qualifies it with when two types
+    share a name: a door's type is prefixed with its door (`aka.http.dialects.braze.
+    schemas.DeleteIn` is `BrazeDeleteIn`), any other keeps its own name, so the native
+    API's names stay the same whichever doors are open."""
+    module, _, short = name.rpartition(".")
+    parts = module.split(".")
+    if "dialects" in parts[:-1]:
+        return parts[parts.index("dialects") + 1].capitalize() + short
+    return short
+
+
+def _shortened(
+    schemas: list[dict[str, Any]], components: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    renamed = {name: _short_name(name) for name in components if "." in name}
+    if not renamed:
+        return schemas, components
+    names = [renamed.get(name, name) for name in components]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:
+        raise ValueError(f"two schemas would share the name(s) {', '.join(clashes)}")
+    text = msgspec.json.encode([schemas, components]).decode()
+    for old, new in renamed.items():
+        text = text.replace(f'"{_REF_PREFIX}{old}"', f'"{_REF_PREFIX}{new}"')
+    schemas, components = msgspec.json.decode(text)
+    return schemas, {renamed.get(name, name): schema for name, schema in components.items()}
+
+
+def _json_body(route: Route) -> Any:
+    """The type of the route's JSON body, whoever reads it (None if it has none)."""
+    if route.body is not None:
+        return route.body
+    return None if isinstance(route.own_body, RawBody) else route.own_body
+
+
+def _request_body(route: Route, schemas: _Schemas) -> dict[str, Any] | None:
+    body = _json_body(route)
+    if body is not None:
+        return {"required": True, "content": {"application/json": {"schema": schemas.of(body)}}}
+    if isinstance(route.own_body, RawBody):
+        raw = route.own_body
+        return {"required": True, "content": {raw.media_type: {"schema": raw.schema}}}
+    return None
+
+
+def _security(group: RouteGroup) -> tuple[dict[str, dict[str, Any]], ...]:
+    return group.security or (BEARER_SECURITY,)
 
 
 def _parameters(route: Route, full_path: str, schemas: _Schemas) -> list[dict[str, Any]]:
@@ -127,8 +179,12 @@ def _operation(
     if route.scopes:
         needs = ", ".join(f"`{scope}`" for scope in route.scopes)
         description = f"{description}\n\nRequires scopes: {needs}.".strip()
-        # OpenAPI 3.1 allows role names for non-OAuth schemes; tools show them.
-        op["security"] = [{BEARER: list(route.scopes)}]
+        # OpenAPI 3.1 allows role names for non-OAuth schemes; tools show them. Each
+        # way of authenticating lists the scopes on its first scheme (the key's).
+        op["security"] = [
+            {name: list(route.scopes) if n == 0 else [] for n, name in enumerate(way)}
+            for way in _security(group)
+        ]
     if description:
         op["description"] = description
     if route.tags:
@@ -138,20 +194,18 @@ def _operation(
     params = _parameters(route, full_path, schemas)
     if params:
         op["parameters"] = params
-    if route.body is not None:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": schemas.of(route.body)}},
-        }
+    body = _request_body(route, schemas)
+    if body is not None:
+        op["requestBody"] = body
     responses: dict[str, Any] = {}
     for status in sorted({route.status, *route.also}):
         success: dict[str, Any] = {"description": _phrase(status)}
         if route.response is not None:
             success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
         responses[str(status)] = success
-    statuses = set(route.error_statuses())
-    if group.refuse_unknown_query:
-        statuses.add(422)  # any route of such a group refuses a parameter it does not declare
+    # 422 on every route: any refuses a NUL in a parameter (ADR 0009), and a route of a
+    # group that refuses unknown query parameters refuses one it does not declare.
+    statuses = {*route.error_statuses(), *group.errors, 422}
     for status in sorted({_face_status(group, s) for s in statuses}):
         error: dict[str, Any] = {"description": _phrase(status)}
         if group.error_schema is not None:
@@ -176,14 +230,20 @@ def openapi_document(
     schemas = _Schemas(routes)
     paths: dict[str, dict[str, Any]] = {}
     operation_ids: set[str] = set()
-    tags: dict[str, None] = {}
+    tags: dict[str, str] = {}
+    security_schemes: dict[str, dict[str, Any]] = {}
     for group, route in routes:
         full_path = group.prefix + route.path
         op = _operation(group, route, full_path, schemas)
         if op["operationId"] in operation_ids:
             raise ValueError(f"operationId used twice: {op['operationId']!r}")
         operation_ids.add(op["operationId"])
-        tags.update(dict.fromkeys(route.tags))
+        for tag in route.tags:
+            door = group.about if group.tags and tag == group.tags[0] else ""
+            tags[tag] = tags.get(tag) or door  # a door's groups describe its tag once
+        if route.scopes:
+            for way in _security(group):
+                security_schemes.update(way)
         paths.setdefault(_PATH_PARAM.sub(r"{\1}", full_path), {})[route.method.lower()] = op
 
     info: dict[str, Any] = {"title": title, "version": version}
@@ -191,11 +251,14 @@ def openapi_document(
         info["description"] = description
     document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
     if tags:
-        document["tags"] = [{"name": tag} for tag in tags]
+        document["tags"] = [
+            {"name": tag, "description": about} if about else {"name": tag}
+            for tag, about in tags.items()
+        ]
     document["paths"] = paths
     components: dict[str, Any] = {"schemas": _used_components(schemas, paths)}
-    if any(route.scopes for _, route in routes):
-        components["securitySchemes"] = {BEARER: {"type": "http", "scheme": "bearer"}}
+    if security_schemes:
+        components["securitySchemes"] = security_schemes
     document["components"] = components
     return document
 

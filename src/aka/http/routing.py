@@ -50,6 +50,7 @@ __all__ = [
     "Handler",
     "Interceptor",
     "Proceed",
+    "RawBody",
     "RequestContext",
     "Route",
     "RouteGroup",
@@ -120,6 +121,15 @@ class RouteOptions(TypedDict, total=False):
     max_body_bytes: int | None
     deprecated: bool
     include_in_schema: bool
+    own_body: Any
+
+
+@dataclass(frozen=True, slots=True)
+class RawBody:
+    """A request body that is not JSON, for the document: its media type and schema."""
+
+    media_type: str
+    schema: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +141,11 @@ class Route:
     handler may return a Struct/dict/list (JSON with `status`), None (empty body) or a
     `Response`; `also` lists other success statuses such a Response may carry (200
     "already there" beside 201 "created"), documented with the same body.
+
+    `own_body` documents a body the handler reads itself from `ctx.request`, which the
+    toolkit then neither reads nor checks: a type (JSON, with the body's 413/415/422)
+    where authentication needs the body first (Braze's legacy `api_key`), or a
+    `RawBody` for a stream (an upload).
     """
 
     method: str
@@ -151,6 +166,7 @@ class Route:
     max_body_bytes: int | None = None
     deprecated: bool = False
     include_in_schema: bool = True
+    own_body: Any = None
 
     @property
     def name(self) -> str:
@@ -160,9 +176,12 @@ class Route:
     def error_statuses(self) -> list[int]:
         """Every error status this route can answer with, for the documentation."""
         statuses = set(self.errors)
-        if self.body is not None or self.query is not None or self.path_params is not None:
+        json_body = self.body is not None or (
+            self.own_body is not None and not isinstance(self.own_body, RawBody)
+        )
+        if json_body or self.query is not None or self.path_params is not None:
             statuses.add(422)
-        if self.body is not None:
+        if json_body:
             statuses.update((413, 415))
         if self.scopes:
             statuses.update((401, 403))
@@ -184,6 +203,12 @@ class RouteGroup:
     (422 naming it), so a caller who believes `?dry_run=true` makes a write a preview
     never loses data. A vendor door whose vendor ignores unknown parameters sets it to
     False and says so in its doc.
+
+    For the document: `security` lists the ways to authenticate a scoped route, each a
+    mapping of OpenAPI security scheme names to schemes, all of one way required
+    together (the route's scopes are listed on the first); empty means the toolkit's
+    `bearer`. `errors` are statuses any route of the group may answer (429 where an
+    interceptor limits rates); `about` describes the group's first tag (its door).
     """
 
     prefix: str = ""
@@ -197,6 +222,9 @@ class RouteGroup:
     routes: list[Route] = field(default_factory=list)
     interceptors: tuple[Interceptor, ...] = ()
     refuse_unknown_query: bool = True
+    security: tuple[dict[str, dict[str, Any]], ...] = ()
+    errors: tuple[int, ...] = ()
+    about: str = ""
 
     def __post_init__(self) -> None:
         if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):

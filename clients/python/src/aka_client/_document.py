@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "b4f73cdab6687c7c1df3f3f5735e27f782649523cf146c1d917444da336e3523"
+DOCUMENT_SHA256 = "5160deb4ff9810b54b984b2a937d908aa6855ad697c1fb942a30b31d2bb359d9"

@@ -13,8 +13,6 @@ import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from starlette.routing import BaseRoute
-
 from aka.engine.runtime import Runtime
 from aka.http.routing import RouteGroup
 from aka.security.ratelimit import RateLimiter
@@ -24,15 +22,16 @@ Hook = Callable[[], Awaitable[None]]
 
 @dataclass
 class DialectContext:
-    """What a dialect may use; `startup`/`shutdown` hooks run in the app's lifespan."""
+    """What a dialect may use; `startup`/`shutdown` hooks run in the app's lifespan.
+
+    A dialect's routes are all declared in its groups, so `/openapi.json` describes
+    them (ADR 0019); a streamed body is a route's `own_body`, not a raw route.
+    """
 
     rt: Runtime
     limiter: RateLimiter
     startup: list[Hook] = field(default_factory=list)
     shutdown: list[Hook] = field(default_factory=list)
-    # Raw Starlette routes outside any group (e.g. a streamed upload the typed layer
-    # would buffer); they answer their own errors.
-    routes: list[BaseRoute] = field(default_factory=list)
 
 
 def available() -> list[str]:

@@ -15,6 +15,7 @@ from .events_page_out import EventsPageOut
 from .expansion_out import ExpansionOut
 from .explain_in import ExplainIn
 from .explain_out import ExplainOut
+from .health import Health
 from .history_out import HistoryOut
 from .identifier_in import IdentifierIn
 from .identifier_in_attributes import IdentifierInAttributes
@@ -75,6 +76,7 @@ __all__ = (
     "ExpansionOut",
     "ExplainIn",
     "ExplainOut",
+    "Health",
     "HistoryOut",
     "IdentifierIn",
     "IdentifierInAttributes",

@@ -1,10 +1,11 @@
 from typing import Literal
 
-Normalization = Literal["email", "exact"]
+Normalization = Literal["email", "exact", "phone"]
 
 NORMALIZATION_VALUES: set[Normalization] = {
     "email",
     "exact",
+    "phone",
 }
 
 

@@ -31,6 +31,16 @@ ALIAS: Final = "alias"
 EMAIL: Final = "email"
 PHONE: Final = "phone"
 TAGS = ("appizer",)
+SECURITY = (
+    {
+        "appizerBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An aka key: `Authorization: Bearer <key>` (a missing, an "
+            "unknown and a revoked key answer 401 with different codes).",
+        }
+    },
+)
 
 
 class AliasIn(Struct):
@@ -183,10 +193,11 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         error_renderer=render,
         error_schema=AppizerError,
         error_media_type="application/json",
-        # /openapi.json describes the native API; the vendor's own docs (and
-        # docs/dialects/) describe its door.
-        include_in_schema=False,
         tags=TAGS,
+        security=SECURITY,
+        errors=(429,),
+        about="Appizer's user and alias API at its own paths (docs/dialects/appizer.md). "
+        "Errors: `{error, message, code, details}` (invalid input is 400).",
         # The native read/write buckets: a key has one budget whichever door it uses.
         interceptors=(native_rate_limits(ctx.rt, ctx.limiter),),
         # Appizer ignores query parameters it does not know (docs/dialects/appizer.md).

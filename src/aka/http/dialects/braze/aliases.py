@@ -37,6 +37,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.alias.new",),
         tags=TAGS,
         operation_id="braze_users_alias_new",
+        own_body=s.AliasNewIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: add user aliases (alias-only users without external_id)",
         description="Body `{user_aliases: [{external_id?, alias_label, alias_name}]}`, at "
         "most 50. A label+name pair that exists anywhere is left as it is and still counts "
@@ -76,6 +77,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.alias.update",),
         tags=TAGS,
         operation_id="braze_users_alias_update",
+        own_body=s.AliasUpdateIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: rename user aliases",
         description="Body `{alias_updates: [{alias_label, old_alias_name, new_alias_name}]}`, "
         "at most 50. An unknown old pair or a taken new one is a minor error.",
@@ -96,6 +98,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.identify",),
         tags=TAGS,
         operation_id="braze_users_identify",
+        own_body=s.IdentifyIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: identify alias-only, email-only and phone-only users",
         description="Body `{aliases_to_identify: [{external_id, user_alias}], "
         "emails_to_identify: [{external_id, email, prioritization}], "

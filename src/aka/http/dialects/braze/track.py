@@ -30,6 +30,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.track",),
         tags=TAGS,
         operation_id="braze_users_track",
+        own_body=s.TrackIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: set user attributes (events and purchases are refused)",
         description="`attributes: [{external_id | user_alias | braze_id | email | phone, "
         "...}]`, at most 75. Braze's standard fields are checked (`email` and `phone` "

@@ -96,6 +96,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.merge",),
         tags=TAGS,
         operation_id="braze_users_merge",
+        own_body=s.MergeIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: merge users",
         description="Body `{merge_updates: [{identifier_to_merge, identifier_to_keep}]}`, at "
         "most 50; an identifier is `{external_id}`, `{user_alias}`, `{email, "
@@ -114,6 +115,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.delete",),
         tags=TAGS,
         operation_id="braze_users_delete",
+        own_body=s.DeleteIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: delete users",
         description="Exactly one of `external_ids`, `user_aliases`, `braze_ids`, "
         "`email_addresses`, `phone_numbers` (at most 50; an email or phone as a string or "
@@ -133,6 +135,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         scopes=("users.export.ids",),
         tags=TAGS,
         operation_id="braze_users_export_ids",
+        own_body=s.ExportIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: export users by identifier",
         description="`external_ids` / `user_aliases` (at most 50), `braze_id`, and one "
         "of `device_id`, `email_address`, `phone` (every user sharing it); "

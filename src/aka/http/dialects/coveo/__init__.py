@@ -19,6 +19,22 @@ from aka.http.routing import RouteGroup
 from aka.security.ratelimit_policy import RateLimitPolicy
 
 GROUP = "coveo"
+ABOUT = (
+    "Coveo's Push API security identities and Security Cache expansion at Coveo's own "
+    "paths (docs/dialects/coveo.md). Errors: `{errorCode, message}` (invalid input is "
+    "400). The organization id is the workspace id."
+)
+SECURITY = (
+    {
+        "coveoBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An aka key of the organization's workspace: `Authorization: "
+            "Bearer <key>`. Coveo privilege names work as scopes (`Security identities "
+            "| Edit`, `Security identities | View`).",
+        }
+    },
+)
 
 
 def groups(ctx: DialectContext) -> list[RouteGroup]:
@@ -36,24 +52,28 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
     limits = rate_limit_interceptor(ctx.limiter, policy, group_of=lambda _: GROUP)
     authenticate = bearer_for_org(rt)
 
-    def face(prefix: str) -> RouteGroup:
+    def face(prefix: str, *, keyed: bool = True) -> RouteGroup:
         return RouteGroup(
             prefix=prefix,
-            authenticate=authenticate,
+            authenticate=authenticate if keyed else None,
             error_renderer=render_error,
             error_schema=ErrorOut,
             error_media_type="application/json",
             tags=("coveo",),
-            interceptors=(limits,),
+            interceptors=(limits,) if keyed else (),
             # Coveo ignores query parameters it does not know (docs/dialects/coveo.md).
             refuse_unknown_query=False,
+            security=SECURITY,
+            errors=(429,) if keyed else (),
+            about=ABOUT,
         )
 
     pushing = face("/push/v1/organizations")
     push.register(pushing, rt)
     files.register(pushing, rt)
     batch.register(pushing, rt)
-    ctx.routes.append(files.upload_route(rt))
+    uploads = face(files.UPLOAD_PREFIX, keyed=False)  # the URI's token authorises
+    files.register_upload(uploads, rt)
     worker = JobWorker(rt.store, {batch.KIND: batch.BATCH_JOB}, rt.settings.job_lease_seconds)
     running: list[anyio.abc.TaskGroup] = []
 
@@ -72,4 +92,4 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
     ctx.shutdown.append(stop)
     cache = face("/rest/organizations")
     expansion.register(cache, rt)
-    return [pushing, cache]
+    return [pushing, uploads, cache]

@@ -1,7 +1,7 @@
 """Coveo file containers served by aka itself: `POST /files` and the upload URL.
 
-The upload is a raw Starlette route: the typed layer buffers bodies, and a 256 MB file
-must be streamed into the store in 1 MiB chunks, each in its own short transaction.
+The upload declares no body for the typed layer to buffer (`own_body`): a 256 MB file
+is streamed into the store in 1 MiB chunks, each in its own short transaction.
 """
 
 from __future__ import annotations
@@ -10,27 +10,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
 
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Transaction
 from aka.engine.runtime import Runtime
-from aka.http.dialects.coveo.wire import render_error
-from aka.http.input_rules import check_parameters
-from aka.http.problems import problem_from_error
-from aka.http.routing import RequestContext, RouteGroup
+from aka.http.routing import RawBody, RequestContext, RouteGroup
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import files
 
-UPLOAD_PATH = "/push/v1/files/{workspace}/{fileId}"
+UPLOAD_PREFIX = "/push/v1/files"
+UPLOAD_PATH = UPLOAD_PREFIX + "/{workspace}/{fileId}"
 REQUIRED_HEADERS = {"Content-Type": "application/octet-stream"}
 
 
 class OrgPath(msgspec.Struct):
     organizationId: str  # noqa: N815
+
+
+class UploadPath(msgspec.Struct):
+    workspace: str
+    fileId: str  # noqa: N815
+
+
+class UploadQuery(msgspec.Struct):
+    token: str  # the upload URI's own: it alone authorises the upload
 
 
 class FileOut(msgspec.Struct):
@@ -59,21 +65,23 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         return FileOut(f"{base}{path}?token={token}", record.id, dict(REQUIRED_HEADERS))
 
 
-def upload_route(rt: Runtime) -> StarletteRoute:
-    async def upload(request: Request) -> Response:
-        workspace = request.path_params["workspace"]
-        file_id = request.path_params["fileId"]
-        try:
-            # A raw route: the typed layer's parameter rule is applied here by hand.
-            check_parameters(request.path_params.items(), "path")
-            check_parameters(request.query_params.multi_items(), "query")
-            return await _receive(rt, request, workspace, file_id)
-        except AkaError as error:
-            return render_error(problem_from_error(error), request)
-        except ClientDisconnect:
-            return Response(status_code=400)
+def register_upload(group: RouteGroup, rt: Runtime) -> None:
+    """`PUT {uploadUri}` on a group without keys: the URI's token authorises."""
 
-    return StarletteRoute(UPLOAD_PATH, upload, methods=["PUT"], include_in_schema=False)
+    @group.put(
+        "/{workspace}/{fileId}",
+        path_params=UploadPath,
+        query=UploadQuery,
+        own_body=RawBody("application/octet-stream", {"type": "string", "format": "binary"}),
+        errors=(403, 404, 413),
+        tags=("coveo",),
+        operation_id="upload_file",
+        summary="Upload a batch file to a container's uploadUri (no key: its token)",
+        description="The body (at most 256 MB) is the batch file; it is stored as it "
+        "streams in. A wrong token: 403; an expired or unknown container: 404.",
+    )
+    async def upload(ctx: RequestContext[None, UploadQuery, UploadPath]) -> Response:
+        return await _receive(rt, ctx.request, ctx.path.workspace, ctx.path.fileId, ctx.query)
 
 
 def _too_large() -> AkaError:
@@ -84,10 +92,11 @@ def _too_large() -> AkaError:
     )
 
 
-async def _receive(rt: Runtime, request: Request, workspace: str, file_id: str) -> Response:
-    token = request.query_params.get("token", "")
+async def _receive(
+    rt: Runtime, request: Request, workspace: str, file_id: str, query: UploadQuery
+) -> Response:
     now = datetime.now(UTC)
-    await rt.read(workspace, lambda tx: files.writable(tx, file_id, token, now))
+    await rt.read(workspace, lambda tx: files.writable(tx, file_id, query.token, now))
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > files.MAX_BYTES:
         raise _too_large()

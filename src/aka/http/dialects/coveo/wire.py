@@ -54,17 +54,29 @@ class IdentityIn(msgspec.Struct):
         )
 
 
-def _identities(items: list[IdentityIn], provider: str, field: str) -> list[Identity]:
-    return [item.identity(provider, f"{field}[{n}]") for n, item in enumerate(items)]
-
-
 def _at_most(limit: int) -> Meta:
     return Meta(max_length=limit, description=f"At most {limit:,} identities.")
 
 
 Members = Annotated[list[IdentityIn], _at_most(MEMBERS_MAX)]
-Mappings = Annotated[list[IdentityIn], _at_most(MAPPINGS_MAX)]
 WellKnowns = Annotated[list[IdentityIn], _at_most(WELL_KNOWNS_MAX)]
+# Coveo's TypeScript client (`@coveo/platform-client`, which `@coveo/push-api-client`
+# sends through) declares an alias's `mappings` as one object, its Java and Python
+# clients and the Push API reference as an array: both are accepted. `members` and
+# `wellKnowns` are arrays in every client and stay arrays (docs/dialects/coveo.md).
+Mappings = Annotated[
+    Annotated[list[IdentityIn], _at_most(MAPPINGS_MAX)] | IdentityIn,
+    Meta(description="An array of identities, or one identity object (as Coveo's "
+         "TypeScript client sends it)."),
+]  # fmt: skip
+
+
+def _identities(given: list[IdentityIn] | IdentityIn, provider: str, field: str) -> list[Identity]:
+    """A body's identities (an array, or the one object a client sent in its place) as
+    the service takes them; a bad one is named `field[n]`, or `field` when alone."""
+    if isinstance(given, IdentityIn):
+        return [given.identity(provider, field)]
+    return [item.identity(provider, f"{field}[{n}]") for n, item in enumerate(given)]
 
 
 # Each body's command, built in one place for the route and for a batch file's item.
@@ -160,6 +172,10 @@ def error_code(problem: Problem) -> tuple[int, str]:
 def render_error(problem: Problem, request: Request) -> Response:  # noqa: ARG001 (face signature)
     status, code = error_code(problem)
     headers = dict(problem.headers)
+    message = problem.detail
+    if status == 400 and problem.field and problem.field not in message:
+        # Coveo's body has no field member: the message names what was refused.
+        message = f"{message} (at `{problem.field}`)"
     return Response(
-        _encode(ErrorOut(code, problem.detail)), status, headers, media_type="application/json"
+        _encode(ErrorOut(code, message)), status, headers, media_type="application/json"
     )

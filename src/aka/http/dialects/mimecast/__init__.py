@@ -15,6 +15,41 @@ from aka.http.routing import RouteGroup
 from aka.security.ratelimit_policy import RateLimitPolicy
 
 GROUP = "mimecast"
+ABOUT = (
+    "Mimecast API 1.0's user alias and domain calls at Mimecast's own paths "
+    "(docs/dialects/mimecast.md). Every call is a signed POST of `{data: [...]}`; every "
+    "answer, errors too, is the `{meta, data, fail}` envelope (invalid input is 400)."
+)
+
+
+def _header(name: str, description: str) -> dict[str, str]:
+    return {"type": "apiKey", "in": "header", "name": name, "description": description}
+
+
+# Mimecast's request signature: four headers, all required together (one way).
+SECURITY = (
+    {
+        "mimecastSignature": _header(
+            "Authorization",
+            "`MC {accessKey}:{signature}`, where signature = base64(HMAC-SHA1(key = "
+            "base64decode(secretKey), message = `{x-mc-date}:{x-mc-req-id}:{path}:{appKey}`)) "
+            "and path is the request path alone (`/api/user/update-alias`). The credentials "
+            "come from `aka keys create --mimecast`. Any failure is the same 401 "
+            "`err_xdk_invalid_signature`.",
+        ),
+        "mimecastDate": _header(
+            "x-mc-date",
+            "The signing time, e.g. `Tue, 24 Nov 2015 12:50:11 UTC` (RFC 1123; `GMT` "
+            "too); at most 15 minutes from the server's clock, either way.",
+        ),
+        "mimecastRequestId": _header(
+            "x-mc-req-id",
+            "A string unique to this request (at most 255 characters); one used in the "
+            "last 15 minutes is refused as a replay.",
+        ),
+        "mimecastAppId": _header("x-mc-app-id", "The application id issued with the key."),
+    },
+)
 
 
 def groups(ctx: DialectContext) -> list[RouteGroup]:
@@ -36,6 +71,9 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         error_schema=EnvelopeOut,
         error_media_type="application/json",
         tags=("mimecast",),
+        security=SECURITY,
+        errors=(429,),
+        about=ABOUT,
         interceptors=(
             rate_limit_interceptor(ctx.limiter, policy, group_of=lambda _: GROUP, reset_unit="ms"),
         ),

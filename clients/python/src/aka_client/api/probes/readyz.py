@@ -1,0 +1,134 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.health import Health
+from ...problems import raise_for_problem
+from ...types import Response
+
+
+def _get_kwargs() -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/readyz",
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, response: httpx.Response) -> Health:
+    raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = Health.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(*, response: httpx.Response) -> Response[Health]:
+    parsed = _parse_response(response=response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Health]:
+    """Readiness: the store is reachable and migrated
+
+    503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
+    newest migration.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[Health]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs()
+    response = client.get_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Health:
+    """Readiness: the store is reachable and migrated
+
+    503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
+    newest migration.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Health
+
+    """
+
+    kwargs = _get_kwargs()
+    return _parse_response(response=client.get_httpx_client().request(**kwargs))
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Health]:
+    """Readiness: the store is reachable and migrated
+
+    503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
+    newest migration.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Response[Health]: the status, headers and parsed body.
+
+    """
+
+    kwargs = _get_kwargs()
+    response = await client.get_async_httpx_client().request(**kwargs)
+    return _build_response(response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Health:
+    """Readiness: the store is reachable and migrated
+
+    503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
+    newest migration.
+
+    Raises:
+        aka_client.ProblemError: the server refused the request (a subclass per status,
+            carrying the problem's `code` and `field`), after any retries.
+        httpx.HTTPError: the request could not be sent or answered.
+
+    Returns:
+        Health
+
+    """
+
+    kwargs = _get_kwargs()
+    return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))
