@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 from aka.config import Settings
 from aka.core.ports import Store
 from aka.storage.memory import MemoryStore
+from tests.backends import reflected
 from tests.dialects.coveo.conftest import ORG, group, user
 from tests.dialects.coveo.test_batch import new_container, upload, wait_for
 from tests.dialects.mimecast.conftest import issue, signed_headers
@@ -174,9 +175,8 @@ def _sql_leftovers(url: str) -> dict[str, set[str]]:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     found: dict[str, set[str]] = {}
     try:
-        schema = sa.MetaData()
         with engine.connect() as conn:
-            schema.reflect(conn)
+            schema = reflected(conn)
             assert {"idempotency_keys", "jobs", "file_chunks"} <= set(schema.tables)
             for table in schema.sorted_tables:
                 for row in conn.execute(sa.select(table)).mappings():
