@@ -20,8 +20,9 @@ from starlette.testclient import TestClient
 from starlette.types import Message
 
 from aka.http.app import build_asgi
+from aka.http.endpoints import compile_group
 from aka.http.input_rules import Int64
-from aka.http.routing import RequestContext, RouteGroup, compile_group
+from aka.http.routing import RequestContext, RouteGroup
 
 LIMIT = 256
 

@@ -19,10 +19,11 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import Lifespan, Receive, Scope, Send
 
 from aka.http.docs import docs_routes
+from aka.http.endpoints import compile_group
 from aka.http.openapi import openapi_document, openapi_route
 from aka.http.problems import ErrorRenderer, Problem, problem_for_http_status, render_problem
 from aka.http.request_log import RequestLog
-from aka.http.routing import DEFAULT_MAX_BODY_BYTES, RouteGroup, compile_group
+from aka.http.routing import DEFAULT_MAX_BODY_BYTES, RouteGroup
 
 __all__ = ["build_asgi", "group_for_path"]
 
