@@ -9,7 +9,15 @@ import time
 import httpx
 import pytest
 
-from aka_client import ProblemError, Retry, ServerError, UnprocessableError
+from aka_client import (
+    ProblemError,
+    RateLimitedError,
+    Retry,
+    RetryLaterError,
+    ServerError,
+    UnavailableError,
+    UnprocessableError,
+)
 from aka_client.problems import raise_for_problem, retry_after
 
 
@@ -53,6 +61,21 @@ def test_an_error_that_is_not_a_problem_still_raises_by_status() -> None:
         raise_for_problem(httpx.Response(418, json={"code": "teapot", "detail": "no"}))
     assert type(teapot.value) is ProblemError
     assert teapot.value.code == "teapot"
+
+
+@pytest.mark.parametrize(("status", "kind"), [(429, RateLimitedError), (503, UnavailableError)])
+def test_a_refusal_to_send_again_later_is_one_kind_carrying_its_wait(
+    status: int, kind: type[RetryLaterError]
+) -> None:
+    """429 and 503 did nothing: both are a RetryLaterError (one `except` catches both),
+    each its own class, with the wait aka asked for."""
+    answer = httpx.Response(
+        status, json={"code": "x", "detail": "later"}, headers={"Retry-After": "7"}
+    )
+    with pytest.raises(RetryLaterError) as raised:
+        raise_for_problem(answer)
+    assert type(raised.value) is kind
+    assert raised.value.retry_after == 7
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "NotFoundError",
     "ProblemError",
     "RateLimitedError",
+    "RetryLaterError",
     "ServerError",
     "TooLargeError",
     "UnauthenticatedError",
@@ -110,24 +111,25 @@ class UnprocessableError(ProblemError):
     status_code = 422
 
 
-class RateLimitedError(ProblemError):
-    """429 after the client's retries: `retry_after` is the seconds aka asked to wait."""
+class RetryLaterError(ProblemError):
+    """A refusal that did nothing and may be sent again (429, 503), raised after the
+    client's own retries: `retry_after` is the seconds aka asked to wait, if it said."""
+
+    @property
+    def retry_after(self) -> float | None:
+        return retry_after(self.response) if self.response is not None else None
+
+
+class RateLimitedError(RetryLaterError):
+    """429: the key's rate limit for this kind of request is spent."""
 
     status_code = 429
 
-    @property
-    def retry_after(self) -> float | None:
-        return retry_after(self.response) if self.response is not None else None
 
-
-class UnavailableError(ProblemError):
-    """503 after the client's retries (`store_busy`: nothing was changed)."""
+class UnavailableError(RetryLaterError):
+    """503 (`store_busy`: nothing was changed)."""
 
     status_code = 503
-
-    @property
-    def retry_after(self) -> float | None:
-        return retry_after(self.response) if self.response is not None else None
 
 
 class ServerError(ProblemError):
