@@ -119,5 +119,5 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
 def create_app() -> Starlette:
     """Factory for the server process (`aka serve`): settings from the environment."""
     settings = config.load()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, batched=True)
     return build_app(settings)

@@ -19,6 +19,8 @@ import msgspec
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
+from aka.log_stream import BatchedStreamHandler
+
 FORMATS: Final = ("console", "json")
 
 request_id: ContextVar[str | None] = ContextVar("aka_request_id", default=None)
@@ -57,8 +59,12 @@ def _pre_chain() -> list[Processor]:
     ]
 
 
-def handler(fmt: str = "console") -> logging.Handler:
+def handler(fmt: str = "console", *, batched: bool = False) -> logging.Handler:
     """The one stderr handler, rendering `console` or `json` lines.
+
+    `batched`: lines below WARNING are written a few times a second, many per write,
+    instead of one write each (`aka.log_stream`): what a server asks for, where every
+    request logs a line.
 
     JSON lines hold a traceback as its formatted text (`exception`); the console
     renderer formats it itself."""
@@ -72,7 +78,7 @@ def handler(fmt: str = "console") -> logging.Handler:
         ]
     else:
         final.append(structlog.dev.ConsoleRenderer(colors=False))
-    out = logging.StreamHandler()
+    out = BatchedStreamHandler() if batched else logging.StreamHandler()
     out.setFormatter(
         _Formatter(
             processors=final,
@@ -102,25 +108,82 @@ class _Formatter(structlog.stdlib.ProcessorFormatter):
                 return line
         return super().format(record)
 
+    def render_access(self, message: str, fields: dict[str, Any]) -> str | None:
+        """The line an INFO access record with this message and these fields renders
+        to, made without the record (None: only the chain can render it)."""
+        return self._access(_access_event(message, "info", fields))
+
 
 def access_event(record: logging.LogRecord) -> dict[str, Any]:
     """The event dict the chain makes of an access record: event, level, logger,
     timestamp, request id, then the access fields."""
+    return _access_event(record.getMessage(), record.levelname.lower(), record.__dict__)
+
+
+def _access_event(message: str, level: str, fields: dict[str, Any]) -> dict[str, Any]:
     event: dict[str, Any] = {
-        "event": record.getMessage(),
-        "level": record.levelname.lower(),
-        "logger": record.name,
+        "event": message,
+        "level": level,
+        "logger": ACCESS_LOGGER,
         # As `TimeStamper(fmt="iso", utc=True)` writes it.
         "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
     }
     rid = request_id.get()
     if rid is not None:
         event["request_id"] = rid
-    fields = record.__dict__
     for name in ACCESS_FIELDS:
         if name in fields:
             event[name] = fields[name]
     return event
+
+
+_access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def log_access(message: str, fields: dict[str, Any]) -> None:
+    """Write one access line (INFO, logger `aka.access`; `fields` from ACCESS_FIELDS).
+
+    When aka's batched handler on the root is the only place the line can go (the
+    configuration every server runs), the line is rendered and handed to it directly:
+    a `LogRecord`, the logger's caller lookup and the handler chain cost about half of
+    an access line, which is written for every request (docs/performance.md, "Resolve
+    (issue 15)"). Any other configuration (another handler, a filter, a test's capture)
+    gets the ordinary record, rendered to the very same line."""
+    if not _access_log.isEnabledFor(logging.INFO):
+        return
+    direct = _direct_handler()
+    if direct is not None:
+        formatter = direct.formatter
+        assert isinstance(formatter, _Formatter)  # checked by `_direct_handler`
+        line = formatter.render_access(message, fields)
+        if line is not None:
+            direct.write_line(line)
+            return
+    _access_log.info("%s", message, extra=fields)
+
+
+def _direct_handler() -> BatchedStreamHandler | None:
+    """aka's batched handler when every access record would reach it, and it alone,
+    unfiltered, at INFO."""
+    if _access_log.handlers or _access_log.filters or not _access_log.propagate:
+        return None
+    parent = _access_log.parent
+    while parent is not None and parent is not logging.root:
+        if parent.handlers or parent.filters or not parent.propagate:
+            return None
+        parent = parent.parent
+    root = logging.root
+    if len(root.handlers) != 1 or root.filters:
+        return None
+    (only,) = root.handlers
+    if (
+        type(only) is not BatchedStreamHandler
+        or only.filters
+        or only.level > logging.INFO
+        or type(only.formatter) is not _Formatter
+    ):
+        return None
+    return only
 
 
 _EVENT_WIDTH: Final = 30  # ConsoleRenderer's `pad_event_to`
@@ -148,7 +211,9 @@ def _console_access(event: dict[str, Any]) -> str | None:
     return f"{head} {' '.join(pairs)}" if pairs else head
 
 
-def logging_config(level: str = "info", fmt: str = "console") -> dict[str, Any]:
+def logging_config(
+    level: str = "info", fmt: str = "console", *, batched: bool = False
+) -> dict[str, Any]:
     """The `logging.config.dictConfig` of every aka process: `handler(fmt)` on the root,
     and granian's loggers (its server lines and access log) sent there too.
 
@@ -161,7 +226,7 @@ def logging_config(level: str = "info", fmt: str = "console") -> dict[str, Any]:
         # granian merges this into its own config key by key: these replace its
         # stdout handlers and formatters (`granian.log.LOGGING_CONFIG`).
         "formatters": {},
-        "handlers": {"aka": {"()": "aka.logging.handler", "fmt": fmt}},
+        "handlers": {"aka": {"()": "aka.logging.handler", "fmt": fmt, "batched": batched}},
         "root": {"handlers": ["aka"], "level": root_level},
         "loggers": {
             "_granian": {"handlers": [], "propagate": True, "level": root_level},
@@ -172,8 +237,8 @@ def logging_config(level: str = "info", fmt: str = "console") -> dict[str, Any]:
     }
 
 
-def configure_logging(level: str = "info", fmt: str = "console") -> None:
-    logging.config.dictConfig(logging_config(level, fmt))
+def configure_logging(level: str = "info", fmt: str = "console", *, batched: bool = False) -> None:
+    logging.config.dictConfig(logging_config(level, fmt, batched=batched))
     structlog.configure(
         processors=[*_pre_chain(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -71,7 +71,7 @@ def serve(
         factory=True,
         workers=workers or settings.workers,
         log_level=LogLevels(settings.log_level),
-        log_dictconfig=logging_config(settings.log_level, settings.log_format),
+        log_dictconfig=logging_config(settings.log_level, settings.log_format, batched=True),
         # aka writes its own access line (`aka.http.request_log`): route templates,
         # door, key id and request id, which granian's does not know.
         log_access=False,

@@ -24,7 +24,7 @@ from typing import Final
 import uuid_utils
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aka.logging import request_id
+from aka.logging import log_access, request_id
 
 __all__ = ["RequestLog"]
 
@@ -104,4 +104,4 @@ class RequestLog:
             "duration_ms": round(seconds * 1000, 3),
             "key_id": getattr(auth, "key_id", None),
         }
-        log.info("%s %s %d", scope["method"], template or "(no route)", status, extra=fields)
+        log_access(f"{scope['method']} {template or '(no route)'} {status}", fields)
