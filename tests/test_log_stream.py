@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -162,3 +164,19 @@ def test_no_access_line_below_the_level() -> None:
 
 def test_a_handler_made_for_tests_is_unbatched() -> None:
     assert type(handler("json")) is logging.StreamHandler
+
+
+def _child_logs(path: str) -> None:
+    out = BatchedStreamHandler(open(path, "w"))  # noqa: SIM115 - closed by the handler
+    out.setFormatter(logging.Formatter("%(message)s"))
+    out.emit(_record(logging.INFO, "the last line of a worker"))
+
+
+def test_a_worker_process_that_ends_writes_what_waits(tmp_path: Path) -> None:
+    """granian's workers are multiprocessing children: they end with `os._exit`."""
+    path = tmp_path / "worker.log"
+    child = multiprocessing.get_context("fork").Process(target=_child_logs, args=(str(path),))
+    child.start()
+    child.join(10)
+    assert child.exitcode == 0
+    assert path.read_text() == "the last line of a worker\n"

@@ -11,12 +11,14 @@ What is kept: every line, in order. A line at WARNING or above is written at onc
 with whatever was waiting before it, so an error is never held back behind a crash;
 INFO lines wait at most `FLUSH_S`. A process killed outright (SIGKILL) loses at most
 that window of INFO lines; a normal exit, a signal granian handles and
-`logging.shutdown` (at interpreter exit) all flush.
+`logging.shutdown` (at interpreter exit) all flush, and so does the end of a
+multiprocessing child such as a granian worker.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing.util
 import threading
 import time
 from typing import Final, TextIO
@@ -37,6 +39,9 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
         self._closed = False
+        # A multiprocessing child (each granian worker) ends with `os._exit`, which runs
+        # no `atexit` hook, so not `logging.shutdown` either; its finalizers do run.
+        multiprocessing.util.Finalize(None, self.flush, exitpriority=100)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
