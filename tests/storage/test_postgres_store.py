@@ -16,7 +16,15 @@ from sqlalchemy.pool import QueuePool
 
 from aka.core.errors import AkaError, Code
 from aka.core.settings import MergePolicy, WorkspaceSettings
-from aka.storage.postgres import LOCK_TIMEOUT_MS, MAX_OVERFLOW, POOL_SIZE, PostgresStore
+from aka.storage.postgres import (
+    IDLE_PING_S,
+    LOCK_TIMEOUT_MS,
+    MAX_OVERFLOW,
+    POOL_SIZE,
+    PostgresStore,
+    postgres_engine,
+    postgres_url,
+)
 from aka.storage.tables import profiles
 from tests.backends import backend_url
 
@@ -67,11 +75,55 @@ def holding_a_write(store: PostgresStore, workspace: str = WS) -> Callable[[], N
     return finish
 
 
-def test_the_pool_fits_sixteen_threads_and_checks_connections(pg_store: PostgresStore) -> None:
-    """A QueuePool of 16 (+8 overflow) that pings a connection before handing it out."""
+def test_the_pool_fits_sixteen_threads_and_pings_only_idle_connections(
+    pg_store: PostgresStore,
+) -> None:
+    """A QueuePool of 16 (+8 overflow). Not a ping on every checkout (a round trip of
+    every read): only a connection idle for `IDLE_PING_S` is pinged first."""
     pool = pg_store.engine.pool
     assert isinstance(pool, QueuePool)
-    assert (pool.size(), pool._max_overflow, pool._pre_ping) == (POOL_SIZE, MAX_OVERFLOW, True)
+    assert (pool.size(), pool._max_overflow, pool._pre_ping) == (POOL_SIZE, MAX_OVERFLOW, False)
+    assert IDLE_PING_S <= 5
+
+
+def _backend_pid(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(pid: int, tmp_path: Path) -> None:
+    other = sa.create_engine(postgres_url(backend_url("postgres", tmp_path)))
+    with other.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_it_is_handed_out(
+    tmp_path: Path,
+) -> None:
+    """The server (a restart, an idle timeout, a proxy) dropped a pooled connection that
+    sat idle: its checkout pings it and hands out a new one, and the read succeeds."""
+    engine = postgres_engine(backend_url("postgres", tmp_path), pool_size=1, idle_ping_s=0)
+    try:
+        first = _backend_pid(engine)
+        _terminate(first, tmp_path)
+        assert _backend_pid(engine) != first
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_in_steady_use_is_handed_out_without_a_ping(tmp_path: Path) -> None:
+    """Used a moment ago, it is trusted: a connection that broke since fails its first
+    statement (and is dropped), which is what not pinging every checkout costs."""
+    engine = postgres_engine(backend_url("postgres", tmp_path), pool_size=1, idle_ping_s=3600)
+    try:
+        first = _backend_pid(engine)
+        _terminate(first, tmp_path)
+        with pytest.raises(DBAPIError):
+            _backend_pid(engine)
+        assert _backend_pid(engine) != first  # the broken one was not handed out again
+    finally:
+        engine.dispose()
 
 
 def test_every_connection_bounds_its_lock_waits(pg_store: PostgresStore) -> None:

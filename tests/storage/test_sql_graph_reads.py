@@ -179,3 +179,72 @@ def test_a_write_is_seen_by_the_very_next_read(sql_store: SqlStore) -> None:
         with sql_store.transaction(WORKSPACE, write=False) as tx:
             assert len(tx.identifiers_of("p1")) == n
         append(sql_store, linked("p1", f"v{n}@x.io"))
+
+
+def _budget_of_one(store: SqlStore) -> Any:
+    """A read view outside any transaction, allowed one statement (`SqlStore.read`)."""
+    from aka.storage.sql_driver import DbHandle  # noqa: PLC0415
+
+    pooled = store.engine.raw_connection()
+    pooled.driver_connection.autocommit = True  # type: ignore[union-attr]
+    db = DbHandle(pooled.driver_connection, store.engine.dialect, pooled.invalidate, statements=1)
+    return pooled, store.transaction_class(db, WORKSPACE, write=False, settings_text="{}")
+
+
+def test_read_ahead_of_a_batch_is_one_statement_on_postgresql(sql_store: SqlStore) -> None:
+    """Found, absent and same-profile keys, and a profile larger than the read-ahead:
+    one statement answers all of them as single reads in a transaction do, except the
+    large profile's identifiers (marked, and read in full only when asked)."""
+    if sql_store.engine.dialect.name != "postgresql":
+        pytest.skip("one-statement read-ahead is PostgreSQL's (LATERAL); SQLite reads one key")
+    big = READ_AHEAD + 5
+    append(
+        sql_store,
+        created("p1"),
+        linked("p1", "a@x.io"),
+        linked("p1", "dev-1", "device"),
+        created("big"),
+        *(linked("big", f"d{n:04}", "device") for n in range(big)),
+    )
+    keys = [K("email", "a@x.io"), K("device", "dev-1"), K("device", "absent")]
+    keys += [K("device", "d0000"), K("device", f"d{big - 1:04}")]
+    pooled, once = _budget_of_one(sql_store)
+    try:
+        once.read_ahead(keys)  # the one statement
+        answers = {k: once.identifier(k) for k in keys[:4]}
+        p1 = (once.profile("p1"), once.identifiers_of("p1"), once.profile("big"))
+        from aka.storage.sql_driver import NeedsSnapshot  # noqa: PLC0415
+
+        with pytest.raises(NeedsSnapshot):
+            once.identifiers_of("big")  # more than was read ahead: needs a second
+    finally:
+        pooled.close()
+    with sql_store.transaction(WORKSPACE, write=False) as single:
+        assert answers == {k: single.identifier(k) for k in keys[:4]}
+        assert p1 == (single.profile("p1"), single.identifiers_of("p1"), single.profile("big"))
+    assert answers[K("device", "absent")] is None
+
+
+def test_a_resolve_is_answered_by_one_statement_and_more_in_a_transaction(
+    sql_store: SqlStore,
+) -> None:
+    """Once the store knows the workspace's settings without a statement, a batch of
+    resolves of identifiers is one statement outside any transaction; a read that needs
+    another (a large profile's identifiers, an external id) is run again in one."""
+    from aka.service import queries  # noqa: PLC0415
+    from aka.service.refs import ProfileRef  # noqa: PLC0415
+
+    append(sql_store, created("p1"), linked("p1", "a@x.io"), identified("p1", "u-1"))
+    sql_store.read(WORKSPACE, lambda view: view.settings())  # learns the settings
+    if sql_store._settings_known(WORKSPACE) is None:
+        pytest.skip("this store reads its settings in every read (no settings cache)")
+    counts = sql_store.reads
+    before = (counts.in_one_statement, counts.again_in_transaction)
+    one = [ProfileRef(namespace="email", value="a@x.io")]
+    (found,) = sql_store.read(WORKSPACE, lambda view: queries.resolve_many(view, one))
+    assert (counts.in_one_statement, counts.again_in_transaction) == (before[0] + 1, before[1])
+    more = [*one, ProfileRef(external_id="u-1")]
+    answers = sql_store.read(WORKSPACE, lambda view: queries.resolve_many(view, more))
+    assert (counts.in_one_statement, counts.again_in_transaction) == (before[0] + 1, before[1] + 1)
+    assert [a.profile.id for a in answers] == ["p1", "p1"]  # type: ignore[union-attr]
+    assert found == answers[0]

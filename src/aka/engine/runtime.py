@@ -168,6 +168,11 @@ class Runtime:
         await self.group_commit.close()
 
     def _run(self, workspace_id: str, write: bool, work: Callable[[Transaction], T]) -> T:
+        if not write:
+            # Reads only read (`Store.read`: it may answer without a transaction). The
+            # work is typed for a `Transaction` where a route's read shares its
+            # callable with a write path; a read view offers every read it makes.
+            return self.store.read(workspace_id, work)  # type: ignore[arg-type]
         with self.store.transaction(workspace_id, write=write) as tx:
             return work(tx)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import bisect
 import copy
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
@@ -25,6 +25,7 @@ from aka.core.ports import (
     JobRecord,
     KeyRecord,
     PushRecord,
+    ReadView,
     StoredAnswer,
     WorkspaceRecord,
     event_subjects,
@@ -39,6 +40,8 @@ from aka.storage.memory_records import (
     MemoryPushRecords,
     MemoryRequestIds,
 )
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -292,6 +295,10 @@ class MemoryStore:
         # a time work (held for the whole transaction, as SQLite's write lock is).
         self._lock = threading.RLock()
         self._writers = threading.RLock()
+
+    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+        with self.transaction(workspace_id, write=False) as tx:
+            return work(tx)
 
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[MemoryTransaction]:

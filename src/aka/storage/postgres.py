@@ -15,6 +15,7 @@ that committed between two of its statements.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -22,9 +23,10 @@ from typing import Any, Final
 
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
@@ -51,6 +53,9 @@ CONNECT_TIMEOUT_S: Final = 5
 # How long a process trusts what it read of a key and of a workspace's settings (`_Caches`).
 KEY_CACHE_S: Final = 2.0
 SETTINGS_CACHE_S: Final = 2.0
+# A pooled connection idle this long is pinged before it is handed out (`ping_when_idle`).
+IDLE_PING_S: Final = 5.0
+_IDLE_SINCE: Final = "aka_idle_since"
 # The bound on waiting for a lock (another writer of the workspace), as SQLite's
 # busy_timeout bounds waiting for its write lock: a stuck writer turns into an error,
 # not a pile-up of requests that wait forever.
@@ -95,16 +100,47 @@ def _connect_args(url: URL, lock_timeout_ms: int) -> dict[str, Any]:
     return args
 
 
+def ping_when_idle(engine: Engine, idle_s: float = IDLE_PING_S) -> None:
+    """Ping a pooled connection on checkout when it sat idle in the pool `idle_s` or
+    longer, and replace it when the ping fails.
+
+    Instead of `pool_pre_ping`, which pings on every checkout: that ping was one of the
+    five round trips of a resolve (docs/performance.md, "Resolve on PostgreSQL"). A
+    connection in steady use was just used, so it is handed out as it is; one that sat
+    idle long enough for a server restart, an idle timeout or a proxy to drop it is
+    checked first, as `pool_pre_ping` would have. A connection that breaks while in use
+    fails its statement, and is invalidated (`sql_driver.run`)."""
+    clock = time.monotonic
+
+    def checkin(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = clock()
+
+    def checkout(dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or clock() - since < idle_s:
+            return  # new, or just used
+        try:
+            engine.dialect.do_ping(dbapi)
+        except engine.dialect.loaded_dbapi.Error as err:
+            # The pool discards this connection and checks out another (SQLAlchemy's
+            # documented pessimistic-disconnect recipe).
+            raise sa.exc.DisconnectionError(f"idle connection failed its ping: {err}") from err
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
+
+
 def postgres_engine(
     url: str | URL,
     *,
     pool_size: int = POOL_SIZE,
     max_overflow: int = MAX_OVERFLOW,
     lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    idle_ping_s: float = IDLE_PING_S,
 ) -> Engine:
     """An engine for aka's PostgreSQL store (not connected until first used)."""
     parsed = postgres_url(url)
-    return sa.create_engine(
+    engine = sa.create_engine(
         parsed,
         # A failed statement's error (and so its logged traceback) must not quote the
         # identifiers it was given: logs are beyond erasure's reach.
@@ -114,17 +150,14 @@ def postgres_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,
-        # A connection the server or a proxy dropped while idle is replaced on checkout
-        # instead of failing the request that drew it. A round trip per checkout, but
-        # the hot paths check out once per round of many requests (`read_batch`, group
-        # commit) and keys and settings come from `_Caches`.
-        pool_pre_ping=True,
         # Said explicitly: the write path is correct *because* each statement after the
         # workspace lock sees the latest commit; a server-wide default of REPEATABLE READ
         # or SERIALIZABLE would instead fail the second writer with a serialization error.
         isolation_level="READ COMMITTED",
         connect_args=_connect_args(parsed, lock_timeout_ms),
     )
+    ping_when_idle(engine, idle_ping_s)
+    return engine
 
 
 def lock_workspace(conn: Connection, workspace_id: str) -> bool:
@@ -247,6 +280,9 @@ class PostgresStore(SqlStore):
         if text is not None:
             cache.put(workspace_id, text, since=since)
         return text
+
+    def _settings_known(self, workspace_id: str) -> str | None:
+        return self._caches.settings.get(workspace_id)
 
     def cached_key(self, secret_hash: str) -> KeyRecord | None:
         """The key if this process read it in the last `KEY_CACHE_S` seconds, without

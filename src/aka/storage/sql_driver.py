@@ -21,6 +21,12 @@ from aka.storage.sql_plain import plain_sql
 WRITE_OPTION: Final = "aka_write"
 
 
+class NeedsSnapshot(BaseException):
+    """Raised by a handle limited to one statement when a second is asked for: the work
+    needs a transaction's snapshot and is run again in one (`SqlStore.read`). A
+    BaseException, so that no `except Exception` in a use case swallows it."""
+
+
 class DbHandle:
     """How a transaction reaches its database connection, two ways: the driver's own
     connection, for the statements written as plain SQL (`sql_plain`), and a SQLAlchemy
@@ -28,7 +34,7 @@ class DbHandle:
     everything else. A transaction begun on the driver's connection directly
     (`SqliteStore`'s readers) opens the latter on first use only."""
 
-    __slots__ = ("_open", "_sa", "cursor_of", "dialect", "invalidate")
+    __slots__ = ("_open", "_sa", "cursor_of", "dialect", "invalidate", "statements_left")
 
     def __init__(
         self,
@@ -38,12 +44,16 @@ class DbHandle:
         *,
         sa: Connection | None = None,
         open_sa: Callable[[], Connection] | None = None,
+        statements: int | None = None,
     ) -> None:
         self.cursor_of = cursor_of
         self.dialect = dialect
         self.invalidate = invalidate
         self._sa = sa
         self._open = open_sa
+        # None: any number (a transaction). A number: outside a transaction, where each
+        # statement is its own snapshot, only that many may run (`NeedsSnapshot`).
+        self.statements_left = statements
 
     @classmethod
     def of(cls, conn: Connection) -> DbHandle:
@@ -55,6 +65,8 @@ class DbHandle:
         return self._sa
 
     def connection(self) -> Connection:
+        if self.statements_left is not None:
+            raise NeedsSnapshot  # a Core statement: not counted, so never outside one
         if self._sa is None:
             if self._open is None:
                 raise RuntimeError("this handle has no SQLAlchemy connection")
@@ -62,6 +74,10 @@ class DbHandle:
         return self._sa
 
     def execute(self, sql: str, params: tuple[Any, ...]) -> Any:
+        if self.statements_left is not None:
+            if self.statements_left <= 0:
+                raise NeedsSnapshot
+            self.statements_left -= 1
         return run(self.cursor_of, sql, params, self.dialect, self.invalidate)
 
 

@@ -10,7 +10,7 @@ answer identical.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -137,6 +137,9 @@ class SqlGraphReads(SqlPart):
         if self._write:
             return
         plain, wanted = self._plain, sorted(set(keys) - set(self._known))
+        if plain.arrays and 0 < len(wanted) <= _UNNEST_CHUNK:
+            self._read_ahead_at_once(wanted)
+            return
         found: dict[str, Profile] = {}
         for part in chunks(wanted):
             sql, params = plain.by_keys([(k.namespace, k.value) for k in part])
@@ -154,6 +157,38 @@ class SqlGraphReads(SqlPart):
                 held[ident.profile_id].append(ident)
         for pid, profile in found.items():
             self._ahead[pid] = (profile, sorted(held[pid], key=by_key))
+
+    def _read_ahead_at_once(self, wanted: Sequence[IdentifierKey]) -> None:
+        """`read_ahead` in one statement (PostgreSQL: a LATERAL join), so that a batch of
+        resolves needs no transaction around it (`SqlStore.read`). A profile with more
+        than `READ_AHEAD` identifiers is marked as such, and read in full only if asked."""
+        plain = self._plain
+        sql, params = plain.ahead_by_keys([(k.namespace, k.value) for k in wanted])
+        profile_of: dict[IdentifierKey, str] = {}  # each key found, and its profile
+        held: dict[str, dict[IdentifierKey, Identifier]] = {}
+        profiles: dict[str, Profile] = {}
+        for row in self._rows(sql, READ_AHEAD + 1, self.workspace_id, *params):
+            ident = plain.to_identifier(row)
+            pid = ident.profile_id
+            if pid not in profiles:
+                profiles[pid] = plain.to_profile(row, IDENT_COLUMNS)
+                held[pid] = {}
+            held[pid][ident.key] = ident
+            profile_of[IdentifierKey(row[-2], row[-1])] = pid
+        for pid, idents in held.items():
+            whole = len(idents) <= READ_AHEAD
+            self._ahead[pid] = (
+                profiles[pid],
+                sorted(idents.values(), key=by_key) if whole else None,
+            )
+        for key in wanted:
+            owner = profile_of.get(key)
+            if owner is None:
+                self._known[key] = None  # no such identifier
+            elif key in held[owner]:
+                self._known[key] = held[owner][key]
+            # else: its profile's identifiers were cut at the bound before reaching it;
+            # `identifier` reads it on its own if asked.
 
     def identifiers_of(self, profile_id: str) -> list[Identifier]:
         ahead = self._ahead.get(profile_id)

@@ -77,6 +77,18 @@ _TEMPLATES: Final = {
         " JOIN profiles p ON p.workspace_id = i.workspace_id AND p.id = i.profile_id"
         " WHERE i.workspace_id = {p} AND (i.namespace, i.value) IN ({keys})"
     ),
+    # PostgreSQL only: what `identifiers_by_keys` and then `identifiers_of_profiles` read,
+    # in ONE statement (a read of one statement needs no transaction: `SqlStore.read`):
+    # each identifier found, its profile, and up to a bound (the first parameter) of that
+    # profile's identifiers; the key it was found by comes last.
+    "identifiers_ahead_by_keys": (
+        f"SELECT {_prefixed(_IDENT, 'i')}, {_prefixed(_PROFILE, 'p')}, k.namespace, k.value"
+        " FROM identifiers k"
+        " JOIN profiles p ON p.workspace_id = k.workspace_id AND p.id = k.profile_id"
+        f" CROSS JOIN LATERAL (SELECT {_IDENT} FROM identifiers h"
+        " WHERE h.workspace_id = k.workspace_id AND h.profile_id = k.profile_id LIMIT {p}) i"
+        " WHERE k.workspace_id = {p} AND (k.namespace, k.value) IN ({keys})"
+    ),
     "identifiers_of_profiles": (
         f"SELECT {_IDENT} FROM identifiers WHERE workspace_id = {{p}} AND profile_id {{ids}}"
     ),
@@ -145,6 +157,7 @@ class PlainSql:
     profile_by_external_id: str
     identifiers_of: str
     identifiers_by_keys: str
+    identifiers_ahead_by_keys: str
     identifiers_of_profiles: str
     profiles_by_ids: str
     last_seq: str
@@ -165,6 +178,16 @@ class PlainSql:
             return sql, ([n for n, _ in keys], [v for _, v in keys])
         sql = self.identifiers_by_keys.format(keys="VALUES " + ", ".join(["(?, ?)"] * len(keys)))
         return sql, tuple(x for key in keys for x in key)
+
+    def ahead_by_keys(self, keys: Sequence[tuple[str, str]]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters after the bound and the workspace reading these
+        identifiers, their profiles and those profiles' identifiers (PostgreSQL only)."""
+        if not self.arrays:
+            raise NotImplementedError("one-statement read-ahead is PostgreSQL's (LATERAL)")
+        sql = self.identifiers_ahead_by_keys.format(
+            keys="SELECT * FROM unnest(%s::text[], %s::text[])"
+        )
+        return sql, ([n for n, _ in keys], [v for _, v in keys])
 
     def of_profiles(self, profile_ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
         """The statement and parameters reading every identifier of these profiles."""
@@ -266,6 +289,7 @@ def _build(
         profile_by_external_id=sql("profile_by_external_id"),
         identifiers_of=sql("identifiers_of"),
         identifiers_by_keys=sql("identifiers_by_keys"),
+        identifiers_ahead_by_keys=sql("identifiers_ahead_by_keys"),
         identifiers_of_profiles=sql("identifiers_of_profiles"),
         profiles_by_ids=sql("profiles_by_ids"),
         last_seq=sql("last_seq"),

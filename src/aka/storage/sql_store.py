@@ -6,10 +6,11 @@ A backend subclass supplies the engine (with its connection hooks) and its
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -17,15 +18,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from aka.core.errors import AkaError, Code
-from aka.core.ports import KeyRecord, WorkspaceRecord
+from aka.core.ports import KeyRecord, ReadView, WorkspaceRecord
 from aka.core.settings import WorkspaceSettings
 from aka.storage import migrate
-from aka.storage.sql_driver import WRITE_OPTION, run
+from aka.storage.sql_driver import WRITE_OPTION, DbHandle, NeedsSnapshot, run
 from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_plain import plain_sql
 from aka.storage.sql_rows import to_key, to_workspace
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import api_keys, workspaces
+
+T = TypeVar("T")
 
 
 def _is_lock_timeout(err: OperationalError) -> bool:
@@ -75,6 +78,15 @@ def workspace_not_found(workspace_id: str) -> AkaError:
     )
 
 
+@dataclass
+class ReadCounts:
+    """How this process's `SqlStore.read`s were answered (since it started)."""
+
+    in_one_statement: int = 0  # outside a transaction, one statement
+    again_in_transaction: int = 0  # tried so, needed more, answered in a transaction
+    in_transaction: int = 0  # in a read transaction (those above included)
+
+
 class SqlStore:
     """A `Store` over a SQLAlchemy engine. Subclasses set `transaction_class`."""
 
@@ -84,6 +96,7 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._plain = plain_sql(engine.dialect.name)
+        self.reads = ReadCounts()
 
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[Connection]:
@@ -131,6 +144,48 @@ class SqlStore:
                 raise workspace_not_found(workspace_id)
             yield self.transaction_class(
                 conn, workspace_id, write=write, settings_text=settings_text
+            )
+
+    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+        """`work` on one snapshot of the workspace (the `Store.read` contract).
+
+        When the workspace's settings are known without a statement
+        (`_settings_known`), `work` first runs outside any transaction, allowed ONE
+        statement, which is its own snapshot: a resolve then costs that statement alone
+        (on PostgreSQL one round trip instead of BEGIN, the read, the read ahead and
+        COMMIT; docs/performance.md, "Resolve (issue 15)"). Work that asks for a second
+        statement stops there (`NeedsSnapshot`) and runs again in a read transaction."""
+        settings_text = self._settings_known(workspace_id)
+        if settings_text is not None:
+            with busy_as_error(self.busy_cause), self._one_statement() as db:
+                if db is not None:
+                    tx = self.transaction_class(
+                        db, workspace_id, write=False, settings_text=settings_text
+                    )
+                    try:
+                        answer = work(tx)
+                    except NeedsSnapshot:
+                        self.reads.again_in_transaction += 1
+                    else:
+                        self.reads.in_one_statement += 1
+                        return answer
+        self.reads.in_transaction += 1
+        with self.transaction(workspace_id, write=False) as tx:
+            return work(tx)
+
+    def _settings_known(self, workspace_id: str) -> str | None:
+        """The workspace's settings text when known without a statement (cached and
+        still valid); None sends every read to a transaction."""
+        del workspace_id
+        return None
+
+    @contextmanager
+    def _one_statement(self) -> Iterator[DbHandle | None]:
+        """A handle outside any transaction that runs at most one statement (None: not
+        available now; the read takes a transaction)."""
+        with self._autocommit() as pooled:
+            yield DbHandle(
+                pooled.driver_connection, self.engine.dialect, pooled.invalidate, statements=1
             )
 
     # --- schema ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from aka.core.ports import KeyRecord
 from aka.storage import json_text
-from aka.storage.sql_driver import WRITE_OPTION, run
+from aka.storage.sql_driver import WRITE_OPTION, DbHandle, run
 from aka.storage.sql_store import SqlStore, busy_as_error, workspace_not_found
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.sqlite_readers import Readers
@@ -163,6 +163,12 @@ class SqliteStore(SqlStore):
             yield self.transaction_class(
                 db, workspace_id, write=False, settings_text=row[0] or "{}"
             )
+
+    @contextmanager
+    def _one_statement(self) -> Iterator[DbHandle | None]:
+        # This thread's reader, outside a transaction: a statement is its own snapshot.
+        reader = self._readers.idle()
+        yield None if reader is None else reader.handle(statements=1)
 
     def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
         reader = self._readers.idle()

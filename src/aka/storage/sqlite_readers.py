@@ -43,12 +43,22 @@ class Reader:
         """In a transaction already (a read nested in another read on this thread)."""
         return self.raw.in_transaction
 
+    def handle(self, *, statements: int | None = None) -> DbHandle:
+        """A `DbHandle` on this connection (`statements`: at most that many, outside a
+        transaction: `SqlStore.read`)."""
+        return DbHandle(
+            self.raw,
+            self.engine.dialect,
+            self._invalidate,
+            open_sa=self.engine.connect,
+            statements=statements,
+        )
+
     @contextmanager
     def transaction(self) -> Iterator[DbHandle]:
         """`BEGIN` ... `COMMIT` on this connection; the `DbHandle` reaches it both ways."""
-        dialect = self.engine.dialect
-        db = DbHandle(self.raw, dialect, self._invalidate, open_sa=self.engine.connect)
-        run(self.raw, "BEGIN", (), dialect, self._invalidate)
+        db = self.handle()
+        run(self.raw, "BEGIN", (), self.engine.dialect, self._invalidate)
         try:
             yield db
             self._end(db, commit=True)

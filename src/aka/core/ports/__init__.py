@@ -13,11 +13,11 @@ and pages (`graph`), the event log (`event_log`), and the records kept beside th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from aka.core.ports.answers import Answers, StoredAnswer
 from aka.core.ports.door_records import PushRecord, PushRecords, RequestIds
@@ -51,6 +51,9 @@ __all__ = [
     "WorkspaceRecord",
     "event_subjects",
 ]
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,13 @@ class Store(Protocol):
         """A unit of work in one workspace. `write=True` serialises against other
         writers of the workspace; reads never block. Raises AkaError
         WORKSPACE_NOT_FOUND for an unknown workspace."""
+
+    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+        """`work`'s answer on a read-only view of the workspace, as one snapshot: what
+        `transaction(write=False)` gives it, or less where less is the same (a backend
+        may first try `work` outside a transaction, where one statement is its own
+        snapshot, and run it again in a transaction when it needs a second). So `work`
+        only reads, and may run twice. Raises as `transaction` does."""
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""
