@@ -7,7 +7,7 @@ The toolkit's only entry point for `aka.app`; everything protocol-specific lives
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,6 +26,8 @@ from aka.http.request_log import RequestLog
 from aka.http.routing import DEFAULT_MAX_BODY_BYTES, RouteGroup
 
 __all__ = ["build_asgi", "group_for_path"]
+
+_UNKNOWN: Final = object()
 
 
 def group_for_path(groups: Sequence[RouteGroup], path: str) -> RouteGroup | None:
@@ -100,9 +102,19 @@ def build_asgi(
         # Starlette re-raises after sending this response; `request_log` logs it.
         return renderer_for(request)(Problem.internal(), request)
 
-    def door_of(path: str) -> str | None:
-        group = group_for_path(groups, path)
-        return (group.door or None) if group is not None else None
+    # Every access line names its door: remembered per matched route (a fixed set, built
+    # here), not per path, which can hold identifiers and must not be kept.
+    doors: dict[int, str | None] = {}
+
+    def door_of(scope: Scope) -> str | None:
+        route = scope.get("route")
+        if route is not None and (door := doors.get(id(route), _UNKNOWN)) is not _UNKNOWN:
+            return door  # type: ignore[return-value]
+        group = group_for_path(groups, scope["path"])
+        door = (group.door or None) if group is not None else None
+        if route is not None and any(route is known for known in routes):
+            doors[id(route)] = door
+        return door
 
     return _Routed(
         door_of=door_of,
@@ -130,7 +142,7 @@ class _Routed(Starlette):
     def __init__(
         self,
         *,
-        door_of: Callable[[str], str | None],
+        door_of: Callable[[Scope], str | None],
         fixed: dict[tuple[str, str], StarletteRoute],
         **options: Any,
     ) -> None:

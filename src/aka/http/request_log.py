@@ -54,10 +54,10 @@ def _template(scope: Scope) -> str | None:
 class RequestLog:
     """Wraps an ASGI app: request id in, request id out, one access line per request.
 
-    `door_of(path)` names the door whose face answers a path ("native", "braze", ...),
+    `door_of(scope)` names the door whose face answers a request ("native", "braze", ...),
     or None outside every door (`/healthz`, `/docs`)."""
 
-    def __init__(self, app: ASGIApp, door_of: Callable[[str], str | None]) -> None:
+    def __init__(self, app: ASGIApp, door_of: Callable[[Scope], str | None]) -> None:
         self.app = app
         self.door_of = door_of
 
@@ -99,7 +99,7 @@ class RequestLog:
         fields = {
             "method": scope["method"],
             "route": template,
-            "door": self.door_of(scope["path"]),
+            "door": self.door_of(scope),
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
             "key_id": getattr(auth, "key_id", None),
