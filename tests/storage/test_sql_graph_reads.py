@@ -228,9 +228,10 @@ def test_read_ahead_of_a_batch_is_one_statement_on_postgresql(sql_store: SqlStor
 def test_a_resolve_is_answered_by_one_statement_and_more_in_a_transaction(
     sql_store: SqlStore,
 ) -> None:
-    """Once the store knows the workspace's settings without a statement, a batch of
-    resolves of identifiers is one statement outside any transaction; a read that needs
-    another (a large profile's identifiers, an external id) is run again in one."""
+    """Once the store knows the workspace's settings without a statement, a resolve by
+    identifier (a batch of them), by external id or by profile id is one statement
+    outside any transaction; a read that needs another (here: identifiers and an
+    external id together) is run again in a transaction."""
     from aka.service import queries  # noqa: PLC0415
     from aka.service.refs import ProfileRef  # noqa: PLC0415
 
@@ -248,3 +249,8 @@ def test_a_resolve_is_answered_by_one_statement_and_more_in_a_transaction(
     assert (counts.in_one_statement, counts.again_in_transaction) == (before[0] + 1, before[1] + 1)
     assert [a.profile.id for a in answers] == ["p1", "p1"]  # type: ignore[union-attr]
     assert found == answers[0]
+    # A profile read by external id or by id brings its identifiers along: one statement.
+    for ref in (ProfileRef(external_id="u-1"), ProfileRef.by_id("p1")):
+        (alone,) = sql_store.read(WORKSPACE, lambda view, r=ref: queries.resolve_many(view, [r]))
+        assert alone == found
+    assert (counts.in_one_statement, counts.again_in_transaction) == (before[0] + 3, before[1] + 1)

@@ -84,12 +84,32 @@ class SqlGraphReads(SqlPart):
         ahead = self._ahead.get(profile_id)
         if ahead is not None:
             return ahead[0]
+        if not self._write:
+            return self._profile_ahead(self._plain.profile_ahead, profile_id)
         row = self._row(self._plain.profile, self.workspace_id, profile_id)
         return None if row is None else self._plain.to_profile(row)
 
     def profile_by_external_id(self, external_id: str) -> Profile | None:
+        if not self._write:
+            return self._profile_ahead(self._plain.profile_ahead_by_external_id, external_id)
         row = self._row(self._plain.profile_by_external_id, self.workspace_id, external_id)
         return None if row is None else self._plain.to_profile(row)
+
+    def _profile_ahead(self, sql: str, found_by: str) -> Profile | None:
+        """A reader's profile read with (up to `READ_AHEAD` of) its identifiers, which
+        `identifiers_of` then answers: a resolve by profile or external id is one
+        statement, as one by identifier is (`identifier`)."""
+        plain = self._plain
+        rows = self._rows(sql, self.workspace_id, found_by, READ_AHEAD + 1)
+        if not rows:
+            return None
+        profile = plain.to_profile(rows[0], IDENT_COLUMNS)
+        if len(rows) > READ_AHEAD:
+            self._ahead[profile.id] = (profile, None)  # read in full only if asked
+        else:
+            held = [plain.to_identifier(r) for r in rows if r[0] is not None]
+            self._ahead[profile.id] = (profile, sorted(held, key=by_key))
+        return profile
 
     def tombstones_of(self, profile_id: str) -> list[str]:
         rows = self._conn.execute(

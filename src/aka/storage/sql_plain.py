@@ -62,6 +62,19 @@ _TEMPLATES: Final = {
         " LIMIT {p}"
     ),
     "profile": f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND id = {{p}}",
+    # A profile with (up to a bound) its identifiers, by id or by external id, in one
+    # statement: what a read by profile or external id reads next
+    # (`SqlGraphReads.profile`). No identifiers: one row, its identifier columns NULL.
+    "profile_ahead": (
+        f"SELECT {_prefixed(_IDENT, 'i')}, {_prefixed(_PROFILE, 'p')} FROM profiles p"
+        " LEFT JOIN identifiers i ON i.workspace_id = p.workspace_id AND i.profile_id = p.id"
+        " WHERE p.workspace_id = {p} AND p.id = {p} LIMIT {p}"
+    ),
+    "profile_ahead_by_external_id": (
+        f"SELECT {_prefixed(_IDENT, 'i')}, {_prefixed(_PROFILE, 'p')} FROM profiles p"
+        " LEFT JOIN identifiers i ON i.workspace_id = p.workspace_id AND i.profile_id = p.id"
+        " WHERE p.workspace_id = {p} AND p.external_id = {p} LIMIT {p}"
+    ),
     "profile_by_external_id": (
         f"SELECT {_PROFILE} FROM profiles WHERE workspace_id = {{p}} AND external_id = {{p}}"
     ),
@@ -154,6 +167,8 @@ class PlainSql:
     identifier: str
     identifier_ahead: str
     profile: str
+    profile_ahead: str
+    profile_ahead_by_external_id: str
     profile_by_external_id: str
     identifiers_of: str
     identifiers_by_keys: str
@@ -287,6 +302,8 @@ def _build(
         identifier_ahead=sql("identifier_ahead"),
         profile=sql("profile"),
         profile_by_external_id=sql("profile_by_external_id"),
+        profile_ahead=sql("profile_ahead"),
+        profile_ahead_by_external_id=sql("profile_ahead_by_external_id"),
         identifiers_of=sql("identifiers_of"),
         identifiers_by_keys=sql("identifiers_by_keys"),
         identifiers_ahead_by_keys=sql("identifiers_ahead_by_keys"),
