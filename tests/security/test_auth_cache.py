@@ -3,6 +3,7 @@ and answers without the store only where the store keeps keys in memory (Postgre
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,3 +51,22 @@ def test_only_a_store_that_keeps_keys_in_memory_answers_without_asking(store: St
     assert cached_principal(store, issued.secret) == (principal if keeps_keys else None)
     assert cached_principal(store, None) is None
     assert cached_principal(store, "aka_not_a_key") is None
+
+
+def test_a_key_read_again_is_still_answered_without_asking(tmp_path: Path) -> None:
+    """PostgreSQL reads a key again once its cached copy expires: an equal record, not
+    the same object. The principal made from the first must keep being answered from
+    memory (it was not: every request after the first expiry took a worker thread)."""
+    from aka.storage.postgres import PostgresStore  # noqa: PLC0415
+    from tests.backends import backend_url  # noqa: PLC0415
+
+    store = PostgresStore(backend_url("postgres", tmp_path), key_cache_s=0.05)
+    try:
+        admin.create_workspace(store, "acme")
+        issued = admin.issue_key(store, "acme")
+        principal = authenticate_secret(store, issued.secret)
+        time.sleep(0.1)  # the cached record expires; the next lookup reads it again
+        assert authenticate_secret(store, issued.secret) == principal
+        assert cached_principal(store, issued.secret) == principal
+    finally:
+        store.close()

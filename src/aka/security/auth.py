@@ -77,6 +77,8 @@ def authenticate_secret(store: Store, secret: str | None) -> Principal:
     # hands back a different record (revoked, or another key with this hash).
     made = _principals.get(secret_hash)
     if made is not None and (made[0] is record or made[0] == record):
+        if made[0] is not record:  # the same key read again: `cached_principal` matches it
+            _principals[secret_hash] = (record, made[1])
         return made[1]
     limits = _key_limits(record.id, record.extra)
     principal = Principal(record.id, record.workspace_id, frozenset(record.scopes), limits)
