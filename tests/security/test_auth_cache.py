@@ -41,8 +41,9 @@ def test_the_same_key_authenticates_as_the_same_principal_until_revoked(store: S
 
 
 def test_only_a_store_that_keeps_keys_in_memory_answers_without_asking(store: Store) -> None:
-    """SQLite reads the key on every request (a local read), so nothing is known
-    ahead; PostgreSQL serves a key it read in the last seconds from memory."""
+    """SQLite's lookup is a local read (it checks the file, then answers from memory),
+    so nothing is offered ahead of it; PostgreSQL offers a key it read, as good as its
+    last `validate_caches` (which a request awaits first)."""
     issued = admin.issue_key(store, "acme")
     assert cached_principal(store, issued.secret) is None
     principal = authenticate_secret(store, issued.secret)

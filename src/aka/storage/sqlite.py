@@ -21,10 +21,17 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from aka.core.ports import KeyRecord
 from aka.storage import json_text
-from aka.storage.cache_generation import READ, GenerationCaches, Kept, generation_of
+from aka.storage.cache_generation import (
+    NOTHING_SEEN,
+    READ,
+    GenerationCaches,
+    Kept,
+    generation_of,
+)
 from aka.storage.sql_driver import WRITE_OPTION, DbHandle, run
 from aka.storage.sql_store import SqlStore, busy_as_error, workspace_not_found
 from aka.storage.sql_writer import SqlTransaction
@@ -165,7 +172,15 @@ class SqliteStore(SqlStore):
         execute = db.execute if db is not None else reader.execute
         version = execute(_DATA_VERSION, ()).fetchone()[0]
         if version != reader.seen_version:
-            kept = self._caches.seen(generation_of(execute(READ, ()).fetchone()))
+            try:
+                row = execute(READ, ()).fetchone()
+            except OperationalError as err:
+                if "no such table" not in str(err.orig):
+                    raise
+                # A file not yet migrated to the generation (read by a tool before
+                # `aka migrate`): nothing is kept, every read goes to the rows.
+                return Kept(NOTHING_SEEN)
+            kept = self._caches.seen(generation_of(row))
             reader.seen_version = version
         return kept
 
