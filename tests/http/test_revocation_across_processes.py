@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +56,13 @@ class Hammer:
     def accepted(self) -> int:
         return sum(1 for r in self.results if 200 <= r.status < 300)
 
+    def wait_until_accepted(self, count: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.accepted() < count:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{self.accepted()} requests accepted before the revocation")
+            time.sleep(0.01)
+
 
 @contextmanager
 def hammering(base: str, secret: str) -> Iterator[Hammer]:
@@ -69,14 +76,6 @@ def hammering(base: str, secret: str) -> Iterator[Hammer]:
         hammer.stop.set()
         for thread in threads:
             thread.join(timeout=15)
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the clients got no answers")
-        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("backend", sql_backend_params())
@@ -107,7 +106,7 @@ def test_no_request_is_accepted_with_a_key_after_its_revocation_returned(
                 assert used.status_code == 200, used.text
 
             with hammering(b, secret) as hammer:
-                _wait_for(lambda h=hammer: h.accepted() >= 3 * CLIENTS)
+                hammer.wait_until_accepted(3 * CLIENTS)
                 if how == "admin route":
                     assert on_a.delete(f"/v1/keys/{key_id}").status_code == 204
                 else:
