@@ -180,3 +180,20 @@ def test_sqlite_keeps_keys_and_settings_until_the_generation_changes(tmp_path: P
     finally:
         here.close()
         elsewhere.close()
+
+
+def test_a_deleted_generation_row_comes_back_above_every_count(
+    here: SqlStore, elsewhere: SqlStore
+) -> None:
+    """Deleting the row by hand loses no change: the next one recreates it at a value
+    above anything a process keeps."""
+    here.create_key(a_key())
+    assert here.key_by_hash("h1") is not None
+    kept = generation(here)
+    with elsewhere.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM cache_generation")
+    assert elsewhere.revoke_key(WS, "key-h1")
+    assert generation(here) > kept
+    revoked = here.key_by_hash("h1")
+    assert revoked is not None
+    assert revoked.revoked_at is not None

@@ -18,17 +18,22 @@ row, and every caller that needs "as of now" looks first.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aka.core.ports import KeyRecord
 
 # An upsert rather than an UPDATE: a row deleted by hand comes back at the next change
-# instead of leaving every process's caches unbumpable. Same text on both databases.
-BUMP: Final = (
-    "INSERT INTO cache_generation (id, generation) VALUES (1, 1)"
+# instead of leaving every process's caches unbumpable, and it comes back at the time in
+# µs, far above any count before it, so no process mistakes the new count for the old
+# one it keeps. (While the row is missing it reads as 0, below anything kept: nothing
+# is kept.) Same text on both databases.
+BUMP: Final = sa.text(
+    "INSERT INTO cache_generation (id, generation) VALUES (1, :fresh)"
     " ON CONFLICT (id) DO UPDATE SET generation = cache_generation.generation + 1"
 )
 READ: Final = "SELECT generation FROM cache_generation WHERE id = 1"
@@ -44,7 +49,7 @@ set many times over. Full, it is emptied whole and refills at one read each."""
 def bump(conn: Connection) -> None:
     """Mark, in `conn`'s transaction, that a key or a workspace's settings changed: once
     it commits, every process drops what it keeps before its next request is served."""
-    conn.exec_driver_sql(BUMP)
+    conn.execute(BUMP, {"fresh": time.time_ns() // 1000})
 
 
 def generation_of(row: Any) -> int:
