@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import cast
 
+from aka.core.ports import KeysInMemory
 from aka.engine.runtime import Runtime
 from aka.security.auth import Principal, authenticate_secret, cached_principal
 
@@ -18,9 +19,8 @@ async def principal_of(rt: Runtime, secret: str | None) -> Principal:
     a database lookup needs cost a single link ~8% of its CPU on PostgreSQL
     (docs/performance.md, "Single links"). Anything else is looked up (SQLite checks
     its own memory against the file, inline)."""
-    validate: Callable[[], Awaitable[None]] | None = getattr(rt.store, "validate_caches", None)
-    if validate is not None:
-        await validate()
+    if hasattr(rt.store, "validate_caches"):  # `KeysInMemory`: not worth an isinstance
+        await cast(KeysInMemory, rt.store).validate_caches()
         known = cached_principal(rt.store, secret)
         if known is not None:
             return known

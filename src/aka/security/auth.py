@@ -41,8 +41,8 @@ def bearer_token(authorization: str | None) -> str | None:
 
 def cached_principal(store: Store, secret: str | None) -> Principal | None:
     """The principal behind `secret` when the store's memory already knows it: a store
-    that keeps keys (`cached_key`, PostgreSQL) holds the key, not revoked, as good as its
-    last validation (`validate_caches`: the caller awaits that first). None means "ask"
+    that keeps keys (`KeysInMemory`, PostgreSQL) holds the key, not revoked, as good as
+    its last validation (`validate_caches`: the caller awaits that first). None: "ask"
     (`authenticate_secret`, which may block on the network); so does a store that keeps
     no keys ahead of a lookup, such as SQLite, whose lookup is a local read.
 

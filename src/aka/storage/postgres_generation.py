@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +36,9 @@ class GenerationProbe:
     """`await probe.read()`: the generation, read by a statement sent after the call.
     `seen` hears each generation read, before any caller is answered."""
 
-    def __init__(self, conninfo: str, connect_args: dict[str, Any], seen: Callable[[int], object]):
+    def __init__(
+        self, conninfo: str, connect_args: dict[str, Any], seen: Callable[[int], object]
+    ) -> None:
         self._conninfo = conninfo
         self._args = connect_args
         self._seen = seen
@@ -52,7 +55,9 @@ class GenerationProbe:
             self._loop = loop
         if self._running is None:
             self._running = future = loop.create_future()
-            task = loop.create_task(self._rounds())
+            # A fresh context: its reads serve many requests and must not carry the
+            # first one's (its request id), as `read_batch`'s rounds do not.
+            task = loop.create_task(self._rounds(), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
