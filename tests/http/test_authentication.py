@@ -1,7 +1,8 @@
 """Every door authenticates a request through `principal_of`: a key the store holds in
-memory (PostgreSQL, for 2 s) is answered without a store call, so without a worker-thread
-hop; anything else is looked up, on every backend, and a revocation made through this
-process is refused at once either way."""
+memory (PostgreSQL, once `validate_caches` found it current) is answered without a store
+call, so without a worker-thread hop; anything else is looked up, on every backend, and a
+revocation made through any process is refused by the next request either way
+(ADR 0021)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.backends import backend_params, open_backend
+from tests.backends import backend_params, backend_url, open_backend, sql_backend_params
 
 from aka.config import Settings
 from aka.core.errors import AkaError, Code
@@ -18,6 +19,8 @@ from aka.core.ports import KeyRecord, Store
 from aka.engine.runtime import Runtime
 from aka.http.authentication import principal_of
 from aka.service import admin
+from aka.storage import open_store
+from aka.storage.postgres import PostgresStore
 
 pytestmark = pytest.mark.anyio
 
@@ -46,15 +49,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LookupCoun
 
 
 def _runtime(store: LookupCountingStore) -> Runtime:
-    keeps_keys = hasattr(store.inner, "cached_key")
-    return Runtime(store, Settings(database_url="memory://"), offload=keeps_keys)  # type: ignore[arg-type]
+    networked = isinstance(store.inner, PostgresStore)
+    return Runtime(store, Settings(database_url="memory://"), offload=networked)  # type: ignore[arg-type]
 
 
 async def test_a_key_held_in_memory_is_answered_without_a_lookup(
     store: LookupCountingStore,
 ) -> None:
-    """The second request of a key looks it up again only where the store keeps no
-    keys (SQLite, memory: a local read); PostgreSQL answers it from memory."""
+    """The second request of a key looks it up again where the lookup is a local read
+    (SQLite, which checks the file and then answers from its memory; the memory twin);
+    PostgreSQL answers it from memory after one shared round trip."""
     rt = _runtime(store)
     issued = admin.issue_key(store.inner, "acme", scopes=["identities:write"])
     first = await principal_of(rt, issued.secret)
@@ -78,6 +82,29 @@ async def test_a_key_revoked_through_this_process_is_refused_at_once(
     with pytest.raises(AkaError) as refused:
         await principal_of(rt, issued.secret)
     assert refused.value.code is Code.UNAUTHENTICATED
+
+
+@pytest.mark.parametrize("backend", sql_backend_params())
+async def test_a_key_revoked_through_another_process_is_refused_by_the_next_request(
+    backend: str, tmp_path: Path
+) -> None:
+    """Another store on the same database stands for another process (a server, the
+    CLI): its revocation reaches this process's very next request, however warm."""
+    url = backend_url(backend, tmp_path)
+    here, elsewhere = open_store(url), open_store(url)
+    try:
+        admin.create_workspace(here, "acme")
+        rt = _runtime(LookupCountingStore(here))
+        issued = admin.issue_key(elsewhere, "acme")
+        for _ in range(3):
+            await principal_of(rt, issued.secret)
+        admin.revoke_key(elsewhere, "acme", issued.record.id)
+        with pytest.raises(AkaError) as refused:
+            await principal_of(rt, issued.secret)
+        assert refused.value.code is Code.UNAUTHENTICATED
+    finally:
+        here.close()
+        elsewhere.close()
 
 
 @pytest.mark.parametrize("secret", [None, "", "aka_not_a_key"])

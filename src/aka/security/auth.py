@@ -40,10 +40,11 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def cached_principal(store: Store, secret: str | None) -> Principal | None:
-    """The principal behind `secret` when it is known without asking the database: the
-    store keeps the key in memory (`cached_key`, PostgreSQL) and it is still good.
-    None means "ask" (`authenticate_secret`, which may block on the network); so does a
-    store that keeps no keys in memory, such as SQLite, whose lookup is a local read.
+    """The principal behind `secret` when the store's memory already knows it: a store
+    that keeps keys (`KeysInMemory`, PostgreSQL) holds the key, not revoked, as good as
+    its last validation (`validate_caches`: the caller awaits that first). None: "ask"
+    (`authenticate_secret`, which may block on the network); so does a store that keeps
+    no keys ahead of a lookup, such as SQLite, whose lookup is a local read.
 
     Lets the HTTP layer skip the worker-thread hop a networked lookup needs."""
     peek = getattr(store, "cached_key", None)

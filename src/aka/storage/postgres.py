@@ -18,7 +18,7 @@ import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import cached_property
+from contextvars import ContextVar
 from typing import Any, Final
 
 import psycopg
@@ -29,14 +29,13 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from aka.core.ports import KeyRecord
-from aka.core.settings import WorkspaceSettings
 from aka.storage import json_text
+from aka.storage.cache_generation import GenerationCaches
+from aka.storage.postgres_generation import GenerationProbe
 from aka.storage.sql_driver import WRITE_OPTION
-from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_store import SqlStore
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import workspaces
-from aka.storage.ttl_cache import TtlCache
 
 DRIVER: Final = "postgresql+psycopg"
 # `postgres://` is what Heroku-style platforms hand out; SQLAlchemy dropped the alias.
@@ -50,9 +49,6 @@ POOL_SIZE: Final = 16
 MAX_OVERFLOW: Final = 8
 POOL_TIMEOUT_S: Final = 30
 CONNECT_TIMEOUT_S: Final = 5
-# How long a process trusts what it read of a key and of a workspace's settings (`_Caches`).
-KEY_CACHE_S: Final = 2.0
-SETTINGS_CACHE_S: Final = 2.0
 # A pooled connection idle this long is pinged before it is handed out (`ping_when_idle`).
 IDLE_PING_S: Final = 5.0
 _IDLE_SINCE: Final = "aka_idle_since"
@@ -179,23 +175,6 @@ def lock_workspace(conn: Connection, workspace_id: str) -> bool:
 
 
 class PostgresTransaction(SqlTransaction):
-    # What this transaction changed of what the store caches (`_Caches`): the store
-    # evicts it once the transaction committed.
-    _settings_saved = False
-    _keys_removed: tuple[str, ...] = ()
-
-    def save_settings(self, settings: WorkspaceSettings) -> None:
-        super().save_settings(settings)
-        self._settings_saved = True
-
-    @cached_property
-    def keys(self) -> SqlKeys:
-        # Told of each revocation, so the store evicts the key once this commits.
-        return SqlKeys(self._conn, self.workspace_id, revoked=self._key_revoked)
-
-    def _key_revoked(self, key_id: str) -> None:
-        self._keys_removed = (*self._keys_removed, key_id)
-
     def lock_profiles(self, profile_ids: Sequence[str]) -> None:
         """`FOR UPDATE` row locks in id order. The workspace lock already serialises this
         workspace's writers, so these never wait today; they are where finer-grained
@@ -205,39 +184,23 @@ class PostgresTransaction(SqlTransaction):
     _dialect_insert = staticmethod(pg_insert)
 
 
-class _Caches:
-    """What a process keeps of rarely changing rows, each for a short time: a lookup is
-    a round trip here (not a local read, as on SQLite), and every request makes one.
-
-    - API keys by secret hash (`KEY_CACHE_S`): a key revoked through another process
-      (another server, `aka keys revoke`) is refused within that time; one revoked
-      through this process at once.
-    - Workspace settings as stored JSON text, for read-only transactions only
-      (`SETTINGS_CACHE_S`): a change made through another process applies to this
-      process's reads within that time; writers always read them afresh. Workspaces are
-      never deleted, so a cached entry also proves that the workspace exists.
-    """
-
-    def __init__(self, key_s: float, settings_s: float) -> None:
-        self.keys: TtlCache[str, KeyRecord] = TtlCache(key_s)
-        self.settings: TtlCache[str, str] = TtlCache(settings_s)
-
-    def forget_key(self, key_id: str) -> None:
-        self.keys.evict_where(lambda key: key.id == key_id)
-
-    def forget_changes_of(self, tx: PostgresTransaction) -> None:
-        """After `tx` committed. A reader that read the old rows before the commit
-        does not cache them after it (`TtlCache.put(since=)`)."""
-        if tx._settings_saved:
-            self.settings.evict(tx.workspace_id)
-        for key_id in tx._keys_removed:
-            self.forget_key(key_id)
+# The store whose caches this context (a request, and the worker threads it calls) has
+# brought up to date since it began (`PostgresStore.validate_caches`). Only such a
+# context's reads take workspace settings from memory: any other caller (a background
+# job, the CLI, a test) reads them afresh, so a read is never older than its caller.
+# Long-lived tasks are not started from a request's context (`read_batch` and
+# `group_commit` start theirs in an empty one), so the mark never outlives its request.
+_validated: ContextVar[object] = ContextVar("aka_postgres_caches_validated", default=None)
 
 
 class PostgresStore(SqlStore):
     """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`.
 
-    Keys and, for readers, workspace settings are cached briefly (`_Caches`)."""
+    Keys and workspace settings are kept in memory while the cache generation is
+    unchanged (`cache_generation`, ADR 0021). `validate_caches` brings them up to date
+    with one shared round trip; until a request has awaited it, nothing is taken from
+    memory: `key_by_hash` always reads the key (and keeps it), a read transaction
+    reads its workspace's settings."""
 
     transaction_class = PostgresTransaction
 
@@ -248,8 +211,6 @@ class PostgresStore(SqlStore):
         pool_size: int = POOL_SIZE,
         max_overflow: int = MAX_OVERFLOW,
         lock_timeout_ms: int = LOCK_TIMEOUT_MS,
-        key_cache_s: float = KEY_CACHE_S,
-        settings_cache_s: float = SETTINGS_CACHE_S,
     ) -> None:
         super().__init__(
             postgres_engine(
@@ -259,52 +220,57 @@ class PostgresStore(SqlStore):
                 lock_timeout_ms=lock_timeout_ms,
             )
         )
-        self._caches = _Caches(key_cache_s, settings_cache_s)
+        self._caches = GenerationCaches()
+        # Keys are checked against the database this store writes to, never a replica:
+        # a replica may not have applied the revocation yet.
+        parsed = postgres_url(url)
+        self._probe = GenerationProbe(
+            parsed.set(drivername="postgresql").render_as_string(hide_password=False),
+            _connect_args(parsed, lock_timeout_ms),
+            self._caches.seen,
+        )
 
-    @contextmanager
-    def transaction(
-        self, workspace_id: str, *, write: bool = True
-    ) -> Iterator[PostgresTransaction]:
-        with super().transaction(workspace_id, write=write) as tx:
-            assert isinstance(tx, PostgresTransaction)
-            yield tx
-        self._caches.forget_changes_of(tx)
-
-    def _settings_for_read(self, conn: Connection, workspace_id: str) -> str | None:
-        cache = self._caches.settings
-        cached = cache.get(workspace_id)
-        if cached is not None:
-            return cached
-        since = cache.mark()
-        text = super()._settings_for_read(conn, workspace_id)
-        if text is not None:
-            cache.put(workspace_id, text, since=since)
-        return text
+    async def validate_caches(self) -> None:
+        """Return once what this process keeps reflects every key and settings change
+        committed before the call (a round trip shared with concurrent callers; raises
+        what the database raised when it cannot be asked)."""
+        await self._probe.read()
+        _validated.set(self)
 
     def _settings_known(self, workspace_id: str) -> str | None:
-        return self._caches.settings.get(workspace_id)
+        # Only in a request that validated (as `_settings_for_read`): no caller reads
+        # settings older than itself.
+        if _validated.get() is not self:
+            return None
+        return self._caches.current.settings.get(workspace_id)
 
     def cached_key(self, secret_hash: str) -> KeyRecord | None:
-        """The key if this process read it in the last `KEY_CACHE_S` seconds, without
-        touching the database (None: ask `key_by_hash`)."""
-        return self._caches.keys.get(secret_hash)
+        """The key as this process keeps it, as good as the last `validate_caches` (None:
+        not kept, ask `key_by_hash`)."""
+        return self._caches.current.keys.get(secret_hash)
 
     def key_by_hash(self, secret_hash: str) -> KeyRecord | None:
-        cache = self._caches.keys
-        cached = cache.get(secret_hash)
-        if cached is not None:
-            return cached
-        since = cache.mark()
+        kept = self._caches.current  # taken before the read: see `cache_generation.Kept`
         found = super().key_by_hash(secret_hash)
-        # An unknown hash is not cached: a key created a moment ago works at once.
+        # An unknown hash is not kept: a key created a moment later must work at once.
         if found is not None:
-            cache.put(secret_hash, found, since=since)
+            kept.keep_key(secret_hash, found)
         return found
 
-    def revoke_key(self, workspace_id: str, key_id: str) -> bool:
-        revoked = super().revoke_key(workspace_id, key_id)
-        self._caches.forget_key(key_id)
-        return revoked
+    def _settings_for_read(self, conn: Connection, workspace_id: str) -> str | None:
+        kept = self._caches.current
+        if _validated.get() is self:
+            text = kept.settings.get(workspace_id)
+            if text is not None:
+                return text
+        text = super()._settings_for_read(conn, workspace_id)
+        if text is not None:
+            kept.keep_settings(workspace_id, text)
+        return text
+
+    def close(self) -> None:
+        self._probe.close()
+        super().close()
 
     def _transaction_options(self, *, write: bool) -> dict[str, Any]:
         if write:

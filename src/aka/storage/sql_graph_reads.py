@@ -160,6 +160,10 @@ class SqlGraphReads(SqlPart):
         if plain.arrays and 0 < len(wanted) <= _UNNEST_CHUNK:
             self._read_ahead_at_once(wanted)
             return
+        if len(wanted) == 1:  # one statement, as a single read makes it (`identifier`)
+            (key,) = wanted
+            self._known[key] = self._identifier_ahead(key)
+            return
         found: dict[str, Profile] = {}
         for part in chunks(wanted):
             sql, params = plain.by_keys([(k.namespace, k.value) for k in part])

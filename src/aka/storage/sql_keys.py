@@ -7,7 +7,6 @@ transactions (`SqlStore.create_key`, `keys`, `revoke_key`, for the CLI): one SQL
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,27 +15,25 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from aka.core.ports import KeyRecord
+from aka.storage.cache_generation import bump
 from aka.storage.sql_rows import key_row, to_key
 from aka.storage.tables import UtcDateTime, api_keys
 
 
-def _ignore(key_id: str) -> None:
-    del key_id
-
-
 @dataclass(frozen=True, slots=True)
 class SqlKeys:
-    """The `Keys` of one workspace, in the transaction `conn` is in. `revoked` hears of
-    each key revoked, for a store that caches keys (PostgreSQL evicts them on commit)."""
+    """The `Keys` of one workspace, in the transaction `conn` is in. Each change bumps
+    the cache generation in that transaction, so every process that keeps keys in
+    memory drops them once it commits (`cache_generation`)."""
 
     conn: Connection
     workspace_id: str
-    revoked: Callable[[str], None] = _ignore
 
     def add(self, key: KeyRecord) -> None:
         try:
             with self.conn.begin_nested():
                 self.conn.execute(sa.insert(api_keys).values(**key_row(key)))
+                bump(self.conn)
         except IntegrityError as err:
             # A taken id or hash, or an unknown workspace: a caller's bug, not a user's
             # error (secrets are random), so a plain ValueError as the memory twin raises.
@@ -50,7 +47,8 @@ class SqlKeys:
             # Revoking twice keeps the first time: that is when the key stopped working.
             .values(revoked_at=sa.func.coalesce(api_keys.c.revoked_at, now))
         )
-        self.revoked(key_id)
+        if result.rowcount:
+            bump(self.conn)
         return bool(result.rowcount)
 
     def all(self) -> list[KeyRecord]:

@@ -26,6 +26,7 @@ from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import GraphCounts
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState
+from aka.storage.cache_generation import bump
 from aka.storage.sql_answers import SqlAnswers
 from aka.storage.sql_append import SqlAppend
 from aka.storage.sql_door_records import SqlPushRecords, SqlRequestIds
@@ -143,6 +144,7 @@ class SqlTransaction(ABC):
             .where(workspaces.c.id == self.workspace_id)
             .values(settings=settings.to_json())
         )
+        bump(self._conn)  # processes that keep this workspace's settings drop them
 
     # --- GraphReads: `SqlGraphReads`
     def settings(self) -> WorkspaceSettings:

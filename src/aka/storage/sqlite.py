@@ -21,16 +21,24 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from aka.core.ports import KeyRecord
 from aka.storage import json_text
+from aka.storage.cache_generation import (
+    NOTHING_SEEN,
+    READ,
+    GenerationCaches,
+    Kept,
+    generation_of,
+)
 from aka.storage.sql_driver import WRITE_OPTION, DbHandle, run
 from aka.storage.sql_store import SqlStore, busy_as_error, workspace_not_found
 from aka.storage.sql_writer import SqlTransaction
-from aka.storage.sqlite_readers import Readers
+from aka.storage.sqlite_readers import Reader, Readers
 
 BUSY_TIMEOUT_MS: Final = 5000
-_KEY_ROWS_MAX: Final = 4096
+_DATA_VERSION: Final = "PRAGMA data_version"
 
 Synchronous = Literal["normal", "full"]
 """SQLite's `synchronous` levels aka offers. `off` would lose commits to a killed
@@ -125,7 +133,9 @@ class SqliteStore(SqlStore):
     """The `Store` on a SQLite file, e.g. `SqliteStore("sqlite:///./aka.db")`.
 
     Read-only transactions and key lookups run on the calling thread's own connection
-    (`sqlite_readers`), writers on the pool's."""
+    (`sqlite_readers`), writers on the pool's. Keys and, for readers, workspace
+    settings are kept in memory while the cache generation is unchanged; whether it
+    changed is asked of the file first (`_kept`, ADR 0021)."""
 
     transaction_class = SqliteTransaction
 
@@ -147,7 +157,32 @@ class SqliteStore(SqlStore):
         )
         setup = pragmas(synchronous)
         self._readers = Readers(self.engine, lambda raw: _prepare(raw, busy_timeout_ms, setup))
-        self._keys_by_row: dict[Any, KeyRecord] = {}
+        self._caches = GenerationCaches()
+
+    def _kept(self, reader: Reader, db: DbHandle | None = None) -> Kept:
+        """What this process keeps, made good for `reader`'s view of the file.
+
+        `PRAGMA data_version` changes when any other connection, of any process,
+        committed to the file since this connection last asked (a few µs, no I/O); only
+        then is the generation row read, and only a new generation drops what is kept.
+        Inside a transaction (`db`) both answer for its snapshot, so the settings kept
+        are exactly those of the rows it reads. The `Kept` is taken before asking: what
+        the reads that follow put in it is never older than it (`cache_generation`)."""
+        kept = self._caches.current
+        execute = db.execute if db is not None else reader.execute
+        version = execute(_DATA_VERSION, ()).fetchone()[0]
+        if version != reader.seen_version:
+            try:
+                row = execute(READ, ()).fetchone()
+            except OperationalError as err:
+                if "no such table" not in str(err.orig):
+                    raise
+                # A file not yet migrated to the generation (read by a tool before
+                # `aka migrate`): nothing is kept, every read goes to the rows.
+                return Kept(NOTHING_SEEN)
+            kept = self._caches.seen(generation_of(row))
+            reader.seen_version = version
+        return kept
 
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
@@ -157,12 +192,24 @@ class SqliteStore(SqlStore):
                 yield tx
             return
         with busy_as_error(self.busy_cause), reader.transaction() as db:
-            row = db.execute(self._plain.settings, (workspace_id,)).fetchone()
-            if row is None:
-                raise workspace_not_found(workspace_id)
-            yield self.transaction_class(
-                db, workspace_id, write=False, settings_text=row[0] or "{}"
-            )
+            kept = self._kept(reader, db)
+            text = kept.settings.get(workspace_id)
+            if text is None:
+                row = db.execute(self._plain.settings, (workspace_id,)).fetchone()
+                if row is None:
+                    raise workspace_not_found(workspace_id)
+                text = row[0] or "{}"
+                kept.keep_settings(workspace_id, text)
+            yield self.transaction_class(db, workspace_id, write=False, settings_text=text)
+
+    def _settings_known(self, workspace_id: str) -> str | None:
+        # Checked against the generation first (`_kept`: the file's data_version, a few
+        # µs), on the reader the one statement then runs on.
+        reader = self._readers.idle()
+        if reader is None:
+            return None
+        with busy_as_error(self.busy_cause):
+            return self._kept(reader).settings.get(workspace_id)
 
     @contextmanager
     def _one_statement(self) -> Iterator[DbHandle | None]:
@@ -175,17 +222,15 @@ class SqliteStore(SqlStore):
         if reader is None:
             return super().key_by_hash(secret_hash)
         with busy_as_error(self.busy_cause):
+            kept = self._kept(reader)
+            found = kept.keys.get(secret_hash)
+            if found is not None:
+                return found
             row = reader.one(self._plain.key_by_hash, (secret_hash,))
         if row is None:
-            return None
-        # The same stored row decodes to the same record: decoded once (the row is read
-        # every time, so a revocation shows at once).
-        record = self._keys_by_row.get(row)
-        if record is None:
-            record = self._plain.to_key(row)
-            if len(self._keys_by_row) >= _KEY_ROWS_MAX:
-                self._keys_by_row.clear()
-            self._keys_by_row[row] = record
+            return None  # not kept: a key created a moment later must work at once
+        record = self._plain.to_key(row)
+        kept.keep_key(secret_hash, record)
         return record
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -37,6 +38,9 @@ class Reader:
         self.raw = raw
         self.engine = engine
         self.broken = False
+        # The file's `data_version` as this connection last saw it, for the store's
+        # key and settings caches (`SqliteStore`); the counter is per connection.
+        self.seen_version: int | None = None
 
     @property
     def busy(self) -> bool:
@@ -88,7 +92,11 @@ class Reader:
 
     def one(self, sql: str, params: tuple[object, ...]) -> object:
         """The first row of a single statement run on its own (its own snapshot)."""
-        return run(self.raw, sql, params, self.engine.dialect, self._invalidate).fetchone()
+        return self.execute(sql, params).fetchone()
+
+    def execute(self, sql: str, params: tuple[object, ...]) -> Any:
+        """The cursor of a single statement run on its own (its own snapshot)."""
+        return run(self.raw, sql, params, self.engine.dialect, self._invalidate)
 
     def _invalidate(self, _error: BaseException) -> None:
         self.broken = True  # not handed out again; `Readers` opens a new one

@@ -380,3 +380,15 @@ file_chunks = sa.Table(
         ["workspace_id", "file_id"], ["file_containers.workspace_id", "file_containers.id"]
     ),
 )
+
+# One row whose `generation` every change to an API key or a workspace's settings bumps,
+# in the change's own transaction (`storage/cache_generation.py`): each process keeps
+# keys and settings in memory and asks this row (or, on SQLite, first the file's
+# `data_version`) whether what it keeps is still current (ADR 0021). `id` is always 1.
+cache_generation = sa.Table(
+    "cache_generation",
+    metadata,
+    sa.Column("id", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)

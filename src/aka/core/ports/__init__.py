@@ -25,7 +25,7 @@ from aka.core.ports.event_log import EventLog, EventLogReads, event_subjects
 from aka.core.ports.files import FileRecord, Files
 from aka.core.ports.graph import GraphCounts, GraphPages, GraphReads
 from aka.core.ports.jobs import JobRecord, Jobs
-from aka.core.ports.keys import KeyRecord, Keys
+from aka.core.ports.keys import KeyRecord, Keys, KeysInMemory
 from aka.core.settings import WorkspaceSettings
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "Jobs",
     "KeyRecord",
     "Keys",
+    "KeysInMemory",
     "PushRecord",
     "PushRecords",
     "ReadView",

@@ -37,3 +37,17 @@ class Keys(Protocol):
 
     def all(self) -> list[KeyRecord]:
         """This workspace's keys, revoked ones included, oldest first."""
+
+
+class KeysInMemory(Protocol):
+    """What a store that keeps keys in memory ahead of a lookup offers besides `Store`
+    (PostgreSQL, whose lookup is a round trip): the HTTP layer asks it first and answers
+    a kept key on the event loop. A store without it looks keys up (`key_by_hash`)."""
+
+    async def validate_caches(self) -> None:
+        """Return once what this process keeps reflects every key and settings change
+        committed before the call (by any process); raise if that cannot be known."""
+
+    def cached_key(self, secret_hash: str) -> KeyRecord | None:
+        """The key (revoked or not) as kept, as good as the last `validate_caches`;
+        None when it is not kept (then ask `key_by_hash`)."""
