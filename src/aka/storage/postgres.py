@@ -10,6 +10,11 @@ stay as the backstop. Writers of different workspaces never wait for each other.
 Readers take no lock and run at REPEATABLE READ, READ ONLY: one snapshot for the whole
 transaction, as a SQLite reader gets under WAL, so a reader never sees half of a merge
 that committed between two of its statements.
+
+With read replicas (`AKA_READ_DATABASE_URL`), a read transaction of a workspace's graph
+goes to a replica that has applied the events the read needs, else to the primary
+(`_read_engine`, `storage/replicas.py`, ADR 0022). Writes, reads inside them, keys and
+the list of workspaces always use the primary.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import PoolProxiedConnection
 
+from aka.core import consistency
+from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord
 from aka.core.settings import WorkspaceSettings
-from aka.storage import json_text
+from aka.storage import json_text, replicas
 from aka.storage.sql_driver import WRITE_OPTION
 from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_store import SqlStore
@@ -72,8 +79,6 @@ def postgres_url(url: str | URL) -> URL:
 def _connect_args(url: URL, lock_timeout_ms: int) -> dict[str, Any]:
     """libpq parameters aka sets unless the URL already sets them."""
     args: dict[str, Any] = {}
-    if "connect_timeout" not in url.query:
-        args["connect_timeout"] = CONNECT_TIMEOUT_S
     if "application_name" not in url.query:
         args["application_name"] = "aka"
     # Connection options, not a SET per transaction: no extra round trip. Kept next to
@@ -101,9 +106,12 @@ def postgres_engine(
     pool_size: int = POOL_SIZE,
     max_overflow: int = MAX_OVERFLOW,
     lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    connect_timeout_s: int = CONNECT_TIMEOUT_S,
 ) -> Engine:
     """An engine for aka's PostgreSQL store (not connected until first used)."""
     parsed = postgres_url(url)
+    if "connect_timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"connect_timeout": str(connect_timeout_s)})
     return sa.create_engine(
         parsed,
         # A failed statement's error (and so its logged traceback) must not quote the
@@ -202,7 +210,8 @@ class _Caches:
 
 
 class PostgresStore(SqlStore):
-    """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`.
+    """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`;
+    `read_urls`: its read replicas, if any (module doc).
 
     Keys and, for readers, workspace settings are cached briefly (`_Caches`)."""
 
@@ -212,6 +221,7 @@ class PostgresStore(SqlStore):
         self,
         url: str | URL,
         *,
+        read_urls: Sequence[str | URL] = (),
         pool_size: int = POOL_SIZE,
         max_overflow: int = MAX_OVERFLOW,
         lock_timeout_ms: int = LOCK_TIMEOUT_MS,
@@ -227,15 +237,63 @@ class PostgresStore(SqlStore):
             )
         )
         self._caches = _Caches(key_cache_s, settings_cache_s)
+        self.replicas = replicas.ReplicaSet(
+            [
+                postgres_engine(
+                    read_url,
+                    pool_size=min(pool_size, replicas.POOL_SIZE),
+                    max_overflow=min(max_overflow, replicas.MAX_OVERFLOW),
+                    lock_timeout_ms=lock_timeout_ms,
+                    connect_timeout_s=replicas.CONNECT_TIMEOUT_S,
+                )
+                for read_url in read_urls
+            ]
+        )
+
+    def _read_engine(self, workspace_id: str) -> Engine:
+        """The primary, or a replica that has applied the events this context's reads
+        need (`consistency.read_floor()`); replicas in turn."""
+        if not self.replicas:
+            return self.engine
+        floor = consistency.read_floor()
+        if floor >= consistency.PRIMARY_ONLY:
+            return self.engine
+        return self.replicas.choose(workspace_id, floor) or self.engine
+
+    def _read_connection(self, workspace_id: str) -> Connection:
+        # A replica that cannot be reached now: the primary answers this read.
+        engine = self._read_engine(workspace_id)
+        return self.replicas.open(engine, Engine.connect, self.engine)
 
     @contextmanager
     def transaction(
         self, workspace_id: str, *, write: bool = True
     ) -> Iterator[PostgresTransaction]:
+        if not write and self.replicas:
+            with self._replica_read(workspace_id) as read:
+                yield read
+            return
         with super().transaction(workspace_id, write=write) as tx:
             assert isinstance(tx, PostgresTransaction)
             yield tx
         self._caches.forget_changes_of(tx)
+
+    @contextmanager
+    def _replica_read(self, workspace_id: str) -> Iterator[PostgresTransaction]:
+        entered = False
+        try:
+            with super().transaction(workspace_id, write=False) as tx:
+                assert isinstance(tx, PostgresTransaction)
+                entered = True
+                yield tx
+        except AkaError as error:
+            if entered or error.code is not Code.WORKSPACE_NOT_FOUND:
+                raise
+            # A replica does not hold a workspace created a moment ago (no event
+            # sequence covers that): the primary says whether it exists.
+            with consistency.on_primary(), super().transaction(workspace_id, write=False) as tx:
+                assert isinstance(tx, PostgresTransaction)
+                yield tx
 
     def _settings_for_read(self, conn: Connection, workspace_id: str) -> str | None:
         cache = self._caches.settings
@@ -285,6 +343,10 @@ class PostgresStore(SqlStore):
         if write:
             return lock_workspace(conn, workspace_id)
         return super()._enter_workspace(conn, workspace_id, write=write)
+
+    def close(self) -> None:
+        super().close()
+        self.replicas.close()
 
     @contextmanager
     def _autocommit(self) -> Iterator[PoolProxiedConnection]:

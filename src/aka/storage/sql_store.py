@@ -86,9 +86,15 @@ class SqlStore:
         self._plain = plain_sql(engine.dialect.name)
 
     @contextmanager
-    def _connect(self, *, write: bool) -> Iterator[Connection]:
-        """A connection inside one transaction, committed on normal exit."""
-        with self.engine.connect() as conn:
+    def _connect(self, *, write: bool, workspace_id: str | None = None) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on normal exit. A read of a
+        workspace's graph (`workspace_id` given) goes where `_read_engine` says; every
+        other read (keys, the list of workspaces) and every write, to the primary."""
+        if write or workspace_id is None:
+            opened = self.engine.connect()
+        else:
+            opened = self._read_connection(workspace_id)
+        with opened as conn:
             conn.execution_options(**self._transaction_options(write=write))
             with conn.begin():
                 yield conn
@@ -104,6 +110,16 @@ class SqlStore:
             pooled.close()
 
     # --- backend hooks ---------------------------------------------------------------
+    def _read_engine(self, workspace_id: str) -> Engine:
+        """Where a read transaction of the workspace goes: the one database here; a
+        backend with read replicas picks one that is recent enough (PostgreSQL)."""
+        del workspace_id
+        return self.engine
+
+    def _read_connection(self, workspace_id: str) -> Connection:
+        """A connection for a read transaction of the workspace (`_read_engine`)."""
+        return self._read_engine(workspace_id).connect()
+
     def _transaction_options(self, *, write: bool) -> dict[str, Any]:
         """Execution options set on a connection before its transaction begins."""
         return {WRITE_OPTION: write}
@@ -121,7 +137,10 @@ class SqlStore:
 
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
-        with busy_as_error(self.busy_cause), self._connect(write=write) as conn:
+        with (
+            busy_as_error(self.busy_cause),
+            self._connect(write=write, workspace_id=workspace_id) as conn,
+        ):
             # A reader's existence check also fetches the settings, so its first
             # `settings()` costs no second statement.
             settings_text = None if write else self._settings_for_read(conn, workspace_id)
