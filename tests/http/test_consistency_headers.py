@@ -101,3 +101,15 @@ def test_the_settings_reject_replicas_without_postgres() -> None:
         Settings(database_url="sqlite:///x.db", read_database_url="postgresql://r/aka")
     with pytest.raises(ValueError, match="PostgreSQL URL"):
         Settings(database_url="postgresql://p/aka", read_database_url="sqlite:///r.db")
+
+
+def test_the_document_declares_both_headers(api: Api) -> None:
+    """Every operation takes `Aka-Min-Seq`; every write's success answers `Aka-Seq`."""
+    document = api.client.get("/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            names = {(p["in"], p["name"]) for p in operation["parameters"]}
+            assert ("header", "Aka-Min-Seq") in names, (method, path)
+            successes = [a for s, a in operation["responses"].items() if s.startswith("2")]
+            for answer in successes:
+                assert ("Aka-Seq" in answer.get("headers", {})) == (method != "get"), (method, path)
