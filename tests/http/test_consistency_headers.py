@@ -10,6 +10,7 @@ from tests.http.conftest import Api, ident
 
 from aka.config import Settings
 from aka.core.ports import Store
+from aka.http.consistency import RecentWrites
 
 
 def last_seq(store: Store) -> int:
@@ -113,3 +114,14 @@ def test_the_document_declares_both_headers(api: Api) -> None:
             successes = [a for s, a in operation["responses"].items() if s.startswith("2")]
             for answer in successes:
                 assert ("Aka-Seq" in answer.get("headers", {})) == (method != "get"), (method, path)
+
+
+def test_a_process_remembers_the_newest_write_of_its_most_recent_keys() -> None:
+    """Bounded memory: the key that wrote least recently is forgotten first, and a key
+    keeps its newest sequence whatever order its answers come back in."""
+    recent = RecentWrites(most=2)
+    recent.note("a", 5)
+    recent.note("b", 3)
+    recent.note("a", 4)  # an older write answered later
+    recent.note("c", 1)
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (5, 0, 1)

@@ -76,9 +76,11 @@ def postgres_url(url: str | URL) -> URL:
     return parsed.set(drivername=DRIVER)
 
 
-def _connect_args(url: URL, lock_timeout_ms: int) -> dict[str, Any]:
+def _connect_args(url: URL, lock_timeout_ms: int, connect_timeout_s: int) -> dict[str, Any]:
     """libpq parameters aka sets unless the URL already sets them."""
     args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = connect_timeout_s
     if "application_name" not in url.query:
         args["application_name"] = "aka"
     # Connection options, not a SET per transaction: no extra round trip. Kept next to
@@ -110,8 +112,6 @@ def postgres_engine(
 ) -> Engine:
     """An engine for aka's PostgreSQL store (not connected until first used)."""
     parsed = postgres_url(url)
-    if "connect_timeout" not in parsed.query:
-        parsed = parsed.update_query_dict({"connect_timeout": str(connect_timeout_s)})
     return sa.create_engine(
         parsed,
         # A failed statement's error (and so its logged traceback) must not quote the
@@ -131,7 +131,7 @@ def postgres_engine(
         # workspace lock sees the latest commit; a server-wide default of REPEATABLE READ
         # or SERIALIZABLE would instead fail the second writer with a serialization error.
         isolation_level="READ COMMITTED",
-        connect_args=_connect_args(parsed, lock_timeout_ms),
+        connect_args=_connect_args(parsed, lock_timeout_ms, connect_timeout_s),
     )
 
 
