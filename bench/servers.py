@@ -85,9 +85,21 @@ def _start(argv: list[str], env: dict[str, str], log: Path, ready_path: str) -> 
 
 
 @contextmanager
-def aka_server(database_url: str, *, workers: int, per_request: int, log: Path) -> Iterator[Server]:
-    """`aka serve` on the store (it migrates and creates workspace `default` first)."""
-    env = {**aka_env(database_url, per_request=per_request), "AKA_WORKERS": str(workers)}
+def aka_server(
+    database_url: str,
+    *,
+    workers: int,
+    per_request: int,
+    log: Path,
+    extra: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """`aka serve` on the store (it migrates and creates workspace `default` first);
+    `extra`: more settings (read replicas)."""
+    env = {
+        **aka_env(database_url, per_request=per_request),
+        "AKA_WORKERS": str(workers),
+        **(extra or {}),
+    }
     server = _start([sys.executable, "-m", "aka", "serve"], env, log, "/readyz")
     try:
         yield server

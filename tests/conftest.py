@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench.pg_pair import PairUnavailable, PgPair, pg_pair
 
 from aka.config import Settings
 from aka.core.ports import Store
@@ -48,6 +49,25 @@ def store(settings: Settings) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture(scope="session")
+def replication() -> Iterator[PgPair]:
+    """A PostgreSQL primary and its streaming replica of their own (`bench/pg_pair.py`),
+    started once per run by the first test that asks (~4 s). Where they cannot be
+    started (no server binaries), the test is skipped naming why, and fails with CI=true:
+    CI must run the read-replica tests."""
+    try:
+        pair = pg_pair()
+        started = pair.__enter__()
+    except PairUnavailable as why:
+        if backends.in_ci():
+            pytest.fail(f"{why} [CI=true: the read-replica tests are required]", pytrace=False)
+        pytest.skip(f"no PostgreSQL pair for the read-replica tests: {why}")
+    try:
+        yield started
+    finally:
+        pair.__exit__(None, None, None)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

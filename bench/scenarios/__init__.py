@@ -20,6 +20,7 @@ from bench.scenarios import (
     memory,
     merge,
     resolve,
+    resolve_replica,
     stall,
 )
 
@@ -29,6 +30,7 @@ SCENARIOS: dict[str, Scenario] = {
     "ingest": ingest.run,
     "ingest-people": ingest_people.run,
     "resolve": resolve.run,
+    "resolve-replica": resolve_replica.run,
     "latency": latency.run,
     "link": link.run,
     "merge": merge.run,

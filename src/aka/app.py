@@ -69,7 +69,9 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     """The ASGI app over `store` (opened from settings.database_url when not given)."""
     own_store = store is None
     store = store or open_store(
-        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+        settings.database_url,
+        read_urls=settings.read_database_urls,
+        sqlite_synchronous=settings.sqlite_synchronous,
     )
     store.migrate()
     issued = admin.bootstrap(store, settings.admin_key)

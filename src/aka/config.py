@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from aka.core.rates import parse_rate
@@ -21,6 +21,15 @@ class Settings(BaseSettings):
         default="sqlite:///./aka.db",
         description="Where the graph lives: `sqlite:///path` (embedded), "
         "`postgresql://user@host/db` (several processes) or `memory://` (tests).",
+    )
+    read_database_url: str = Field(
+        default="",
+        description="Read replicas of a PostgreSQL `database_url` (streaming replicas): one "
+        "or more `postgresql://` URLs separated by commas or spaces. Graph reads (resolve, "
+        "history, explain, expansion, the doors' reads) go to them in turn, each to one that "
+        "has applied the events the request needs (README's Read replicas); writes and keys "
+        "stay on the primary. Unset: everything uses `database_url`. Refused with a SQLite "
+        "or memory store.",
     )
     sqlite_synchronous: Literal["normal", "full"] = Field(
         default="normal",
@@ -142,6 +151,42 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
+
+    @field_validator("read_database_url")
+    @classmethod
+    def _read_urls(cls, value: str) -> str:
+        for url in _split(value):
+            scheme = url.partition("://")[0].lower()
+            if scheme not in _POSTGRES_SCHEMES:
+                raise ValueError(
+                    f"each read replica must be a PostgreSQL URL (postgresql://user@host/db);"
+                    f" got scheme {scheme!r}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _replicas_need_postgres(self) -> Settings:
+        scheme = self.database_url.partition("://")[0].lower()
+        if self.read_database_urls and scheme not in _POSTGRES_SCHEMES:
+            # Refused rather than ignored: an operator who set replicas believes reads
+            # are spread over them.
+            raise ValueError(
+                "AKA_READ_DATABASE_URL (read replicas) needs a PostgreSQL AKA_DATABASE_URL;"
+                f" the store here is {scheme!r}: unset AKA_READ_DATABASE_URL"
+            )
+        return self
+
+    @property
+    def read_database_urls(self) -> list[str]:
+        """`read_database_url` as a list (empty: no replicas)."""
+        return _split(self.read_database_url)
+
+
+_POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "postgresql+psycopg"})
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.replace(",", " ").split() if part]
 
 
 def load() -> Settings:

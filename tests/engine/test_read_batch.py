@@ -195,3 +195,46 @@ async def test_a_shared_round_does_not_carry_the_first_requests_id(rt: Runtime) 
     finally:
         request_id.reset(token)
     assert seen == [None]
+
+
+@pytest.fixture
+def pg_rt(tmp_path: Path) -> Iterator[Runtime]:
+    """As `rt`, on PostgreSQL: the store whose settings memory a request validates."""
+    store = open_backend("postgres", tmp_path)
+    store.create_workspace("acme", WorkspaceSettings())
+    yield Runtime(store, Settings(database_url="postgresql://"), offload=True)
+    store.close()
+
+
+async def _resolve_in_rounds(rt: Runtime, *, validate: bool, requests: int) -> None:
+    """`requests` concurrent requests resolving one identifier each, every one of them
+    validating the store's memory first (as authentication does) when `validate`."""
+    store = rt.store
+    batcher = ReadBatcher(rt, lambda tx, refs: queries.resolve_many(tx, refs))
+
+    async def request() -> ResolvedProfile:
+        if validate:
+            await store.validate_caches()  # type: ignore[attr-defined]
+        return await batcher.read("acme", ProfileRef(namespace="device", value="d-1"))
+
+    answers = await asyncio.gather(*(request() for _ in range(requests)))
+    assert {a.profile.id for a in answers} == {answers[0].profile.id}
+
+
+async def test_a_round_of_validated_requests_is_one_statement(pg_rt: Runtime) -> None:
+    """Every request of a round validated the settings memory after it arrived, so the
+    round may take the workspace's settings from it and read in one statement; a round
+    with a request that did not reads them, in a transaction."""
+    await pg_rt.write_one(
+        "acme", CreateProfile(identifiers=[NewIdentifier("device", "d-1")]), group=False
+    )
+    reads = pg_rt.store.reads  # type: ignore[attr-defined]
+    await _resolve_in_rounds(pg_rt, validate=True, requests=1)  # learns the settings
+    before = (reads.in_one_statement, reads.in_transaction)
+    await _resolve_in_rounds(pg_rt, validate=True, requests=8)
+    assert reads.in_one_statement > before[0]
+    assert reads.in_transaction == before[1]
+    before = (reads.in_one_statement, reads.in_transaction)
+    await _resolve_in_rounds(pg_rt, validate=False, requests=8)
+    assert reads.in_one_statement == before[0]
+    assert reads.in_transaction > before[1]

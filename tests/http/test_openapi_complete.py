@@ -132,7 +132,9 @@ def test_probes_and_the_upload_are_described_without_a_key(document: dict[str, A
     upload = paths["/push/v1/files/{workspace}/{fileId}"]["put"]
     assert "security" not in upload
     assert "application/octet-stream" in upload["requestBody"]["content"]
-    assert {p["name"] for p in upload["parameters"]} == {"workspace", "fileId", "token"}
+    assert {p["name"] for p in upload["parameters"]} == {
+        "workspace", "fileId", "token", "Aka-Min-Seq",
+    }  # fmt: skip
 
 
 def test_linking_documents_both_of_its_answers(document: dict[str, Any]) -> None:

@@ -191,9 +191,9 @@ def test_query_structs_become_typed_parameters(doc: dict[str, Any]) -> None:
 
 def test_path_parameters_are_required_and_typed(doc: dict[str, Any]) -> None:
     """From the path Struct when there is one, else from Starlette's convertor."""
-    [by_struct] = doc["paths"]["/v1/profiles/{id}/identifiers"]["post"]["parameters"]
+    [by_struct] = path_parameters(doc["paths"]["/v1/profiles/{id}/identifiers"]["post"])
     assert by_struct == {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-    [by_convertor] = doc["paths"]["/v1/events/{seq}"]["delete"]["parameters"]
+    [by_convertor] = path_parameters(doc["paths"]["/v1/events/{seq}"]["delete"])
     assert by_convertor["schema"] == {"type": "integer"}
     assert "ProfilePath" not in doc["components"]["schemas"]
 
@@ -209,11 +209,17 @@ def test_error_statuses_are_documented_as_problems(doc: dict[str, Any]) -> None:
     }  # fmt: skip
 
 
+def path_parameters(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operation's path parameters (every operation also takes `Aka-Min-Seq`)."""
+    return [p for p in operation["parameters"] if p["in"] == "path"]
+
+
 def test_a_no_content_route_documents_no_body(doc: dict[str, Any]) -> None:
-    """A 204 has a description and nothing else."""
-    assert doc["paths"]["/v1/events/{seq}"]["delete"]["responses"]["204"] == {
-        "description": "No Content"
-    }
+    """A 204 has a description and no content (a write's, the `Aka-Seq` header)."""
+    answer = doc["paths"]["/v1/events/{seq}"]["delete"]["responses"]["204"]
+    assert answer["description"] == "No Content"
+    assert set(answer) == {"description", "headers"}
+    assert set(answer["headers"]) == {"Aka-Seq"}
 
 
 def test_a_dialect_documents_its_own_error_envelope(doc: dict[str, Any]) -> None:

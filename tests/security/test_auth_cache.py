@@ -53,7 +53,6 @@ def test_only_a_store_that_keeps_keys_in_memory_answers_without_asking(store: St
     assert cached_principal(store, "aka_not_a_key") is None
 
 
-
 def test_a_key_read_again_is_still_answered_without_asking(tmp_path: Path) -> None:
     """PostgreSQL reads a key's row again at each lookup: an equal record, not the same
     object. The principal made from the first must keep being answered from memory (it

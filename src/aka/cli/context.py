@@ -11,9 +11,16 @@ from aka.storage import open_store
 
 
 @contextmanager
-def opened_store(*, migrate: bool = True) -> Iterator[Store]:
+def opened_store(*, migrate: bool = True, replicas: bool = False) -> Iterator[Store]:
+    """The store; `replicas`: its reads may go to the read replicas
+    (`AKA_READ_DATABASE_URL`). Only `aka export` asks: a command has no earlier write
+    to wait for, and the others either write or check the primary itself."""
     settings = config.load()
-    store = open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    store = open_store(
+        settings.database_url,
+        read_urls=settings.read_database_urls if replicas else (),
+        sqlite_synchronous=settings.sqlite_synchronous,
+    )
     try:
         if migrate:
             store.migrate()

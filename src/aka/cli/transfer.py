@@ -350,7 +350,8 @@ def export_command(
     """Write the workspace's live graph as JSONL, the format `aka import` reads."""
     started = time.monotonic()
     counts = {"profiles": 0, "identifiers": 0, "memberships": 0}
-    with opened_store() as store:
+    # A long read: a replica carries it when there is one (README's Read replicas).
+    with opened_store(replicas=True) as store:
         if store.workspace(workspace) is None:
             fail(f"workspace {workspace!r} does not exist")
         with _sink(output) as sink, store.transaction(workspace, write=False) as tx:

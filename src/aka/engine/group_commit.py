@@ -45,6 +45,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar
 
+from aka.core import consistency
 from aka.core.errors import AkaError
 from aka.core.ports import Store
 from aka.service import bulk
@@ -80,6 +81,7 @@ class _Request:
     weight: int
     future: asyncio.Future[list[Any]]
     taken: bool = False  # a writer ran it at least once: it is carried to the end
+    seq: int | None = None  # the workspace's event sequence its round committed
 
 
 @dataclass(slots=True)
@@ -91,6 +93,7 @@ class _Round:
     failure: Exception | None = None
     stage: str = "commit"  # where the failure happened: "begin", "work" or "commit"
     culprit: int | None = None  # the request whose own failure rolled the round back
+    seq: int | None = None  # the workspace's event sequence the round committed
 
 
 @dataclass(slots=True)
@@ -148,7 +151,10 @@ class GroupCommit:
             lane.writer = loop.create_task(
                 self._drain(workspace_id, lane), context=contextvars.Context()
             )
-        return await request.future
+        answers = await request.future
+        if request.seq is not None:  # back in the request's own context
+            consistency.wrote(request.seq)
+        return answers
 
     async def close(self) -> None:
         """Refuse new work and wait until every lane has answered what it holds."""
@@ -218,6 +224,7 @@ class GroupCommit:
             self.stats.requests += len(batch)
             self.stats.largest = max(self.stats.largest, len(batch))
             for request, answer in zip(batch, done.answers, strict=True):
+                request.seq = done.seq
                 _settle(request, answer)
             return
         if done.culprit is None:  # nobody's in particular, or outcome unknown
@@ -263,6 +270,8 @@ class GroupCommit:
                         # Each command its own savepoint: a refusal undoes only it.
                         done.answers.append([attempt(tx, c.run) for c in request.commands])
                 stage = "commit"
+                # One statement a round, whoever asks: what every request's `Aka-Seq` says.
+                done.seq = tx.last_seq()
         except Exception as exc:
             culprit = len(done.answers) if stage == "work" and not buffered else None
             return _Round(failure=exc, stage=stage, culprit=culprit)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Final, TypeVar
 
+from aka.core import consistency
 from aka.core.errors import AkaError, Code
 from aka.core.ports import JobRecord, Store, Transaction
 from aka.engine.background import Backoff, Loop
@@ -81,7 +82,9 @@ class JobWorker:
             now = datetime.now(UTC)
             # A read first: polling an idle workspace must not queue for the write lock
             # (on SQLite the whole file's, held for seconds by an `aka import`).
-            with self.store.transaction(workspace.id, write=False) as tx:
+            # On the primary: a job is a record beside the graph, which a read replica
+            # may not hold yet (`core.consistency`).
+            with consistency.on_primary(), self.store.transaction(workspace.id, write=False) as tx:
                 if not jobs.any_runnable(tx, now):
                     continue
             with self.store.transaction(workspace.id) as tx:

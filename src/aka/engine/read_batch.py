@@ -14,6 +14,10 @@ A write is visible to the very next read: a round's transaction begins after eve
 request it carries arrived, so it sees every commit that was answered before any of
 them was sent. Nothing is cached between rounds.
 
+Each request's read floor (`core.consistency`: what it must see of its own writes,
+with read replicas) is taken when it queues; a round reads at the highest floor it
+carries, so a replica serves it only if it may serve every request in it.
+
 Used where store calls leave the event loop (`Runtime.offload`): inline (SQLite) a
 read costs less than the queueing would.
 """
@@ -25,6 +29,7 @@ import contextvars
 from collections.abc import Callable, Sequence
 from typing import Final, Generic, TypeVar
 
+from aka.core import consistency
 from aka.core.errors import AkaError
 from aka.core.ports import ReadView
 from aka.engine.runtime import Runtime
@@ -39,6 +44,10 @@ READERS: Final = 1
 """Rounds of one workspace that may run at once. More let one round read while another
 waits on the database, but each carries less, and their threads contend for the GIL
 with the event loop: on a 2-core test machine 1 was best (docs/performance.md)."""
+
+_Queued = tuple[Q, "asyncio.Future[R]", int, object]
+"""A queued read: its query, its answer to come, its read floor, and the store whose
+in-memory settings its request validated (`consistency.caches_validated_by`)."""
 
 ManyReads = Callable[[ReadView, Sequence[Q]], Sequence[R | AkaError]]
 """Answers a batch of reads in one transaction, each with its result or its error."""
@@ -59,14 +68,15 @@ class ReadBatcher(Generic[Q, R]):
         self._many = many
         self._max = max_batch
         self._most = readers
-        self._queues: dict[str, list[tuple[Q, asyncio.Future[R]]]] = {}
+        self._queues: dict[str, list[_Queued[Q, R]]] = {}
         self._readers: dict[str, int] = {}  # rounds running, by workspace
         self._tasks: set[asyncio.Task[None]] = set()  # kept, or they may be collected
 
     async def read(self, workspace_id: str, query: Q) -> R:
         """The answer to `query`, read with whatever else is queued for the workspace."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._queues.setdefault(workspace_id, []).append((query, future))
+        queued = (query, future, consistency.read_floor(), consistency.caches_validated_by())
+        self._queues.setdefault(workspace_id, []).append(queued)
         if self._readers.get(workspace_id, 0) < self._most:
             self._readers[workspace_id] = self._readers.get(workspace_id, 0) + 1
             # A task, so that requests arriving in this same turn of the loop join its
@@ -81,7 +91,7 @@ class ReadBatcher(Generic[Q, R]):
         try:
             while queue := self._queues.get(workspace_id):
                 # A request cancelled while queued (its client left) is simply dropped.
-                live = [(q, f) for q, f in queue[: self._max] if not f.done()]
+                live = [queued for queued in queue[: self._max] if not queued[1].done()]
                 del queue[: self._max]
                 if live:
                     await self._round(workspace_id, live)
@@ -92,18 +102,23 @@ class ReadBatcher(Generic[Q, R]):
                 if not self._queues.get(workspace_id):
                     self._queues.pop(workspace_id, None)
 
-    async def _round(self, workspace_id: str, taken: list[tuple[Q, asyncio.Future[R]]]) -> None:
-        queries = [q for q, _ in taken]
+    async def _round(self, workspace_id: str, taken: list[_Queued[Q, R]]) -> None:
+        queries = [q for q, _, _, _ in taken]
+        validated = {v for _, _, _, v in taken}
         try:
-            answers = await self._rt.read(workspace_id, lambda tx: self._many(tx, queries))
+            with (
+                consistency.reading_at(max(floor for _, _, floor, _ in taken)),
+                consistency.validated_as(validated.pop() if len(validated) == 1 else None),
+            ):
+                answers = await self._rt.read(workspace_id, lambda tx: self._many(tx, queries))
         except BaseException as failure:  # no transaction, a database error: everyone's
-            for _, future in taken:
+            for _, future, _, _ in taken:
                 if not future.done():
                     future.set_exception(failure)
             if not isinstance(failure, Exception):
                 raise  # cancelled (shutdown): its requests were told above
             return
-        for (_, future), answer in zip(taken, answers, strict=True):
+        for (_, future, _, _), answer in zip(taken, answers, strict=True):
             if future.done():
                 continue  # cancelled while its round ran: nobody is waiting
             if isinstance(answer, AkaError):

@@ -23,6 +23,11 @@ after the shared commit returned. A request inside an ambient transaction keeps 
 it instead: its stored answer must commit with its work. The app's lifespan calls
 `aclose` on shutdown so queued single writes are finished.
 
+Read-your-writes (`core.consistency`, ADR 0022): every write notes the workspace's event
+sequence it committed into the request's state (answered as `Aka-Seq`); a read may be
+served by a read replica that holds what the request needs, unless `primary=True` (rows
+no event sequence covers: keys, jobs, files, settings).
+
 Inline (SQLite), a large unit of work would hold the event loop for its whole length
 and every other request with it (issue 12: a 10,000-member Coveo push stalled
 `/healthz` for a minute). So a write whose commands weigh `HEAVY_OPERATIONS` items or
@@ -46,6 +51,7 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 
 from aka.config import Settings
+from aka.core import consistency
 from aka.core.errors import AkaError
 from aka.core.ports import Store, Transaction
 from aka.engine.group_commit import GroupCommit
@@ -110,10 +116,19 @@ class Runtime:
         async with self._write_turn():
             return await self._in_thread(fn, *args)
 
-    async def read(self, workspace_id: str, work: Callable[[Transaction], T]) -> T:
+    async def read(
+        self, workspace_id: str, work: Callable[[Transaction], T], *, primary: bool = False
+    ) -> T:
+        """`work` in a read transaction (inside the request's write transaction, if it
+        has one open). It may run on a read replica that has applied what the request
+        needs (`consistency.read_floor()`); `primary=True` for what no event sequence
+        covers (keys, jobs, files, settings), which only the primary is sure to hold."""
         ambient = _ambient.get()
         if ambient is not None and ambient.workspace_id == workspace_id:
             return await self.call(work, ambient)
+        if primary:
+            with consistency.on_primary():
+                return await self.call(self._run, workspace_id, False, work)
         return await self.call(self._run, workspace_id, False, work)
 
     async def write(
@@ -174,7 +189,10 @@ class Runtime:
             # callable with a write path; a read view offers every read it makes.
             return self.store.read(workspace_id, work)  # type: ignore[arg-type]
         with self.store.transaction(workspace_id, write=write) as tx:
-            return work(tx)
+            done = work(tx)
+            if write:
+                _note_seq(tx)
+            return done
 
     @asynccontextmanager
     async def transaction(self, workspace_id: str) -> AsyncIterator[Transaction]:
@@ -215,4 +233,13 @@ def _in_savepoint(tx: Transaction, work: Callable[[Transaction], T]) -> T:
     # The joined work fails alone: its changes are undone, the outer transaction lives on
     # (the interceptor decides what to keep).
     with tx.savepoint():
-        return work(tx)
+        done = work(tx)
+    _note_seq(tx)
+    return done
+
+
+def _note_seq(tx: Transaction) -> None:
+    """Inside a write transaction, after its work: the workspace's sequence, which the
+    transaction's lock holds still, is what it commits (`Aka-Seq`)."""
+    if consistency.tracking():
+        consistency.wrote(tx.last_seq())

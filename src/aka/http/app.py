@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Lifespan, Receive, Scope, Send
 
+from aka.http.consistency import RecentWrites
 from aka.http.docs import docs_routes
 from aka.http.endpoints import compile_group
 from aka.http.openapi import openapi_document, openapi_route
@@ -60,8 +61,9 @@ def build_asgi(
     """
     routes: list[BaseRoute] = []
     seen: set[tuple[str, str]] = set()
+    recent = RecentWrites()  # each key's latest write, for every door (`consistency`)
     for group in groups:
-        for route in compile_group(group, max_body_bytes=max_body_bytes):
+        for route in compile_group(group, max_body_bytes=max_body_bytes, recent=recent):
             for method in route.methods or ():
                 if (method, route.path) in seen:
                     raise ValueError(f"route declared twice: {method} {route.path}")

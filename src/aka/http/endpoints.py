@@ -20,7 +20,9 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
+from aka.core import consistency
 from aka.core.errors import AkaError, Code
+from aka.http import consistency as seqs
 from aka.http.input_rules import (
     check_declared_ints,
     check_json_body,
@@ -95,8 +97,11 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
 class _Endpoint:
     """The compiled ASGI app of one route. Everything costly is done in `__init__`."""
 
-    def __init__(self, route: Route, group: RouteGroup, max_body_bytes: int) -> None:
+    def __init__(
+        self, route: Route, group: RouteGroup, max_body_bytes: int, recent: seqs.RecentWrites
+    ) -> None:
         self.route = route
+        self.recent = recent
         self.template = group.prefix + route.path
         self.handler = route.handler
         self.status = route.status
@@ -115,14 +120,22 @@ class _Endpoint:
                 check_declared_ints(declared, f"{route.method} {group.prefix}{route.path}")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The request's read floor and write sequence (`aka.http.consistency`), for the
+        # length of the request only.
+        with consistency.for_request() as state:
+            await self._call(scope, receive, send, state)
+
+    async def _call(
+        self, scope: Scope, receive: Receive, send: Send, state: consistency.Consistency
+    ) -> None:
         request = Request(scope, receive)
         try:
             if self.interceptors:
                 answer: (
                     Response | tuple[bytes, list[tuple[bytes, bytes]]] | Answer
-                ) = await self._intercepted(request, scope, receive)
+                ) = await self._intercepted(request, scope, receive, state)
             else:
-                answer = await self._respond(request, scope, receive)
+                answer = await self._respond(request, scope, receive, state)
         except AkaError as error:
             answer = self.render(problem_from_error(error), request)
         except HTTPException as exc:
@@ -149,19 +162,23 @@ class _Endpoint:
         await send({"type": "http.response.body", "body": content})
 
     async def _respond(
-        self, request: Request, scope: Scope, receive: Receive
+        self, request: Request, scope: Scope, receive: Receive, state: consistency.Consistency
     ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
         """The handler's answer: a Response, or the JSON bytes and headers to send."""
         auth = await self.authenticate(request, self.route) if self.authenticate else None
         scope["auth"] = auth  # Starlette's place for it; the access log takes the key id
+        seqs.begin(state, scope, auth, self.recent)
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
-        return await self._handle(request, scope, auth, raw)
+        return await self._handle(request, scope, auth, raw, state)
 
-    async def _intercepted(self, request: Request, scope: Scope, receive: Receive) -> Answer:
+    async def _intercepted(
+        self, request: Request, scope: Scope, receive: Receive, state: consistency.Consistency
+    ) -> Answer:
         """The answer through the group's interceptors, each seeing every answer (errors
         from the handler included, already in the group's envelope)."""
         auth = await self.authenticate(request, self.route) if self.authenticate else None
         scope["auth"] = auth
+        seqs.begin(state, scope, auth, self.recent)
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
 
         def render(error: AkaError) -> Answer:
@@ -171,7 +188,7 @@ class _Endpoint:
 
         async def innermost() -> Answer:
             try:
-                result = await self._handle(request, scope, auth, raw)
+                result = await self._handle(request, scope, auth, raw, state)
             except AkaError as error:
                 return render(error)
             if isinstance(result, Response):
@@ -185,8 +202,37 @@ class _Endpoint:
         return await proceed()
 
     async def _handle(
-        self, request: Request, scope: Scope, auth: Any, raw: bytes | None
+        self,
+        request: Request,
+        scope: Scope,
+        auth: Any,
+        raw: bytes | None,
+        state: consistency.Consistency,
     ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
+        ctx = self._context(request, scope, auth, raw)
+        result = await self.handler(ctx)
+        # Here, inside the interceptors: an idempotent replay keeps the first answer's.
+        seq = seqs.finish(state, auth, self.recent)
+        if seq is not None:
+            stamp = (seqs.SEQ_NAME, seq)
+            if isinstance(result, Response):
+                result.raw_headers.append(stamp)
+            else:
+                ctx._headers = [*(ctx._headers or ()), stamp]
+        if isinstance(result, Response):
+            return result
+        content = b"" if result is None else _encode(result)
+        headers = [(b"content-length", str(len(content)).encode())]
+        if result is not None:
+            headers.append(_JSON)
+        if ctx._headers:  # the context is ours; a public property would cost a call
+            headers.extend(ctx._headers)
+        return content, headers
+
+    def _context(
+        self, request: Request, scope: Scope, auth: Any, raw: bytes | None
+    ) -> RequestContext[Any, Any, Any]:
+        """The handler's context: path, query and body decoded and checked."""
         path = None
         params = scope["path_params"]
         if params:
@@ -211,17 +257,7 @@ class _Endpoint:
                 raise invalid_body(error) from None
             except msgspec.DecodeError:
                 raise AkaError(Code.INVALID_INPUT, "request body is not valid JSON") from None
-        ctx = RequestContext(request, self.route, auth, body=body, query=query, path=path)
-        result = await self.handler(ctx)
-        if isinstance(result, Response):
-            return result
-        content = b"" if result is None else _encode(result)
-        headers = [(b"content-length", str(len(content)).encode())]
-        if result is not None:
-            headers.append(_JSON)
-        if ctx._headers:  # the context is ours; a public property would cost a call
-            headers.extend(ctx._headers)
-        return content, headers
+        return RequestContext(request, self.route, auth, body=body, query=query, path=path)
 
     def _decode_query(self, query_string: bytes) -> Any:
         """The declared query Struct (None when the route declares none), after the
@@ -278,13 +314,19 @@ class _Endpoint:
 
 
 def compile_group(
-    group: RouteGroup, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    group: RouteGroup,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    recent: seqs.RecentWrites | None = None,
 ) -> list[StarletteRoute]:
-    """Starlette routes for a group, flattened (no Mount: one less hop per request)."""
+    """Starlette routes for a group, flattened (no Mount: one less hop per request).
+    `recent`: the process's memory of each key's latest write (`aka.http.consistency`),
+    shared by every group of an app."""
+    recent = recent if recent is not None else seqs.RecentWrites()
     return [
         StarletteRoute(
             group.prefix + route.path,
-            _Endpoint(route, group, max_body_bytes),
+            _Endpoint(route, group, max_body_bytes, recent),
             methods=[route.method],
             name=route.name,
         )

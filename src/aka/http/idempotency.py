@@ -15,14 +15,16 @@ from datetime import UTC, datetime, timedelta
 from aka.core.errors import AkaError, Code
 from aka.core.ports import StoredAnswer
 from aka.engine.runtime import Runtime
+from aka.http.consistency import SEQ_NAME
 from aka.http.interceptors import Answer, Call, Interceptor, Proceed
 from aka.security.auth import Principal
 
 HEADER = "idempotency-key"
 KEY_MAX = 255
 REPLAYED = "idempotent-replayed"
-# Headers worth replaying; hop-by-hop and per-answer ones (rate limits) are not.
-_KEPT = frozenset({b"content-type", b"location"})
+# Headers worth replaying; hop-by-hop and per-answer ones (rate limits) are not. The
+# write's `Aka-Seq` is: a client retrying a write it never heard back from needs it.
+_KEPT = frozenset({b"content-type", b"location", SEQ_NAME})
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
 from aka.core.errors import AkaError, Code
+from aka.http.consistency import MIN_SEQ_HEADER, SEQ_HEADER
 from aka.http.problems import problem_from_error, render_problem
 from aka.http.routing import RawBody, Route, RouteGroup
 
@@ -47,6 +48,27 @@ _SAMPLE_CODE: Final[dict[int, Code]] = {
     415: Code.UNSUPPORTED_MEDIA_TYPE,
     422: Code.INVALID_INPUT,
 }
+# The consistency headers (`aka.http.consistency`), which every route of every door
+# handles: declared inline on each operation, as generators read them most reliably.
+_MIN_SEQ_ABOUT: Final = (
+    "Read-your-writes: an event sequence (a write's `Aka-Seq`) this request's reads must "
+    "reflect. With read replicas, a replica serves them only once it has applied it, else "
+    "the primary does; without replicas every read already does (README, 'Consistency "
+    "headers')."
+)
+MIN_SEQ_PARAMETER: Final[dict[str, Any]] = {
+    "name": MIN_SEQ_HEADER,
+    "in": "header",
+    "required": False,
+    "description": _MIN_SEQ_ABOUT,
+    "schema": {"type": "string", "pattern": "^[0-9]{1,18}$", "description": _MIN_SEQ_ABOUT},
+}
+SEQ_RESPONSE_HEADER: Final[dict[str, Any]] = {
+    "description": "On the answer to a request that wrote: the workspace's event sequence "
+    "once its writes committed. Send it as `Aka-Min-Seq` to read them from any process.",
+    "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+}
+_READS: Final = frozenset({"GET", "HEAD"})
 _SAMPLE_REQUEST: Final = Request(
     {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
 )
@@ -159,6 +181,7 @@ def _parameters(route: Route, full_path: str, schemas: _Schemas) -> list[dict[st
         props, required = schemas.fields(route.query)
         for name, schema in props.items():
             params.append(_parameter(name, "query", required=name in required, schema=schema))
+    params.append(dict(MIN_SEQ_PARAMETER))
     return params
 
 
@@ -200,6 +223,8 @@ def _operation(
     responses: dict[str, Any] = {}
     for status in sorted({route.status, *route.also}):
         success: dict[str, Any] = {"description": _phrase(status)}
+        if route.method not in _READS:
+            success["headers"] = {SEQ_HEADER: dict(SEQ_RESPONSE_HEADER)}
         if route.response is not None:
             success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
         responses[str(status)] = success

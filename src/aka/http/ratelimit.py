@@ -129,7 +129,7 @@ def native_rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
     read through the runtime (cached `AKA_RATE_LIMIT_CACHE_SECONDS`)."""
 
     async def workspace_limits(workspace_id: str) -> Mapping[str, Rate]:
-        return await rt.read(workspace_id, lambda tx: tx.settings().rate_limits)
+        return await rt.read(workspace_id, lambda tx: tx.settings().rate_limits, primary=True)
 
     settings = rt.settings
     if settings.workers > 1 and not settings.redis_url:

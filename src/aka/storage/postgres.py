@@ -10,6 +10,11 @@ stay as the backstop. Writers of different workspaces never wait for each other.
 Readers take no lock and run at REPEATABLE READ, READ ONLY: one snapshot for the whole
 transaction, as a SQLite reader gets under WAL, so a reader never sees half of a merge
 that committed between two of its statements.
+
+With read replicas (`AKA_READ_DATABASE_URL`), a read transaction of a workspace's graph
+goes to a replica that has applied the events the read needs, else to the primary
+(`_read_engine`, `storage/replicas.py`, ADR 0022). Writes, reads inside them, keys and
+the list of workspaces always use the primary.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any, Final
 
 import psycopg
@@ -28,11 +32,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from aka.core import consistency
+from aka.core.errors import AkaError, Code
 from aka.core.ports import KeyRecord
-from aka.storage import json_text
+from aka.storage import json_text, replicas
 from aka.storage.cache_generation import GenerationCaches
 from aka.storage.postgres_generation import GenerationProbe
-from aka.storage.sql_driver import WRITE_OPTION
+from aka.storage.sql_driver import WRITE_OPTION, DbHandle
 from aka.storage.sql_store import SqlStore
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import workspaces
@@ -70,11 +76,11 @@ def postgres_url(url: str | URL) -> URL:
     return parsed.set(drivername=DRIVER)
 
 
-def _connect_args(url: URL, lock_timeout_ms: int) -> dict[str, Any]:
+def _connect_args(url: URL, lock_timeout_ms: int, connect_timeout_s: int) -> dict[str, Any]:
     """libpq parameters aka sets unless the URL already sets them."""
     args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
-        args["connect_timeout"] = CONNECT_TIMEOUT_S
+        args["connect_timeout"] = connect_timeout_s
     if "application_name" not in url.query:
         args["application_name"] = "aka"
     # Connection options, not a SET per transaction: no extra round trip. Kept next to
@@ -133,6 +139,7 @@ def postgres_engine(
     max_overflow: int = MAX_OVERFLOW,
     lock_timeout_ms: int = LOCK_TIMEOUT_MS,
     idle_ping_s: float = IDLE_PING_S,
+    connect_timeout_s: int = CONNECT_TIMEOUT_S,
 ) -> Engine:
     """An engine for aka's PostgreSQL store (not connected until first used)."""
     parsed = postgres_url(url)
@@ -150,7 +157,7 @@ def postgres_engine(
         # workspace lock sees the latest commit; a server-wide default of REPEATABLE READ
         # or SERIALIZABLE would instead fail the second writer with a serialization error.
         isolation_level="READ COMMITTED",
-        connect_args=_connect_args(parsed, lock_timeout_ms),
+        connect_args=_connect_args(parsed, lock_timeout_ms, connect_timeout_s),
     )
     ping_when_idle(engine, idle_ping_s)
     return engine
@@ -184,17 +191,9 @@ class PostgresTransaction(SqlTransaction):
     _dialect_insert = staticmethod(pg_insert)
 
 
-# The store whose caches this context (a request, and the worker threads it calls) has
-# brought up to date since it began (`PostgresStore.validate_caches`). Only such a
-# context's reads take workspace settings from memory: any other caller (a background
-# job, the CLI, a test) reads them afresh, so a read is never older than its caller.
-# Long-lived tasks are not started from a request's context (`read_batch` and
-# `group_commit` start theirs in an empty one), so the mark never outlives its request.
-_validated: ContextVar[object] = ContextVar("aka_postgres_caches_validated", default=None)
-
-
 class PostgresStore(SqlStore):
-    """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`.
+    """The `Store` on PostgreSQL, e.g. `PostgresStore("postgresql://aka@db/aka")`;
+    `read_urls`: its read replicas, if any (module doc).
 
     Keys and workspace settings are kept in memory while the cache generation is
     unchanged (`cache_generation`, ADR 0021). `validate_caches` brings them up to date
@@ -208,6 +207,7 @@ class PostgresStore(SqlStore):
         self,
         url: str | URL,
         *,
+        read_urls: Sequence[str | URL] = (),
         pool_size: int = POOL_SIZE,
         max_overflow: int = MAX_OVERFLOW,
         lock_timeout_ms: int = LOCK_TIMEOUT_MS,
@@ -226,8 +226,20 @@ class PostgresStore(SqlStore):
         parsed = postgres_url(url)
         self._probe = GenerationProbe(
             parsed.set(drivername="postgresql").render_as_string(hide_password=False),
-            _connect_args(parsed, lock_timeout_ms),
+            _connect_args(parsed, lock_timeout_ms, CONNECT_TIMEOUT_S),
             self._caches.seen,
+        )
+        self.replicas = replicas.ReplicaSet(
+            [
+                postgres_engine(
+                    read_url,
+                    pool_size=min(pool_size, replicas.POOL_SIZE),
+                    max_overflow=min(max_overflow, replicas.MAX_OVERFLOW),
+                    lock_timeout_ms=lock_timeout_ms,
+                    connect_timeout_s=replicas.CONNECT_TIMEOUT_S,
+                )
+                for read_url in read_urls
+            ]
         )
 
     async def validate_caches(self) -> None:
@@ -235,14 +247,73 @@ class PostgresStore(SqlStore):
         committed before the call (a round trip shared with concurrent callers; raises
         what the database raised when it cannot be asked)."""
         await self._probe.read()
-        _validated.set(self)
+        # Only a context so marked takes settings from memory (`_settings_for_read`): any
+        # other caller (a background job, the CLI, a test) reads them afresh, so a read is
+        # never older than its caller. Long-lived tasks do not start from a request's
+        # context (`read_batch` and `group_commit` start theirs in an empty one; a read
+        # round carries the mark only if all its requests had it).
+        consistency.validated_by(self)
 
     def _settings_known(self, workspace_id: str) -> str | None:
         # Only in a request that validated (as `_settings_for_read`): no caller reads
         # settings older than itself.
-        if _validated.get() is not self:
+        if consistency.caches_validated_by() is not self:
             return None
         return self._caches.current.settings.get(workspace_id)
+
+    def _read_engine(self, workspace_id: str) -> Engine:
+        """The primary, or a replica that has applied the events this context's reads
+        need (`consistency.read_floor()`); replicas in turn."""
+        if not self.replicas:
+            return self.engine
+        floor = consistency.read_floor()
+        if floor >= consistency.PRIMARY_ONLY:
+            return self.engine
+        return self.replicas.choose(workspace_id, floor) or self.engine
+
+    def _read_connection(self, workspace_id: str) -> Connection:
+        # A replica that cannot be reached now: the primary answers this read.
+        engine = self._read_engine(workspace_id)
+        return self.replicas.open(engine, Engine.connect, self.engine)
+
+    @contextmanager
+    def _one_statement(self, workspace_id: str) -> Iterator[DbHandle | None]:
+        # On a replica as any graph read (`_read_engine`), in autocommit (`_autocommit`).
+        engine = self._read_engine(workspace_id)
+        pooled = self.replicas.open(engine, Engine.raw_connection, self.engine)
+        with self._autocommit(pooled) as conn:
+            yield DbHandle(
+                conn.driver_connection, self.engine.dialect, conn.invalidate, statements=1
+            )
+
+    @contextmanager
+    def transaction(
+        self, workspace_id: str, *, write: bool = True
+    ) -> Iterator[PostgresTransaction]:
+        if not write and self.replicas:
+            with self._replica_read(workspace_id) as read:
+                yield read
+            return
+        with super().transaction(workspace_id, write=write) as tx:
+            assert isinstance(tx, PostgresTransaction)
+            yield tx
+
+    @contextmanager
+    def _replica_read(self, workspace_id: str) -> Iterator[PostgresTransaction]:
+        entered = False
+        try:
+            with super().transaction(workspace_id, write=False) as tx:
+                assert isinstance(tx, PostgresTransaction)
+                entered = True
+                yield tx
+        except AkaError as error:
+            if entered or error.code is not Code.WORKSPACE_NOT_FOUND:
+                raise
+            # A replica does not hold a workspace created a moment ago (no event
+            # sequence covers that): the primary says whether it exists.
+            with consistency.on_primary(), super().transaction(workspace_id, write=False) as tx:
+                assert isinstance(tx, PostgresTransaction)
+                yield tx
 
     def cached_key(self, secret_hash: str) -> KeyRecord | None:
         """The key as this process keeps it, as good as the last `validate_caches` (None:
@@ -259,18 +330,21 @@ class PostgresStore(SqlStore):
 
     def _settings_for_read(self, conn: Connection, workspace_id: str) -> str | None:
         kept = self._caches.current
-        if _validated.get() is self:
+        if consistency.caches_validated_by() is self:
             text = kept.settings.get(workspace_id)
             if text is not None:
                 return text
         text = super()._settings_for_read(conn, workspace_id)
-        if text is not None:
+        # Only what the primary said is kept: a replica's settings may predate the
+        # generation the kept ones answer for.
+        if text is not None and conn.engine is self.engine:
             kept.keep_settings(workspace_id, text)
         return text
 
     def close(self) -> None:
         self._probe.close()
         super().close()
+        self.replicas.close()
 
     def _transaction_options(self, *, write: bool) -> dict[str, Any]:
         if write:
@@ -289,14 +363,16 @@ class PostgresStore(SqlStore):
         return super()._enter_workspace(conn, workspace_id, write=write)
 
     @contextmanager
-    def _autocommit(self) -> Iterator[PoolProxiedConnection]:
+    def _autocommit(
+        self, pooled: PoolProxiedConnection | None = None
+    ) -> Iterator[PoolProxiedConnection]:
         # psycopg otherwise opens a transaction (BEGIN, then COMMIT: two more round
         # trips) around a single read that needs none.
-        with super()._autocommit() as pooled:
-            driver = pooled.driver_connection
+        with super()._autocommit(pooled) as held:
+            driver = held.driver_connection
             driver.autocommit = True  # type: ignore[union-attr]
             try:
-                yield pooled
+                yield held
             finally:
                 with contextlib.suppress(psycopg.Error):  # closed: the pool drops it anyway
                     driver.autocommit = False  # type: ignore[union-attr]

@@ -99,24 +99,44 @@ class SqlStore:
         self.reads = ReadCounts()
 
     @contextmanager
-    def _connect(self, *, write: bool) -> Iterator[Connection]:
-        """A connection inside one transaction, committed on normal exit."""
-        with self.engine.connect() as conn:
+    def _connect(self, *, write: bool, workspace_id: str | None = None) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on normal exit. A read of a
+        workspace's graph (`workspace_id` given) goes where `_read_engine` says; every
+        other read (keys, the list of workspaces) and every write, to the primary."""
+        if write or workspace_id is None:
+            opened = self.engine.connect()
+        else:
+            opened = self._read_connection(workspace_id)
+        with opened as conn:
             conn.execution_options(**self._transaction_options(write=write))
             with conn.begin():
                 yield conn
 
     @contextmanager
-    def _autocommit(self) -> Iterator[PoolProxiedConnection]:
-        """A pooled DBAPI connection in autocommit mode, for a single-statement read
-        (one statement is its own snapshot: no BEGIN or COMMIT needed)."""
-        pooled = self.engine.raw_connection()
+    def _autocommit(
+        self, pooled: PoolProxiedConnection | None = None
+    ) -> Iterator[PoolProxiedConnection]:
+        """A pooled DBAPI connection (`pooled`, else one of the primary's) in autocommit
+        mode, for a single-statement read (one statement is its own snapshot: no BEGIN
+        or COMMIT needed); returned to its pool at the end."""
+        if pooled is None:
+            pooled = self.engine.raw_connection()
         try:
             yield pooled
         finally:
             pooled.close()
 
     # --- backend hooks ---------------------------------------------------------------
+    def _read_engine(self, workspace_id: str) -> Engine:
+        """Where a read transaction of the workspace goes: the one database here; a
+        backend with read replicas picks one that is recent enough (PostgreSQL)."""
+        del workspace_id
+        return self.engine
+
+    def _read_connection(self, workspace_id: str) -> Connection:
+        """A connection for a read transaction of the workspace (`_read_engine`)."""
+        return self._read_engine(workspace_id).connect()
+
     def _transaction_options(self, *, write: bool) -> dict[str, Any]:
         """Execution options set on a connection before its transaction begins."""
         return {WRITE_OPTION: write}
@@ -134,7 +154,10 @@ class SqlStore:
 
     @contextmanager
     def transaction(self, workspace_id: str, *, write: bool = True) -> Iterator[SqlTransaction]:
-        with busy_as_error(self.busy_cause), self._connect(write=write) as conn:
+        with (
+            busy_as_error(self.busy_cause),
+            self._connect(write=write, workspace_id=workspace_id) as conn,
+        ):
             # A reader's existence check also fetches the settings, so its first
             # `settings()` costs no second statement.
             settings_text = None if write else self._settings_for_read(conn, workspace_id)
@@ -157,7 +180,7 @@ class SqlStore:
         statement stops there (`NeedsSnapshot`) and runs again in a read transaction."""
         settings_text = self._settings_known(workspace_id)
         if settings_text is not None:
-            with busy_as_error(self.busy_cause), self._one_statement() as db:
+            with busy_as_error(self.busy_cause), self._one_statement(workspace_id) as db:
                 if db is not None:
                     tx = self.transaction_class(
                         db, workspace_id, write=False, settings_text=settings_text
@@ -180,9 +203,10 @@ class SqlStore:
         return None
 
     @contextmanager
-    def _one_statement(self) -> Iterator[DbHandle | None]:
-        """A handle outside any transaction that runs at most one statement (None: not
-        available now; the read takes a transaction)."""
+    def _one_statement(self, workspace_id: str) -> Iterator[DbHandle | None]:
+        """A handle outside any transaction that runs at most one statement, for a read
+        of `workspace_id` (None: not available now; the read takes a transaction)."""
+        del workspace_id  # every read is on the primary here
         with self._autocommit() as pooled:
             yield DbHandle(
                 pooled.driver_connection, self.engine.dialect, pooled.invalidate, statements=1

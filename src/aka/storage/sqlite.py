@@ -212,7 +212,7 @@ class SqliteStore(SqlStore):
             return self._kept(reader).settings.get(workspace_id)
 
     @contextmanager
-    def _one_statement(self) -> Iterator[DbHandle | None]:
+    def _one_statement(self, workspace_id: str) -> Iterator[DbHandle | None]:  # noqa: ARG002
         # This thread's reader, outside a transaction: a statement is its own snapshot.
         reader = self._readers.idle()
         yield None if reader is None else reader.handle(statements=1)

@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "5160deb4ff9810b54b984b2a937d908aa6855ad697c1fb942a30b31d2bb359d9"
+DOCUMENT_SHA256 = "8205c8481a72023846319fc883b73ce394b24dccc46e01cdb6f8caeb235d5f75"

@@ -68,7 +68,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="List this workspace's keys (never their secrets)",
     )
     async def list_keys(ctx: RequestContext[None, None, None]) -> KeyListOut:
-        found = await rt.read(principal(ctx.auth).workspace_id, lambda tx: tx.keys.all())
+        found = await rt.read(
+            principal(ctx.auth).workspace_id, lambda tx: tx.keys.all(), primary=True
+        )
         return KeyListOut([_key_out(k) for k in found])
 
     @group.delete(

@@ -41,7 +41,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def get_job(ctx: RequestContext[None, None, KeyPath]) -> JobOut:
         job_id = ctx.path.id
-        job = await rt.read(principal(ctx.auth).workspace_id, lambda tx: jobs.get(tx, job_id))
+        job = await rt.read(
+            principal(ctx.auth).workspace_id, lambda tx: jobs.get(tx, job_id), primary=True
+        )
         return JobOut(
             job.id,
             job.kind,

@@ -204,7 +204,7 @@ def group_of(route: Route) -> str:
 
 def rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
     async def workspace_limits(workspace_id: str) -> dict[str, Rate]:
-        return await rt.read(workspace_id, lambda tx: dict(tx.settings().rate_limits))
+        return await rt.read(workspace_id, lambda tx: dict(tx.settings().rate_limits), primary=True)
 
     policy = RateLimitPolicy(
         {**default_limits(rt.settings), RATE_GROUP: DEFAULT_RATE},

@@ -41,7 +41,7 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
     rt = ctx.rt
 
     async def workspace_limits(workspace_id: str) -> Mapping[str, Rate]:
-        return await rt.read(workspace_id, lambda tx: tx.settings().rate_limits)
+        return await rt.read(workspace_id, lambda tx: tx.settings().rate_limits, primary=True)
 
     policy = RateLimitPolicy(
         # The server's default for this door is its native write limit.

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from aka.core import consistency
 from aka.core.errors import AkaError, Code
 from aka.core.ports import JobRecord, Store, Transaction
 from aka.engine.job_worker import JobKind
@@ -72,7 +73,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
 def _chunks(store: Store, workspace: str, file_id: str) -> Iterator[bytes]:
     n = 0
     while True:
-        with store.transaction(workspace, write=False) as tx:
+        # The primary: a file just uploaded may not be on a read replica yet.
+        with consistency.on_primary(), store.transaction(workspace, write=False) as tx:
             chunk = tx.files.chunk(file_id, n)
         if chunk is None:
             return

@@ -96,7 +96,7 @@ async def _receive(
     rt: Runtime, request: Request, workspace: str, file_id: str, query: UploadQuery
 ) -> Response:
     now = datetime.now(UTC)
-    await rt.read(workspace, lambda tx: files.writable(tx, file_id, query.token, now))
+    await rt.read(workspace, lambda tx: files.writable(tx, file_id, query.token, now), primary=True)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > files.MAX_BYTES:
         raise _too_large()

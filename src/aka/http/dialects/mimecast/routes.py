@@ -177,7 +177,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
 
     @group.post("/domain/get-internal-domain", scopes=(Scope.READ,), **common)
     async def internal_domain(ctx: RequestContext[None, None, None]) -> EnvelopeOut:
-        domains = await rt.read(_who(ctx).workspace_id, mail.internal_domains)
+        domains = await rt.read(_who(ctx).workspace_id, mail.internal_domains, primary=True)
         return envelope(
             [
                 {"id": d, "domain": d, "sendOnly": False, "local": True, "inboundType": "internal"}

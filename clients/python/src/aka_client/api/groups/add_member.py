@@ -14,9 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: MembershipIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -62,6 +66,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: MembershipIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[MembershipOut]:
     """Make a profile a member of a group profile
@@ -71,6 +76,10 @@ def sync_detailed(
     Requires scopes: `identities:write`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -88,6 +97,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = client.get_httpx_client().request(**kwargs)
@@ -98,6 +108,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: MembershipIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> MembershipOut:
     """Make a profile a member of a group profile
@@ -107,6 +118,10 @@ def sync(
     Requires scopes: `identities:write`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -124,6 +139,7 @@ def sync(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
@@ -133,6 +149,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: MembershipIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[MembershipOut]:
     """Make a profile a member of a group profile
@@ -142,6 +159,10 @@ async def asyncio_detailed(
     Requires scopes: `identities:write`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -159,6 +180,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -169,6 +191,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: MembershipIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> MembershipOut:
     """Make a profile a member of a group profile
@@ -178,6 +201,10 @@ async def asyncio(
     Requires scopes: `identities:write`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -195,6 +222,7 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.expansion_out import ExpansionOut
 from ...problems import raise_for_problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    aka_min_seq: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +27,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -49,6 +55,7 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[ExpansionOut]:
     """A profile's identifiers and every group above it
 
@@ -59,6 +66,10 @@ def sync_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -72,6 +83,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -81,6 +93,7 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> ExpansionOut:
     """A profile's identifiers and every group above it
 
@@ -91,6 +104,10 @@ def sync(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -104,6 +121,7 @@ def sync(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
@@ -112,6 +130,7 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[ExpansionOut]:
     """A profile's identifiers and every group above it
 
@@ -122,6 +141,10 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -135,6 +158,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -144,6 +168,7 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> ExpansionOut:
     """A profile's identifiers and every group above it
 
@@ -154,6 +179,10 @@ async def asyncio(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -167,5 +196,6 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -14,7 +14,11 @@ def _get_kwargs(
     *,
     after: int | Unset = 0,
     limit: int | Unset = 100,
+    aka_min_seq: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     params: dict[str, Any] = {}
 
@@ -30,6 +34,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -58,6 +63,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     after: int | Unset = 0,
     limit: int | Unset = 100,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[EventsPageOut]:
     """The change feed
 
@@ -69,6 +75,10 @@ def sync_detailed(
     Args:
         after (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -83,6 +93,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         after=after,
         limit=limit,
+        aka_min_seq=aka_min_seq,
     )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -93,6 +104,7 @@ def sync(
     client: AuthenticatedClient,
     after: int | Unset = 0,
     limit: int | Unset = 100,
+    aka_min_seq: str | Unset = UNSET,
 ) -> EventsPageOut:
     """The change feed
 
@@ -104,6 +116,10 @@ def sync(
     Args:
         after (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -118,6 +134,7 @@ def sync(
     kwargs = _get_kwargs(
         after=after,
         limit=limit,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
@@ -127,6 +144,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     after: int | Unset = 0,
     limit: int | Unset = 100,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[EventsPageOut]:
     """The change feed
 
@@ -138,6 +156,10 @@ async def asyncio_detailed(
     Args:
         after (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -152,6 +174,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         after=after,
         limit=limit,
+        aka_min_seq=aka_min_seq,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -162,6 +185,7 @@ async def asyncio(
     client: AuthenticatedClient,
     after: int | Unset = 0,
     limit: int | Unset = 100,
+    aka_min_seq: str | Unset = UNSET,
 ) -> EventsPageOut:
     """The change feed
 
@@ -173,6 +197,10 @@ async def asyncio(
     Args:
         after (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 100.
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -187,5 +215,6 @@ async def asyncio(
     kwargs = _get_kwargs(
         after=after,
         limit=limit,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.job_out import JobOut
 from ...problems import raise_for_problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    aka_min_seq: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +27,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -49,6 +55,7 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[JobOut]:
     """A background job's progress
 
@@ -56,6 +63,10 @@ def sync_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -69,6 +80,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -78,6 +90,7 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> JobOut:
     """A background job's progress
 
@@ -85,6 +98,10 @@ def sync(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -98,6 +115,7 @@ def sync(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
@@ -106,6 +124,7 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[JobOut]:
     """A background job's progress
 
@@ -113,6 +132,10 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -126,6 +149,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -135,6 +159,7 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> JobOut:
     """A background job's progress
 
@@ -142,6 +167,10 @@ async def asyncio(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -155,5 +184,6 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

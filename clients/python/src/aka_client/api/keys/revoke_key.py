@@ -13,9 +13,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -53,6 +57,7 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[None]:
     """Revoke a key (it stops working at once)
@@ -61,6 +66,10 @@ def sync_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -77,6 +86,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = client.get_httpx_client().request(**kwargs)
@@ -87,6 +97,7 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> None:
     """Revoke a key (it stops working at once)
@@ -95,6 +106,10 @@ def sync(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -111,6 +126,7 @@ def sync(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
@@ -120,6 +136,7 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[None]:
     """Revoke a key (it stops working at once)
@@ -128,6 +145,10 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -144,6 +165,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -154,6 +176,7 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> None:
     """Revoke a key (it stops working at once)
@@ -162,6 +185,10 @@ async def asyncio(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -178,6 +205,7 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

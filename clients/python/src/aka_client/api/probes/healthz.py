@@ -7,16 +7,23 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.health import Health
 from ...problems import raise_for_problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    aka_min_seq: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/healthz",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -43,8 +50,15 @@ def _build_response(*, response: httpx.Response) -> Response[Health]:
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[Health]:
     """Liveness: the process answers
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -56,7 +70,9 @@ def sync_detailed(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
 
@@ -64,8 +80,15 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Health:
     """Liveness: the process answers
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -77,15 +100,24 @@ def sync(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[Health]:
     """Liveness: the process answers
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -97,7 +129,9 @@ async def asyncio_detailed(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
 
@@ -105,8 +139,15 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Health:
     """Liveness: the process answers
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -118,5 +159,7 @@ async def asyncio(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

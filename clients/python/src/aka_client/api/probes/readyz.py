@@ -7,16 +7,23 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.health import Health
 from ...problems import raise_for_problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    aka_min_seq: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/readyz",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -43,11 +50,18 @@ def _build_response(*, response: httpx.Response) -> Response[Health]:
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[Health]:
     """Readiness: the store is reachable and migrated
 
     503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
     newest migration.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -59,7 +73,9 @@ def sync_detailed(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
 
@@ -67,11 +83,18 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Health:
     """Readiness: the store is reachable and migrated
 
     503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
     newest migration.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -83,18 +106,27 @@ def sync(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[Health]:
     """Readiness: the store is reachable and migrated
 
     503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
     newest migration.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -106,7 +138,9 @@ async def asyncio_detailed(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
 
@@ -114,11 +148,18 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Health:
     """Readiness: the store is reachable and migrated
 
     503 `{status: "not ready", reason}` while the database cannot be reached or is not at the
     newest migration.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -130,5 +171,7 @@ async def asyncio(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

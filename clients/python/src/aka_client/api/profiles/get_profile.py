@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.profile_out import ProfileOut
 from ...problems import raise_for_problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    aka_min_seq: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +27,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -49,6 +55,7 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Read a profile
 
@@ -58,6 +65,10 @@ def sync_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -71,6 +82,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -80,6 +92,7 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Read a profile
 
@@ -89,6 +102,10 @@ def sync(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -102,6 +119,7 @@ def sync(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
@@ -110,6 +128,7 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Read a profile
 
@@ -119,6 +138,10 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -132,6 +155,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -141,6 +165,7 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Read a profile
 
@@ -150,6 +175,10 @@ async def asyncio(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -163,5 +192,6 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         id=id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

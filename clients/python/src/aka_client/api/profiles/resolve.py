@@ -15,7 +15,11 @@ def _get_kwargs(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    aka_min_seq: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     params: dict[str, Any] = {}
 
@@ -48,6 +52,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -77,6 +82,7 @@ def sync_detailed(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
@@ -88,6 +94,10 @@ def sync_detailed(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -103,6 +113,7 @@ def sync_detailed(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        aka_min_seq=aka_min_seq,
     )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -114,6 +125,7 @@ def sync(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
@@ -125,6 +137,10 @@ def sync(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -140,6 +156,7 @@ def sync(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
@@ -150,6 +167,7 @@ async def asyncio_detailed(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
@@ -161,6 +179,10 @@ async def asyncio_detailed(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -176,6 +198,7 @@ async def asyncio_detailed(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        aka_min_seq=aka_min_seq,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
@@ -187,6 +210,7 @@ async def asyncio(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
@@ -198,6 +222,10 @@ async def asyncio(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -213,5 +241,6 @@ async def asyncio(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -13,9 +13,13 @@ def _get_kwargs(
     *,
     namespace: str,
     value: str,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -61,6 +65,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[None]:
     """Unlink an identifier from its profile
@@ -70,6 +75,10 @@ def sync_detailed(
     Args:
         namespace (str):
         value (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -87,6 +96,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = client.get_httpx_client().request(**kwargs)
@@ -98,6 +108,7 @@ def sync(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> None:
     """Unlink an identifier from its profile
@@ -107,6 +118,10 @@ def sync(
     Args:
         namespace (str):
         value (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -124,6 +139,7 @@ def sync(
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
@@ -134,6 +150,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[None]:
     """Unlink an identifier from its profile
@@ -143,6 +160,10 @@ async def asyncio_detailed(
     Args:
         namespace (str):
         value (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -160,6 +181,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -171,6 +193,7 @@ async def asyncio(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> None:
     """Unlink an identifier from its profile
@@ -180,6 +203,10 @@ async def asyncio(
     Args:
         namespace (str):
         value (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -197,6 +224,7 @@ async def asyncio(
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -16,9 +16,13 @@ def _get_kwargs(
     id: str,
     *,
     body: UpdateProfileIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -62,6 +66,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdateProfileIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Update a profile's attributes (JSON merge patch)
@@ -70,6 +75,10 @@ def sync_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -88,6 +97,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = client.get_httpx_client().request(**kwargs)
@@ -99,6 +109,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UpdateProfileIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ProfileOut:
     """Update a profile's attributes (JSON merge patch)
@@ -107,6 +118,10 @@ def sync(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -125,6 +140,7 @@ def sync(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
@@ -135,6 +151,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdateProfileIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Update a profile's attributes (JSON merge patch)
@@ -143,6 +160,10 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -161,6 +182,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -172,6 +194,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UpdateProfileIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ProfileOut:
     """Update a profile's attributes (JSON merge patch)
@@ -180,6 +203,10 @@ async def asyncio(
 
     Args:
         id (str):
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -198,6 +225,7 @@ async def asyncio(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

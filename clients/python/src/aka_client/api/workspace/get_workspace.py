@@ -7,16 +7,23 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.workspace_out import WorkspaceOut
 from ...problems import raise_for_problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    aka_min_seq: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/workspace",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -43,10 +50,17 @@ def _build_response(*, response: httpx.Response) -> Response[WorkspaceOut]:
 def sync_detailed(
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[WorkspaceOut]:
     """This key's workspace and its settings
 
     Requires scopes: `identities:read`.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -58,7 +72,9 @@ def sync_detailed(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     response = client.get_httpx_client().request(**kwargs)
     return _build_response(response=response)
 
@@ -66,10 +82,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> WorkspaceOut:
     """This key's workspace and its settings
 
     Requires scopes: `identities:read`.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -81,17 +104,26 @@ def sync(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> Response[WorkspaceOut]:
     """This key's workspace and its settings
 
     Requires scopes: `identities:read`.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -103,7 +135,9 @@ async def asyncio_detailed(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     response = await client.get_async_httpx_client().request(**kwargs)
     return _build_response(response=response)
 
@@ -111,10 +145,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
+    aka_min_seq: str | Unset = UNSET,
 ) -> WorkspaceOut:
     """This key's workspace and its settings
 
     Requires scopes: `identities:read`.
+
+    Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
 
     Raises:
         aka_client.ProblemError: the server refused the request (a subclass per status,
@@ -126,5 +167,7 @@ async def asyncio(
 
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        aka_min_seq=aka_min_seq,
+    )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

@@ -14,9 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: WorkspacePatchIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(aka_min_seq, Unset):
+        headers["Aka-Min-Seq"] = aka_min_seq
+
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
@@ -57,6 +61,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: WorkspacePatchIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[WorkspaceOut]:
     """Change the workspace's settings (JSON merge patch)
@@ -69,6 +74,10 @@ def sync_detailed(
     Requires scopes: `keys:admin`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -87,6 +96,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = client.get_httpx_client().request(**kwargs)
@@ -97,6 +107,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: WorkspacePatchIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> WorkspaceOut:
     """Change the workspace's settings (JSON merge patch)
@@ -109,6 +120,10 @@ def sync(
     Requires scopes: `keys:admin`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -127,6 +142,7 @@ def sync(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
@@ -136,6 +152,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: WorkspacePatchIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[WorkspaceOut]:
     """Change the workspace's settings (JSON merge patch)
@@ -148,6 +165,10 @@ async def asyncio_detailed(
     Requires scopes: `keys:admin`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -166,6 +187,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -176,6 +198,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: WorkspacePatchIn,
+    aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> WorkspaceOut:
     """Change the workspace's settings (JSON merge patch)
@@ -188,6 +211,10 @@ async def asyncio(
     Requires scopes: `keys:admin`.
 
     Args:
+        aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
+            this request's reads must reflect. With read replicas, a replica serves them only
+            once it has applied it, else the primary does; without replicas every read already
+            does (README, 'Consistency headers').
         idempotency_key (str | Unset): Makes the write safe to resend: its first successful
             answer is stored and replayed for a retry with the same key and request (README,
             'Retries: Idempotency-Key').
@@ -206,6 +233,7 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         body=body,
+        aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))
