@@ -210,7 +210,7 @@ async def _resolve_in_rounds(rt: Runtime, *, validate: bool, requests: int) -> N
     """`requests` concurrent requests resolving one identifier each, every one of them
     validating the store's memory first (as authentication does) when `validate`."""
     store = rt.store
-    batcher = ReadBatcher(rt, lambda tx, refs: queries.resolve_many(tx, refs))
+    batcher = ReadBatcher(rt, queries.resolve_many)
 
     async def request() -> ResolvedProfile:
         if validate:

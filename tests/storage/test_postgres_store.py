@@ -23,7 +23,6 @@ from aka.storage.postgres import (
     POOL_SIZE,
     PostgresStore,
     postgres_engine,
-    postgres_url,
 )
 from aka.storage.tables import profiles
 from tests.backends import backend_url
@@ -91,8 +90,9 @@ def _backend_pid(engine: sa.Engine) -> int:
         return int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
 
 
-def _terminate(pid: int, tmp_path: Path) -> None:
-    other = sa.create_engine(postgres_url(backend_url("postgres", tmp_path)))
+def _terminate(pid: int, engine: sa.Engine) -> None:
+    """End a backend from another connection to the same database."""
+    other = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
     with other.connect() as conn:
         conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     other.dispose()
@@ -106,7 +106,7 @@ def test_a_connection_dropped_while_idle_is_replaced_before_it_is_handed_out(
     engine = postgres_engine(backend_url("postgres", tmp_path), pool_size=1, idle_ping_s=0)
     try:
         first = _backend_pid(engine)
-        _terminate(first, tmp_path)
+        _terminate(first, engine)
         assert _backend_pid(engine) != first
     finally:
         engine.dispose()
@@ -118,7 +118,7 @@ def test_a_connection_in_steady_use_is_handed_out_without_a_ping(tmp_path: Path)
     engine = postgres_engine(backend_url("postgres", tmp_path), pool_size=1, idle_ping_s=3600)
     try:
         first = _backend_pid(engine)
-        _terminate(first, tmp_path)
+        _terminate(first, engine)
         with pytest.raises(DBAPIError):
             _backend_pid(engine)
         assert _backend_pid(engine) != first  # the broken one was not handed out again
@@ -276,5 +276,47 @@ def test_readiness_names_an_unreachable_server() -> None:
         assert reason is not None
         assert reason.startswith("database unreachable:")
         assert time.monotonic() - started < 10
+    finally:
+        store.close()
+
+
+def _pids_of_pool(engine: sa.Engine, size: int) -> list[int]:
+    """Check out `size` connections at once (so the pool holds that many), note their
+    backends, and return them all to the pool."""
+    held = [engine.raw_connection() for _ in range(size)]
+    pids = []
+    for pooled in held:
+        cursor = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("SELECT pg_backend_pid()")
+        pids.append(int(cursor.fetchone()[0]))
+        pooled.driver_connection.rollback()  # type: ignore[union-attr]
+    for pooled in held:
+        pooled.close()
+    return pids
+
+
+def test_once_one_pooled_connection_is_found_dead_the_others_are_pinged(tmp_path: Path) -> None:
+    """A server restart kills every pooled connection: the first one used fails its
+    statement, and every connection last used before that moment is pinged (and
+    replaced) before it is handed out, instead of failing one request each."""
+    engine = postgres_engine(backend_url("postgres", tmp_path), pool_size=3, idle_ping_s=3600)
+    try:
+        pids = _pids_of_pool(engine, 3)
+        for pid in pids:
+            _terminate(pid, engine)
+        with pytest.raises(DBAPIError):
+            _backend_pid(engine)  # in steady use: handed out as it is, and fails
+        assert all(_backend_pid(engine) not in pids for _ in range(3))
+    finally:
+        engine.dispose()
+
+
+def test_a_read_on_a_connection_that_died_in_the_pool_is_answered(tmp_path: Path) -> None:
+    """A read only reads: drawn on a dead connection, it runs again on a fresh one."""
+    store = open_postgres(tmp_path)
+    try:
+        for pid in _pids_of_pool(store.engine, 2):
+            _terminate(pid, store.engine)
+        assert store.read(WS, lambda view: view.settings()) is not None
     finally:
         store.close()

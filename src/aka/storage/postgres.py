@@ -20,21 +20,23 @@ the list of workspaces always use the primary.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from aka.core import consistency
 from aka.core.errors import AkaError, Code
-from aka.core.ports import KeyRecord
+from aka.core.ports import KeyRecord, ReadView
 from aka.storage import json_text, replicas
 from aka.storage.cache_generation import GenerationCaches
 from aka.storage.postgres_generation import GenerationProbe
@@ -42,6 +44,9 @@ from aka.storage.sql_driver import WRITE_OPTION, DbHandle
 from aka.storage.sql_store import SqlStore
 from aka.storage.sql_writer import SqlTransaction
 from aka.storage.tables import workspaces
+
+log = logging.getLogger("aka.store")
+T = TypeVar("T")
 
 DRIVER: Final = "postgresql+psycopg"
 # `postgres://` is what Heroku-style platforms hand out; SQLAlchemy dropped the alias.
@@ -104,23 +109,31 @@ def _connect_args(url: URL, lock_timeout_ms: int, connect_timeout_s: int) -> dic
 
 def ping_when_idle(engine: Engine, idle_s: float = IDLE_PING_S) -> None:
     """Ping a pooled connection on checkout when it sat idle in the pool `idle_s` or
-    longer, and replace it when the ping fails.
+    longer, or when the pool lost a connection since it was last used; replace it when
+    the ping fails.
 
     Instead of `pool_pre_ping`, which pings on every checkout: that ping was one of the
     five round trips of a resolve (docs/performance.md, "Resolve on PostgreSQL"). A
     connection in steady use was just used, so it is handed out as it is; one that sat
     idle long enough for a server restart, an idle timeout or a proxy to drop it is
-    checked first, as `pool_pre_ping` would have. A connection that breaks while in use
-    fails its statement, and is invalidated (`sql_driver.run`)."""
+    checked first, as `pool_pre_ping` would have. A connection that breaks while in
+    steady use fails its statement and is invalidated (`sql_driver.run`); from then on
+    every connection last used before that moment is pinged before it is handed out, so
+    a server restart costs one failed statement, not one per pooled connection (and a
+    read is run again on a fresh connection: `PostgresStore.read`)."""
     clock = time.monotonic
+    lost = [float("-inf")]  # when the pool last invalidated a connection
 
     def checkin(_dbapi: Any, record: ConnectionPoolEntry) -> None:
         record.info[_IDLE_SINCE] = clock()
 
+    def invalidated(_dbapi: Any, _record: ConnectionPoolEntry, _error: Any) -> None:
+        lost[0] = clock()
+
     def checkout(dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
         since = record.info.get(_IDLE_SINCE)
-        if since is None or clock() - since < idle_s:
-            return  # new, or just used
+        if since is None or (clock() - since < idle_s and lost[0] < since):
+            return  # new, or just used and nothing was lost since
         try:
             engine.dialect.do_ping(dbapi)
         except engine.dialect.loaded_dbapi.Error as err:
@@ -129,6 +142,7 @@ def ping_when_idle(engine: Engine, idle_s: float = IDLE_PING_S) -> None:
             raise sa.exc.DisconnectionError(f"idle connection failed its ping: {err}") from err
 
     event.listen(engine, "checkin", checkin)
+    event.listen(engine, "invalidate", invalidated)
     event.listen(engine, "checkout", checkout)
 
 
@@ -314,6 +328,19 @@ class PostgresStore(SqlStore):
             with consistency.on_primary(), super().transaction(workspace_id, write=False) as tx:
                 assert isinstance(tx, PostgresTransaction)
                 yield tx
+
+    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+        """`SqlStore.read`, once more on a fresh connection when the one it drew had
+        died in the pool (a server restart, a replica stopped): a read only reads, so
+        running it again is safe, and the pool now pings what it hands out."""
+        try:
+            return super().read(workspace_id, work)
+        except DBAPIError as err:
+            if not err.connection_invalidated:
+                raise
+            said = (str(err.orig or err).strip().splitlines() or ["?"])[0]
+            log.warning("a pooled connection had died (%s); reading again", said)
+            return super().read(workspace_id, work)
 
     def cached_key(self, secret_hash: str) -> KeyRecord | None:
         """The key as this process keeps it, as good as the last `validate_caches` (None:

@@ -129,7 +129,9 @@ class ReplicaSet:
             return how(engine)
         try:
             opened = how(engine)
-        except DBAPIError as err:
+        # `Engine.connect` wraps a failed connect as SQLAlchemy's error; the pool behind
+        # `Engine.raw_connection` raises the driver's own.
+        except (DBAPIError, engine.dialect.loaded_dbapi.Error) as err:
             self._failed(replica, err)
             return how(primary)
         if replica.down:

@@ -95,7 +95,7 @@ def run(
     try:
         return cursor_of.execute(sql, params)
     except dialect.loaded_dbapi.Error as err:
-        disconnected = dialect.is_disconnect(err, cursor_of, None)
+        disconnected = dialect.is_disconnect(err, cursor_of, None) or _connection_lost(err)
         if disconnected:
             invalidate(err)
         raise DBAPIError.instance(
@@ -106,6 +106,15 @@ def run(
             connection_invalidated=disconnected,
             dialect=dialect,
         ) from err
+
+
+def _connection_lost(err: BaseException) -> bool:
+    """A PostgreSQL error that ends the session: a connection exception (SQLSTATE class
+    08) or an operator's (57P: the server shut down, crashed or terminated this backend).
+    psycopg may not have marked the connection broken yet when the error arrives, which
+    is all SQLAlchemy's own check asks."""
+    state = getattr(err, "sqlstate", None) or ""
+    return state.startswith(("08", "57P"))
 
 
 class SqlPart:
