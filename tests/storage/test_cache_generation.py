@@ -165,6 +165,7 @@ def test_sqlite_keeps_keys_and_settings_until_the_generation_changes(tmp_path: P
     url = backend_url("sqlite", tmp_path)
     here, elsewhere = _open(url), _open(url)
     try:
+        here.migrate()
         here.create_workspace(WS, WorkspaceSettings())
         here.create_key(a_key())
         first = here.key_by_hash("h1")
@@ -197,3 +198,39 @@ def test_a_deleted_generation_row_comes_back_above_every_count(
     revoked = here.key_by_hash("h1")
     assert revoked is not None
     assert revoked.revoked_at is not None
+
+
+def test_a_requests_key_check_holds_for_its_reads_and_the_next_request_checks_again(
+    tmp_path: Path,
+) -> None:
+    """On SQLite a request's key lookup checks the file once (after the request
+    arrived); its reads then take settings from memory without checking again (each
+    statement hands the GIL away). A change committed elsewhere meanwhile reaches the
+    next request, which checks again."""
+    import contextvars  # noqa: PLC0415
+
+    from aka.core import consistency  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'aka.db'}"
+    here, elsewhere = _open(url), _open(url)
+    try:
+        here.migrate()
+        here.create_workspace(WS, WorkspaceSettings())
+        key = a_key()
+        here.create_key(key)
+
+        def request(change_meanwhile: MergePolicy | None = None) -> MergePolicy:
+            assert here.key_by_hash(key.secret_hash) == key
+            assert consistency.caches_validated_by() is here
+            if change_meanwhile is not None:  # committed after this request's check
+                with elsewhere.transaction(WS) as tx:
+                    tx.save_settings(WorkspaceSettings(merge_policy=change_meanwhile))
+            return here.read(WS, lambda view: view.settings().merge_policy)
+
+        assert contextvars.copy_context().run(request) is MergePolicy.REFUSE
+        changed = contextvars.copy_context().run(request, MergePolicy.AUTO)
+        assert changed is MergePolicy.REFUSE  # as of its check
+        assert contextvars.copy_context().run(request) is MergePolicy.AUTO
+    finally:
+        here.close()
+        elsewhere.close()

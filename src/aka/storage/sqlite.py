@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from aka.core import consistency
 from aka.core.ports import KeyRecord
 from aka.storage import json_text
 from aka.storage.cache_generation import (
@@ -205,6 +206,12 @@ class SqliteStore(SqlStore):
     def _settings_known(self, workspace_id: str) -> str | None:
         # Checked against the generation first (`_kept`: the file's data_version, a few
         # µs), on the reader the one statement then runs on.
+        if consistency.caches_validated_by() is self:
+            # This request's key lookup checked the file after the request arrived
+            # (`key_by_hash`): that check holds for its reads too. One statement fewer,
+            # and each statement hands the GIL to granian's threads and waits to get it
+            # back (docs/performance.md, "Resolve (issue 15)").
+            return self._caches.current.settings.get(workspace_id)
         reader = self._readers.idle()
         if reader is None:
             return None
@@ -223,6 +230,7 @@ class SqliteStore(SqlStore):
             return super().key_by_hash(secret_hash)
         with busy_as_error(self.busy_cause):
             kept = self._kept(reader)
+            consistency.validated_by(self)  # for the rest of the request (`_settings_known`)
             found = kept.keys.get(secret_hash)
             if found is not None:
                 return found
