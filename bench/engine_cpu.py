@@ -32,15 +32,17 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1/postgres"
 PG_DATABASE = "aka_engine_cpu"
 
 
-def _url(backend: str, workdir: Path) -> str:
+def fresh_url(backend: str, workdir: Path, database: str = PG_DATABASE) -> str:
+    """An empty store's URL: a file in `workdir`, or `database` dropped and created
+    again on the local PostgreSQL (for the in-process measurements, not `make bench`)."""
     if backend == "sqlite":
         return f"sqlite:///{workdir}/aka.db"
     import psycopg  # noqa: PLC0415 - only the PostgreSQL run needs it
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"postgresql+psycopg://postgres@127.0.0.1/{PG_DATABASE}"
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {database}")
+    return f"postgresql+psycopg://postgres@127.0.0.1/{database}"
 
 
 def _import_chunk() -> Callable[[Transaction, Sequence[Person]], list[Any]]:
@@ -72,7 +74,7 @@ def _batch(tx: Transaction, part: Sequence[Person]) -> list[Any]:
 def main(argv: Sequence[str]) -> None:
     backend, n, way = argv[0], int(argv[1]), argv[2]
     workdir = Path(tempfile.mkdtemp(prefix="aka-engine-cpu-"))
-    store = open_store(_url(backend, workdir))
+    store = open_store(fresh_url(backend, workdir))
     store.migrate()
     admin.create_workspace(store, WORKSPACE)
     people = People(n, workdir)

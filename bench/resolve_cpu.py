@@ -31,24 +31,13 @@ from aka.service import bulk
 from aka.service.graph_commands import CreateProfile
 from aka.service.identities import NewIdentifier
 from aka.storage import open_store
+from bench.engine_cpu import fresh_url
 
 WORKSPACE = "default"
 ADMIN_KEY = "aka_bench_resolve_cpu_admin_key_0123456789"
 NO_LIMIT = "1000000000/second"
-PG_ADMIN = "postgresql://postgres@127.0.0.1/postgres"
 PG_DATABASE = "aka_resolve_cpu"
 Message = MutableMapping[str, Any]
-
-
-def _url(backend: str, workdir: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{workdir}/aka.db"
-    import psycopg  # noqa: PLC0415 - only the PostgreSQL run needs it
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"postgresql://postgres@127.0.0.1/{PG_DATABASE}"
 
 
 def _load(url: str, rows: int) -> None:
@@ -163,7 +152,7 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("--profile", default=None)
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="aka-resolve-cpu-"))
-    url = _url(args.backend, workdir)
+    url = fresh_url(args.backend, workdir, PG_DATABASE)
     _load(url, args.rows)
     try:  # as `aka serve` configures it
         configure_logging("info", "json", batched=True)

@@ -17,9 +17,8 @@ from typing import Any
 import httpx
 import pytest
 from bench.pg_pair import PgPair
+from tests.replication import migrated_database
 from tests.servers import running_server
-
-from aka.storage.postgres import PostgresStore
 
 ADMIN = {"Authorization": "Bearer replicas-admin-key"}
 
@@ -34,12 +33,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(replication: PgPair) -> Iterator[Served]:
     """`aka serve` on the pair's primary, reading from its replica."""
-    primary_url, replica_url = replication.create_database(f"aka_{secrets.token_hex(4)}")
-    setup = PostgresStore(primary_url)
-    try:
-        setup.migrate()
-    finally:
-        setup.close()
+    primary_url, replica_url = migrated_database(replication)
     env = {
         "AKA_DATABASE_URL": primary_url,
         "AKA_READ_DATABASE_URL": replica_url,

@@ -31,6 +31,7 @@ from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 from aka.storage import replicas
 from aka.storage.postgres import PostgresStore
+from tests.replication import migrated_database
 from tests.storage.builders import key_record
 
 pytestmark = pytest.mark.anyio
@@ -75,14 +76,7 @@ class Replicated:
 @pytest.fixture(scope="module")
 def database(replication: PgPair) -> tuple[str, str]:
     """A migrated database on the pair: its URLs on (primary, replica)."""
-    primary_url, replica_url = replication.create_database(f"aka_{secrets.token_hex(4)}")
-    setup = PostgresStore(primary_url)
-    try:
-        setup.migrate()
-    finally:
-        setup.close()
-    replication.wait_caught_up()
-    return primary_url, replica_url
+    return migrated_database(replication)
 
 
 @pytest.fixture
