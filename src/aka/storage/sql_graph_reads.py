@@ -187,11 +187,13 @@ class SqlGraphReads(SqlPart):
         resolves needs no transaction around it (`SqlStore.read`). A profile with more
         than `READ_AHEAD` identifiers is marked as such, and read in full only if asked."""
         plain = self._plain
-        sql, params = plain.ahead_by_keys([(k.namespace, k.value) for k in wanted])
+        sql, params = plain.ahead_by_keys(
+            self.workspace_id, [(k.namespace, k.value) for k in wanted], READ_AHEAD + 1
+        )
         profile_of: dict[IdentifierKey, str] = {}  # each key found, and its profile
         held: dict[str, dict[IdentifierKey, Identifier]] = {}
         profiles: dict[str, Profile] = {}
-        for row in self._rows(sql, READ_AHEAD + 1, self.workspace_id, *params):
+        for row in self._rows(sql, *params):
             ident = plain.to_identifier(row)
             pid = ident.profile_id
             if pid not in profiles:

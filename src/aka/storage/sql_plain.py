@@ -94,13 +94,19 @@ _TEMPLATES: Final = {
     # in ONE statement (a read of one statement needs no transaction: `SqlStore.read`):
     # each identifier found, its profile, and up to a bound (the first parameter) of that
     # profile's identifiers; the key it was found by comes last.
+    # Driven from the keys, each looked up on its own (a LATERAL whose LIMIT 1 keeps the
+    # planner from flattening it; the key is unique anyway): without statistics, as
+    # right after a bulk load, `IN (unnest ...)` was planned as a scan of the whole
+    # workspace, 57 ms for 64 keys of 200k (docs/performance.md, "Resolve (issue 15)").
     "identifiers_ahead_by_keys": (
         f"SELECT {_prefixed(_IDENT, 'i')}, {_prefixed(_PROFILE, 'p')}, k.namespace, k.value"
-        " FROM identifiers k"
+        " FROM {keys} AS q(ns, v)"
+        " CROSS JOIN LATERAL (SELECT x.workspace_id, x.namespace, x.value, x.profile_id"
+        " FROM identifiers x WHERE x.workspace_id = {p} AND x.namespace = q.ns"
+        " AND x.value = q.v LIMIT 1) k"
         " JOIN profiles p ON p.workspace_id = k.workspace_id AND p.id = k.profile_id"
         f" CROSS JOIN LATERAL (SELECT {_IDENT} FROM identifiers h"
         " WHERE h.workspace_id = k.workspace_id AND h.profile_id = k.profile_id LIMIT {p}) i"
-        " WHERE k.workspace_id = {p} AND (k.namespace, k.value) IN ({keys})"
     ),
     "identifiers_of_profiles": (
         f"SELECT {_IDENT} FROM identifiers WHERE workspace_id = {{p}} AND profile_id {{ids}}"
@@ -194,15 +200,16 @@ class PlainSql:
         sql = self.identifiers_by_keys.format(keys="VALUES " + ", ".join(["(?, ?)"] * len(keys)))
         return sql, tuple(x for key in keys for x in key)
 
-    def ahead_by_keys(self, keys: Sequence[tuple[str, str]]) -> tuple[str, tuple[Any, ...]]:
-        """The statement and parameters after the bound and the workspace reading these
-        identifiers, their profiles and those profiles' identifiers (PostgreSQL only)."""
+    def ahead_by_keys(
+        self, workspace_id: str, keys: Sequence[tuple[str, str]], bound: int
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters reading these identifiers of the workspace,
+        their profiles and up to `bound` of those profiles' identifiers (PostgreSQL
+        only)."""
         if not self.arrays:
             raise NotImplementedError("one-statement read-ahead is PostgreSQL's (LATERAL)")
-        sql = self.identifiers_ahead_by_keys.format(
-            keys="SELECT * FROM unnest(%s::text[], %s::text[])"
-        )
-        return sql, ([n for n, _ in keys], [v for _, v in keys])
+        sql = self.identifiers_ahead_by_keys.format(keys="unnest(%s::text[], %s::text[])")
+        return sql, ([n for n, _ in keys], [v for _, v in keys], workspace_id, bound)
 
     def of_profiles(self, profile_ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
         """The statement and parameters reading every identifier of these profiles."""
