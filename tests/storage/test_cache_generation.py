@@ -26,16 +26,21 @@ from .builders import key_record
 WS = "acme"
 
 
-@pytest.fixture(params=sql_backend_params())
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated database of each SQL backend, with workspace `acme`."""
-    url = backend_url(request.param, tmp_path)
+def database_with_workspace(backend: str, tmp_path: Path) -> str:
+    """The URL of a migrated, empty database of `backend` holding workspace `acme`."""
+    url = backend_url(backend, tmp_path)
     setup = open_store(url)
     try:
         setup.create_workspace(WS, WorkspaceSettings())
     finally:
         setup.close()
     return url
+
+
+@pytest.fixture(params=sql_backend_params())
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database of each SQL backend, with workspace `acme`."""
+    return database_with_workspace(request.param, tmp_path)
 
 
 def _open(url: str) -> SqlStore:

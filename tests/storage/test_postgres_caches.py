@@ -16,14 +16,17 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from aka.core.ports import KeyRecord
 from aka.core.settings import MergePolicy, WorkspaceSettings
 from aka.storage.postgres import PostgresStore
 from aka.storage.postgres_generation import GenerationProbe
-from tests.backends import backend_url
 
-from .builders import key_record
-from .test_cache_generation import WS, read_policy, settings_behind_the_caches_back
+from .test_cache_generation import (
+    WS,
+    a_key,
+    database_with_workspace,
+    read_policy,
+    settings_behind_the_caches_back,
+)
 
 pytestmark = pytest.mark.anyio
 T = TypeVar("T")
@@ -31,13 +34,7 @@ T = TypeVar("T")
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
-    url = backend_url("postgres", tmp_path)
-    setup = PostgresStore(url)
-    try:
-        setup.create_workspace(WS, WorkspaceSettings())
-    finally:
-        setup.close()
-    return url
+    return database_with_workspace("postgres", tmp_path)
 
 
 @pytest.fixture
@@ -54,11 +51,6 @@ def elsewhere(url: str) -> Iterator[PostgresStore]:
     store = PostgresStore(url)
     yield store
     store.close()
-
-
-def a_key() -> KeyRecord:
-    """Key `key-h1`, whose secret hashes to `h1`."""
-    return key_record("key-h1", secret_hash="h1", workspace_id=WS)
 
 
 async def test_a_key_read_once_is_then_answered_from_memory(server: PostgresStore) -> None:
