@@ -9,7 +9,7 @@ import msgspec
 import typer
 
 from aka import config
-from aka.cli import check, keys, transfer, workspaces
+from aka.cli import check, keys, namespaces, transfer, workspaces
 from aka.cli.context import opened_store
 from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
@@ -27,6 +27,7 @@ app = typer.Typer(
 )
 app.add_typer(keys.app, name="keys")
 app.add_typer(workspaces.app, name="workspace")
+app.add_typer(namespaces.app, name="namespaces")
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)
 app.command("check")(check.check_command)

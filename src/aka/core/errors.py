@@ -63,6 +63,7 @@ class Code(StrEnum):
     AMBIGUOUS_REFERENCE = "ambiguous_reference"
     WORKSPACE_EXISTS = "workspace_exists"
     GROUP_CYCLE = "group_cycle"
+    NAMESPACE_ALIASES_IN_USE = "namespace_aliases_in_use"
     # auth and transport
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
@@ -107,6 +108,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.AMBIGUOUS_REFERENCE: ErrorKind.CONFLICT,
     Code.WORKSPACE_EXISTS: ErrorKind.CONFLICT,
     Code.GROUP_CYCLE: ErrorKind.CONFLICT,
+    Code.NAMESPACE_ALIASES_IN_USE: ErrorKind.CONFLICT,
     Code.UNAUTHENTICATED: ErrorKind.UNAUTHENTICATED,
     Code.FORBIDDEN: ErrorKind.FORBIDDEN,
     Code.BODY_TOO_LARGE: ErrorKind.TOO_LARGE,

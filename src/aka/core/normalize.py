@@ -14,6 +14,7 @@ import unicodedata
 
 import phonenumbers
 
+from aka.core.door_namespaces import DoorNamespace
 from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey
 from aka.core.settings import Normalization, WorkspaceSettings
@@ -166,6 +167,15 @@ def phone(raw: str, field: str = "value") -> str:
     return number
 
 
+def stored_namespace(raw: object, settings: WorkspaceSettings, field: str = "namespace") -> str:
+    """The namespace an identifier is stored in: `raw` itself (a native namespace), or
+    for a door's namespace (`DoorNamespace`) the one `namespace_aliases` maps it onto.
+    The one place a door's namespace becomes a stored one (ADR 0027)."""
+    if isinstance(raw, DoorNamespace):
+        return settings.stored_namespace(raw.door, namespace(raw.name, field))
+    return namespace(raw, field)
+
+
 def identifier_key(
     raw_namespace: object,
     raw_value: object,
@@ -175,7 +185,7 @@ def identifier_key(
 ) -> IdentifierKey:
     """The normalised key of an identifier, or an error naming the field and the limit."""
     prefix = f"{field}." if field else ""
-    ns = namespace(raw_namespace, f"{prefix}namespace")
+    ns = stored_namespace(raw_namespace, settings, f"{prefix}namespace")
     value_field = f"{prefix}value"
     value = clean_text(raw_value, value_field, code=Code.VALUE_INVALID, max_bytes=VALUE_MAX_BYTES)
     rule = settings.rule_for(ns)
@@ -201,7 +211,7 @@ def lookup_key(
     "not found", so callers can probe without special-casing.
     """
     prefix = f"{field}." if field else ""
-    ns = namespace(raw_namespace, f"{prefix}namespace")
+    ns = stored_namespace(raw_namespace, settings, f"{prefix}namespace")
     value_field = f"{prefix}value"
     value = clean_text(raw_value, value_field, code=Code.VALUE_INVALID, max_bytes=VALUE_MAX_BYTES)
     normalization = settings.rule_for(ns).normalization

@@ -8,10 +8,12 @@ together (`null`, `0`, `unknown`, ...) are refused as identifiers.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final, TypeVar
 
+from aka.core import door_namespaces
 from aka.core.errors import AkaError, Code
 from aka.core.rates import Rate, limits_json, parse_limits_patch
 
@@ -66,6 +68,17 @@ class WorkspaceSettings:
     # Per endpoint group ("read", "write", "admin"); a group not named keeps the server's
     # default. A key's own limits win over these (aka.security.ratelimit_policy).
     rate_limits: dict[str, Rate] = field(default_factory=dict)
+    # `"<door>:<door namespace>"` -> the namespace it is stored in (ADR 0027); a door
+    # namespace not named keeps its default (`door_namespaces.DEFAULTS`, else its name).
+    namespace_aliases: dict[str, str] = field(default_factory=dict)
+
+    def stored_namespace(self, door: str, name: str) -> str:
+        """The namespace the graph stores the door's namespace `name` in."""
+        return door_namespaces.stored(self.namespace_aliases, door, name)
+
+    def door_namespace(self, door: str, namespace: str) -> str:
+        """The door's own name for the stored `namespace` (answers in its shape)."""
+        return door_namespaces.door_name(self.namespace_aliases, door, namespace)
 
     def rule_for(self, namespace: str) -> NamespaceRule:
         return self.namespaces.get(namespace) or _DEFAULT_RULE
@@ -91,6 +104,7 @@ class WorkspaceSettings:
             "blocked_values": list(self.blocked_values),
             "internal_domains": list(self.internal_domains),
             "rate_limits": limits_json(self.rate_limits),
+            "namespace_aliases": dict(sorted(self.namespace_aliases.items())),
         }
 
     @classmethod
@@ -112,6 +126,7 @@ class WorkspaceSettings:
             "blocked_values",
             "internal_domains",
             "rate_limits",
+            "namespace_aliases",
         }
         if unknown:
             name = sorted(unknown)[0]
@@ -134,7 +149,70 @@ class WorkspaceSettings:
             result = replace(
                 result, rate_limits=_rate_limits(result.rate_limits, patch["rate_limits"])
             )
+        if "namespace_aliases" in patch:
+            result = replace(
+                result,
+                namespace_aliases=_namespace_aliases(
+                    result.namespace_aliases, patch["namespace_aliases"]
+                ),
+            )
         return result
+
+
+def _namespace_aliases(current: dict[str, str], patch: Any) -> dict[str, str]:
+    """JSON merge patch of `namespace_aliases`: an entry's null removes it, a null
+    object removes all. Keys are `<door>:<door namespace>` of a known door, values
+    valid namespaces; at most `MAX_ALIASES` entries."""
+    from aka.core import normalize  # noqa: PLC0415 - normalize imports this module
+
+    where = "namespace_aliases"
+    if patch is None:
+        return {}
+    if not isinstance(patch, dict):
+        raise AkaError(Code.SETTINGS_INVALID, f"{where} must be an object", field=where)
+    merged = dict(current)
+    for raw_key, raw_value in patch.items():
+        entry = f"{where}.{raw_key}"
+        key = alias_key(raw_key, entry)
+        if raw_value is None:
+            merged.pop(key, None)
+            continue
+        merged[key] = _valid_namespace(normalize.namespace, raw_value, entry)
+    if len(merged) > door_namespaces.MAX_ALIASES:
+        raise AkaError(
+            Code.SETTINGS_INVALID,
+            f"{where} may hold at most {door_namespaces.MAX_ALIASES} entries; "
+            f"this would make {len(merged)}",
+            field=where,
+            details={"limit": door_namespaces.MAX_ALIASES, "actual": len(merged)},
+        )
+    return merged
+
+
+def alias_key(raw: object, where: str) -> str:
+    """A `namespace_aliases` key, `<door>:<door namespace>`, checked and normalised."""
+    from aka.core import normalize  # noqa: PLC0415 - normalize imports this module
+
+    door, colon, name = raw.partition(":") if isinstance(raw, str) else ("", "", "")
+    if not colon or door not in door_namespaces.DOORS:
+        doors = ", ".join(door_namespaces.DOORS)
+        raise AkaError(
+            Code.SETTINGS_INVALID,
+            f"a key of namespace_aliases is '<door>:<door namespace>' with a door among "
+            f"{doors}; got {raw!r}",
+            field=where,
+        )
+    return door_namespaces.key_of(door, _valid_namespace(normalize.namespace, name, where))
+
+
+def _valid_namespace(check: Callable[[object, str], str], raw: object, where: str) -> str:
+    """`check` (normalize.namespace)'s answer, its refusal as SETTINGS_INVALID."""
+    try:
+        return check(raw, where)
+    except AkaError as exc:
+        raise AkaError(
+            Code.SETTINGS_INVALID, exc.message, field=exc.field, details=exc.details
+        ) from None
 
 
 def _rate_limits(current: dict[str, Rate], patch: Any) -> dict[str, Rate]:

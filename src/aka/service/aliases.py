@@ -18,6 +18,7 @@ from typing import Any
 
 from aka.core import events as ev
 from aka.core import normalize
+from aka.core.door_namespaces import RawNamespace
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.model import IdentifierKey, Profile, ResolvedProfile
@@ -283,7 +284,7 @@ def set_sole_identifier(
     return identities.link(tx, ref, NewIdentifier(key.namespace, key.value), actor=actor).profile
 
 
-def find_by_any_id(tx: Transaction, text: Any, *, namespace: str) -> Profile | None:
+def find_by_any_id(tx: Transaction, text: Any, *, namespace: RawNamespace) -> Profile | None:
     """The live profile known as `text` by its external id, an identifier in
     `namespace`, or its own (possibly merged) profile id, tried in that order."""
     if not isinstance(text, str) or not text:
@@ -305,7 +306,7 @@ class UserRef:
     `primary_user_id`, its profile id (forwarded when merged away)."""
 
     user_id: str | None
-    namespace: str
+    namespace: RawNamespace
     primary_user_id: str | None = None
 
 
@@ -341,7 +342,7 @@ def upsert_user(
     user: ProfileRef | UserRef | SharedRef,
     *,
     create_with: Sequence[NewIdentifier] | None = (),
-    sole_identifiers: Mapping[str, Any] | None = None,
+    sole_identifiers: Mapping[RawNamespace, Any] | None = None,
     attributes: Mapping[str, Any] | None = None,
     field: str = "profile",
     actor: str | None = None,

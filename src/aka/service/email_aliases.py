@@ -3,6 +3,8 @@
 A user is a profile whose `email` identifier is `primary`; an alias is any other
 `email` identifier of that profile. Addresses are always validated and normalised as
 email (lower-case, IDNA domain), whatever the workspace's rule for `email` says.
+`email` is where the door namespace `mimecast:address` is stored unless the workspace's
+`namespace_aliases` maps it elsewhere (ADR 0027): `_stored` reads which.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from aka.core import normalize
+from aka.core.door_namespaces import DoorNamespace
 from aka.core.errors import AkaError, Code
 from aka.core.model import Identifier, IdentifierKey
 from aka.core.ports import GraphReads, Transaction
@@ -18,7 +21,8 @@ from aka.service import identities
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
-NAMESPACE: Final = "email"
+# Mimecast's addresses as a door namespace (stored in `email` unless mapped elsewhere).
+ADDRESS: Final = DoorNamespace("mimecast", "address")
 USERS_MAX: Final = 1000  # one answer of `internal_users`
 
 
@@ -50,6 +54,11 @@ def address(raw: Any, field: str) -> str:
     return normalize.email(raw, field)
 
 
+def _stored(tx: GraphReads) -> str:
+    """The namespace this workspace stores Mimecast's addresses in."""
+    return normalize.stored_namespace(ADDRESS, tx.settings())
+
+
 def domain_of(email: str) -> str:
     return email.rpartition("@")[2]
 
@@ -68,7 +77,7 @@ def create_user(tx: Transaction, raw_email: Any, name: Any = None, *, actor: str
         attributes["name"] = name
     created = identities.create_profile(
         tx,
-        identifiers=[NewIdentifier(NAMESPACE, email, primary=True, attributes=attributes)],
+        identifiers=[NewIdentifier(ADDRESS, email, primary=True, attributes=attributes)],
         actor=actor,
     )
     return User(email, created.profile.id)
@@ -78,15 +87,15 @@ def add_alias(tx: Transaction, raw_alias_for: Any, raw_alias: Any, *, actor: str
     """Link `alias` to the profile of `alias_for` (which must exist)."""
     alias_for = address(raw_alias_for, "aliasFor")
     alias = address(raw_alias, "alias")
-    owner = tx.identifier(IdentifierKey(NAMESPACE, alias_for))
+    owner = tx.identifier(IdentifierKey(_stored(tx), alias_for))
     if owner is None:
         raise AkaError(
             Code.IDENTIFIER_NOT_FOUND, f"no user with address {alias_for}", field="aliasFor"
         )
     identities.link(
         tx,
-        ProfileRef(namespace=NAMESPACE, value=alias_for),
-        NewIdentifier(NAMESPACE, alias),
+        ProfileRef(namespace=ADDRESS, value=alias_for),
+        NewIdentifier(ADDRESS, alias),
         actor=actor,
         field_prefix="alias",
     )
@@ -97,7 +106,7 @@ def add_alias(tx: Transaction, raw_alias_for: Any, raw_alias: Any, *, actor: str
 def remove_alias(tx: Transaction, raw_alias: Any, *, actor: str | None) -> str:
     """Unlink an alias address; a user's primary address is not an alias and stays."""
     alias = address(raw_alias, "alias")
-    found = tx.identifier(IdentifierKey(NAMESPACE, alias))
+    found = tx.identifier(IdentifierKey(_stored(tx), alias))
     if found is None:
         raise AkaError(Code.IDENTIFIER_NOT_FOUND, f"no alias {alias}", field="alias")
     if found.primary:
@@ -106,7 +115,7 @@ def remove_alias(tx: Transaction, raw_alias: Any, *, actor: str | None) -> str:
             f"{alias} is a user's primary address, not an alias",
             field="alias",
         )
-    identities.unlink(tx, NAMESPACE, alias, actor=actor)
+    identities.unlink(tx, ADDRESS, alias, actor=actor)
     return alias
 
 
@@ -115,7 +124,7 @@ def internal_users(tx: GraphReads, raw_domain: Any) -> list[Listed]:
     if not isinstance(raw_domain, str) or not raw_domain.strip():
         raise AkaError(Code.INVALID_INPUT, "domain is required", field="domain")
     domain = domain_of(address(f"user@{raw_domain.strip()}", "domain"))
-    found = tx.identifiers_in_domain(NAMESPACE, domain, USERS_MAX)
+    found = tx.identifiers_in_domain(_stored(tx), domain, USERS_MAX)
     return [Listed(i.value, not i.primary) for i in found]
 
 
@@ -124,7 +133,8 @@ def internal_domains(tx: GraphReads) -> tuple[str, ...]:
 
 
 def _display_name(tx: GraphReads, owner: Identifier) -> str:
+    namespace = _stored(tx)
     for ident in tx.identifiers_of(owner.profile_id):
-        if ident.namespace == NAMESPACE and ident.primary:
+        if ident.namespace == namespace and ident.primary:
             return str(ident.attributes.get("name", ""))
     return str(owner.attributes.get("name", ""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aka.core import normalize
+from aka.core.door_namespaces import RawNamespace
 from aka.core.errors import AkaError, Code
 from aka.core.model import Profile, ResolvedProfile
 from aka.core.ports import GraphReads
@@ -18,7 +19,7 @@ from aka.core.ports import GraphReads
 class ProfileRef:
     profile_id: str | None = None
     external_id: str | None = None
-    namespace: str | None = None
+    namespace: RawNamespace | None = None  # a door's namespace: mapped when looked up
     value: str | None = None
 
     @classmethod

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aka.core import normalize
+from aka.core.door_namespaces import DoorNamespace
 from aka.core.errors import AkaError, Code
 from aka.core.graph import EXPAND_MAX_DEPTH
 from aka.core.model import IdentifierKey, Kind, ResolvedProfile
@@ -26,6 +27,7 @@ from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
 _KINDS = {k.value.replace("_", ""): k for k in Kind}
+DOOR = "coveo"  # a provider is a door namespace (`namespace_aliases`, ADR 0027)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,11 @@ class Identity:
     name: str
     kind: Kind = Kind.UNKNOWN
     info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def namespace(self) -> DoorNamespace:
+        """The provider as the door namespace the workspace maps onto a stored one."""
+        return DoorNamespace(DOOR, self.provider)
 
 
 def kind_of(raw: Any, field: str = "type") -> Kind:
@@ -52,7 +59,7 @@ def kind_of(raw: Any, field: str = "type") -> Kind:
 
 
 def _key(tx: Transaction, identity: Identity, where: str) -> IdentifierKey:
-    return normalize.identifier_key(identity.provider, identity.name, tx.settings(), field=where)
+    return normalize.identifier_key(identity.namespace, identity.name, tx.settings(), field=where)
 
 
 def _newer(tx: Transaction, key: IdentifierKey, ordering_id: int) -> tuple[bool, PushRecord | None]:
@@ -102,7 +109,7 @@ class _Ensure(Command[str]):
     def reads(self) -> Reads:
         i = self.identity
         return Reads(
-            identifiers=[(i.provider, i.name)],
+            identifiers=[(i.namespace, i.name)],
             profile_ids=[self.into] if self.into is not None else [],
         )
 
@@ -291,7 +298,8 @@ def disable_older_than(
 ) -> int:
     """Disable every identity of the provider last written with a lower ordering id;
     how many were disabled now."""
-    namespace = normalize.namespace(provider, "providerId")
+    provider_namespace = DoorNamespace(DOOR, provider)
+    namespace = normalize.stored_namespace(provider_namespace, tx.settings(), "providerId")
     count = 0
     for key in tx.push_records.older_than(namespace, ordering_id):
         found = tx.identifier(key)
@@ -376,13 +384,21 @@ def parents(
 ) -> list[tuple[IdentifierKey, Kind]] | None:
     """Every enabled identity the member is an alias of (its profile's other
     identifiers) or belongs to (the identifiers of every group above it; direct groups
-    only unless `recursive`), sorted; None for an unknown or disabled member."""
-    key = normalize.lookup_key(member.provider, member.name, tx.settings())
+    only unless `recursive`), sorted, each keyed by its provider (the door's name for
+    its namespace); None for an unknown or disabled member."""
+    settings = tx.settings()
+    key = normalize.lookup_key(member.namespace, member.name, settings)
     found = tx.identifier(key)
     if found is None or found.disabled:
         return None
     depth = EXPAND_MAX_DEPTH if recursive else 1
     expansion = queries.expand(tx, ProfileRef.by_id(found.profile_id), max_depth=depth)
     everyone: list[ResolvedProfile] = [expansion.profile, *expansion.groups]
-    seen = {(i.key, i.kind) for p in everyone for i in p.identifiers if i.key != key}
+    # Answered in Coveo's shape: each identifier under its provider's name.
+    seen = {
+        (IdentifierKey(settings.door_namespace(DOOR, i.namespace), i.value), i.kind)
+        for p in everyone
+        for i in p.identifiers
+        if i.key != key
+    }
     return sorted(seen)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aka.core.door_namespaces import RawNamespace
 from aka.core.errors import AkaError
 from aka.core.ports import Transaction
 from aka.service import (
@@ -133,7 +134,7 @@ class UpsertUser(Command[UpsertedUser]):
 
     user: ProfileRef | UserRef | SharedRef
     create_with: Sequence[NewIdentifier] | None = ()
-    sole_identifiers: Mapping[str, Any] = field(default_factory=dict)
+    sole_identifiers: Mapping[RawNamespace, Any] = field(default_factory=dict)
     attributes: Mapping[str, Any] | None = None
     ref_field: str = "profile"  # where an error about the reference points
     actor: str | None = None
@@ -162,7 +163,7 @@ class CreateEmailUser(Command[email_aliases.User]):
     actor: str | None = None
 
     def reads(self) -> Reads:
-        return Reads(identifiers=[(email_aliases.NAMESPACE, self.address)])
+        return Reads(identifiers=[(email_aliases.ADDRESS, self.address)])
 
     def run(self, tx: Transaction) -> email_aliases.User:
         return email_aliases.create_user(tx, self.address, self.name, actor=self.actor)
@@ -177,7 +178,7 @@ class AddEmailAlias(Command[email_aliases.Alias]):
     actor: str | None = None
 
     def reads(self) -> Reads:
-        namespace = email_aliases.NAMESPACE
+        namespace = email_aliases.ADDRESS
         return Reads(identifiers=[(namespace, self.alias_for), (namespace, self.alias)])
 
     def run(self, tx: Transaction) -> email_aliases.Alias:

@@ -19,7 +19,7 @@ from aka.http.native.schemas import (
 )
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
-from aka.service import admin
+from aka.service import admin, namespace_aliases
 
 
 def _key_limits(k: KeyRecord) -> dict[str, str]:
@@ -107,19 +107,23 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         body=WorkspacePatchIn,
         response=WorkspaceOut,
         scopes=(Scope.KEYS_ADMIN,),
+        errors=(409,),
         tags=("workspace",),
         summary="Change the workspace's settings (JSON merge patch)",
         description="`merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace "
         "`normalization`, `max_per_profile`, `blocked_values`; null removes a rule), "
         "`blocked_values`, `internal_domains`, `rate_limits` (per endpoint group; "
-        "null removes an override; applies within `AKA_RATE_LIMIT_CACHE_SECONDS`).",
+        "null removes an override; applies within `AKA_RATE_LIMIT_CACHE_SECONDS`), "
+        '`namespace_aliases` (`{"<door>:<door namespace>": namespace}`; a change that '
+        "would leave identifiers behind is 409 `namespace_aliases_in_use`: use "
+        "`aka namespaces merge`).",
     )
     async def patch_workspace(ctx: RequestContext[WorkspacePatchIn, None, None]) -> WorkspaceOut:
         who = principal(ctx.auth)
         patch = msgspec.to_builtins(ctx.body)
 
         def work(tx: Transaction) -> None:
-            tx.save_settings(tx.settings().updated(patch))
+            namespace_aliases.update_settings(tx, patch)
 
         await rt.write_unit(who.workspace_id, work)
         found = await rt.call(rt.store.workspace, who.workspace_id)

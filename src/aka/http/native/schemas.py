@@ -193,6 +193,19 @@ class WorkspacePatchIn(_In):
         | UnsetType
         | None
     ) = UNSET
+    namespace_aliases: (
+        Annotated[
+            dict[str, str | None],
+            Meta(
+                description='`{"<door>:<door namespace>": namespace}`: where a door\'s '
+                "namespace (a Coveo provider, a Braze alias label, `mimecast:address`, "
+                "`appizer:alias|email|phone`) is stored. A null entry removes it, a null "
+                "object all (ADR 0027)."
+            ),
+        ]
+        | UnsetType
+        | None
+    ) = UNSET
 
 
 # --- answers ---------------------------------------------------------------------------

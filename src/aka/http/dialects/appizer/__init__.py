@@ -1,8 +1,10 @@
 """Appizer's user and alias API at its own paths (`/v1/users...`), onto the one graph.
 
 `user_id` is the profile's external id, `primary_user_id` our profile id, an
-`alias_id` an identifier in namespace `alias`; every route taking a user id accepts any
-of the three. Routes and every decision where Appizer is silent: docs/dialects/appizer.md.
+`alias_id` an identifier in the door namespace `alias` (stored in `alias` unless the
+workspace's `namespace_aliases` maps `appizer:alias` elsewhere, ADR 0027); every route
+taking a user id accepts any of the three. Routes and every decision where Appizer is
+silent: docs/dialects/appizer.md.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any, Final
 from msgspec import Struct
 from starlette.responses import Response
 
+from aka.core.door_namespaces import DoorNamespace
 from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
+from aka.core.settings import WorkspaceSettings
 from aka.engine.runtime import Runtime
 from aka.http.dialects import DialectContext
 from aka.http.dialects.appizer.wire import AppizerError, authenticator, principal, render
@@ -27,9 +31,11 @@ from aka.service.graph_commands import Unlink
 from aka.service.identities import NewIdentifier
 from aka.service.vendor_commands import AddAlias, UpsertUser
 
-ALIAS: Final = "alias"
-EMAIL: Final = "email"
-PHONE: Final = "phone"
+DOOR: Final = "appizer"
+# Appizer's door namespaces: the workspace maps each onto the namespace it is stored in.
+ALIAS: Final = DoorNamespace(DOOR, "alias")
+EMAIL: Final = DoorNamespace(DOOR, "email")
+PHONE: Final = DoorNamespace(DOOR, "phone")
 TAGS = ("appizer",)
 SECURITY = (
     {
@@ -67,23 +73,27 @@ class AliasPath(Struct):
     alias_id: str
 
 
-def user_out(found: ResolvedProfile) -> dict[str, Any]:
-    """A user as GET /v1/users/{id} answers it."""
+def user_out(found: ResolvedProfile, settings: WorkspaceSettings) -> dict[str, Any]:
+    """A user as GET /v1/users/{id} answers it: each identifier under the door's name
+    for its namespace."""
     profile = found.profile
     by_namespace: dict[str, list[str]] = {}
     for i in sorted(found.identifiers, key=lambda i: (not i.primary, i.value)):
-        by_namespace.setdefault(i.namespace, []).append(i.value)
+        by_namespace.setdefault(settings.door_namespace(DOOR, i.namespace), []).append(i.value)
     user: dict[str, Any] = {
         "user_id": profile.external_id or profile.id,
         "primary_user_id": profile.id,
         "external_id": profile.external_id,
-        "aliases": by_namespace.get(ALIAS, []),
+        "aliases": by_namespace.get(ALIAS.name, []),
         "properties": dict(profile.attributes),
-        "identifiers": [{"namespace": i.namespace, "value": i.value} for i in found.identifiers],
+        "identifiers": [
+            {"namespace": settings.door_namespace(DOOR, i.namespace), "value": i.value}
+            for i in found.identifiers
+        ],
         "created_at": profile.created_at.isoformat() if profile.created_at else None,
         "updated_at": profile.updated_at.isoformat() if profile.updated_at else None,
     }
-    for namespace in (EMAIL, PHONE):
+    for namespace in (EMAIL.name, PHONE.name):
         if namespace in by_namespace:
             user[namespace] = by_namespace[namespace][0]
     return user
@@ -165,7 +175,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         who, wanted = principal(ctx.auth), ctx.path.id
 
         def work(tx: Transaction) -> dict[str, Any]:
-            return user_out(refs.resolved(tx, aliases.require_user(tx, UserRef(wanted, ALIAS))))
+            user = aliases.require_user(tx, UserRef(wanted, ALIAS))
+            return user_out(refs.resolved(tx, user), tx.settings())
 
         return await rt.read(who.workspace_id, work)
 

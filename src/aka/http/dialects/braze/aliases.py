@@ -14,7 +14,7 @@ from typing import Any
 from aka.core.errors import AkaError
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
-from aka.http.dialects.braze.wire import decode, minor, principal, refusals, success
+from aka.http.dialects.braze.wire import decode, label, minor, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service.aliases import IdentifyOutcome, IdentifyResult
 from aka.service.commands import Command
@@ -51,7 +51,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             [
                 (
                     ProfileRef(external_id=item.external_id) if item.external_id else None,
-                    NewIdentifier(item.alias_label, item.alias_name),
+                    NewIdentifier(label(item.alias_label), item.alias_name),
                 )
                 for item in body.user_aliases
             ],
@@ -85,7 +85,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def alias_update(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasUpdateIn, limit)
         commands = [
-            Rename(item.alias_label, item.old_alias_name, item.new_alias_name, who.key_id)
+            Rename(label(item.alias_label), item.old_alias_name, item.new_alias_name, who.key_id)
             for item in body.alias_updates
         ]
         outcomes = await rt.write(who.workspace_id, commands)
@@ -114,7 +114,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         # (input array, index, the alias label when an alias names the user, command)
         jobs: list[tuple[str, int, str | None, Command[IdentifyResult]]] = [
             ("aliases_to_identify", n, i.user_alias.alias_label, IdentifyByIdentifier(
-                i.user_alias.alias_label, i.user_alias.alias_name, i.external_id,
+                label(i.user_alias.alias_label), i.user_alias.alias_name, i.external_id,
                 keep_apart_when_namespace_held=True, move=move, actor=who.key_id,
             ))
             for n, i in enumerate(body.aliases_to_identify)
@@ -141,7 +141,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         outcomes = await rt.write(who.workspace_id, [command for *_, command in jobs])
         errors: list[dict[str, Any]] = []
         processed = 0
-        for (array, n, label, command), outcome in zip(jobs, outcomes, strict=True):
+        for (array, n, alias_label, command), outcome in zip(jobs, outcomes, strict=True):
             if isinstance(outcome, AkaError):
                 errors.append(minor(outcome, array, n))
                 continue
@@ -150,7 +150,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 assert isinstance(command, IdentifyByIdentifier)
                 note = (
                     f"the user with external_id {command.external_id!r} already has an "
-                    f"alias with label {label!r}; the users were not combined"
+                    f"alias with label {alias_label!r}; the users were not combined"
                 )
                 errors.append(minor(note, array, n))
         return success(errors, aliases_processed=processed)

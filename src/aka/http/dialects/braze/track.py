@@ -9,7 +9,7 @@ from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import TAGS
 from aka.http.dialects.braze.fields import attribute_patch
-from aka.http.dialects.braze.wire import decode, principal, refusals, success
+from aka.http.dialects.braze.wire import decode, label, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service.commands import Command, Refuse
 from aka.service.identities import NewIdentifier
@@ -134,6 +134,6 @@ def _track_target(
         isinstance(alias.get(k), str) for k in ("alias_label", "alias_name")
     ):
         raise AkaError(Code.INVALID_INPUT, "user_alias must be {alias_label, alias_name}")
-    ref = ProfileRef(namespace=alias["alias_label"], value=alias["alias_name"])
-    create = [NewIdentifier(alias["alias_label"], alias["alias_name"])]
+    ref = ProfileRef(namespace=label(alias["alias_label"]), value=alias["alias_name"])
+    create = [NewIdentifier(label(alias["alias_label"]), alias["alias_name"])]
     return ref, create if only_existing is False else None

@@ -7,11 +7,12 @@ from typing import Any, Final
 from aka.core.errors import AkaError, Code
 from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
+from aka.core.settings import WorkspaceSettings
 from aka.engine.runtime import Runtime
 from aka.http.dialects.braze import schemas as s
 from aka.http.dialects.braze.aliases import TAGS
 from aka.http.dialects.braze.fields import EXPORT_FIELDS, STANDARD
-from aka.http.dialects.braze.wire import decode, principal, refusals, success
+from aka.http.dialects.braze.wire import DOOR, decode, label, principal, refusals, success
 from aka.http.routing import RequestContext, RouteGroup
 from aka.service import refs
 from aka.service.commands import Command, Refuse
@@ -25,7 +26,7 @@ _OWN_FIELD: Final = (EMAIL, PHONE, DEVICE)
 
 
 def alias_ref(alias: s.UserAlias) -> ProfileRef:
-    return ProfileRef(namespace=alias.alias_label, value=alias.alias_name)
+    return ProfileRef(namespace=label(alias.alias_label), value=alias.alias_name)
 
 
 def merge_ref(ident: s.MergeIdentifier, where: str) -> ProfileRef | SharedRef:
@@ -56,9 +57,13 @@ def _first(found: ResolvedProfile, namespace: str) -> str | None:
     return held[0].value if held else None
 
 
-def user_out(found: ResolvedProfile, fields: list[str] | None) -> dict[str, Any]:
+def user_out(
+    found: ResolvedProfile, fields: list[str] | None, settings: WorkspaceSettings | None = None
+) -> dict[str, Any]:
     """A user as /users/export/ids answers it, limited to `fields` when given: Braze's
-    standard fields at the top level, the other attributes under `custom_attributes`."""
+    standard fields at the top level, the other attributes under `custom_attributes`,
+    each alias under the label the workspace's `namespace_aliases` gives its namespace."""
+    named = settings or WorkspaceSettings()
     profile = found.profile
     attributes = profile.attributes
     standard = {k: v for k, v in attributes.items() if k in STANDARD}
@@ -66,7 +71,7 @@ def user_out(found: ResolvedProfile, fields: list[str] | None) -> dict[str, Any]
     user: dict[str, Any] = {
         "external_id": profile.external_id,
         "user_aliases": [
-            {"alias_label": i.namespace, "alias_name": i.value}
+            {"alias_label": named.door_namespace(DOOR, i.namespace), "alias_name": i.value}
             for i in found.identifiers
             if i.namespace not in _OWN_FIELD
         ],
@@ -157,7 +162,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                 for profile in found:
                     if profile.id not in users:
                         resolved = refs.resolved(tx, profile)
-                        users[profile.id] = user_out(resolved, body.fields_to_export)
+                        users[profile.id] = user_out(resolved, body.fields_to_export, tx.settings())
             answer: dict[str, Any] = {"users": list(users.values()), "message": "success"}
             if invalid:
                 answer["invalid_user_ids"] = invalid

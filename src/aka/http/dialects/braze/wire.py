@@ -14,6 +14,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from aka.core.door_namespaces import DoorNamespace
 from aka.core.errors import AkaError, Code, ErrorKind
 from aka.core.rates import Rate
 from aka.engine.runtime import Runtime
@@ -37,6 +38,13 @@ SHARED_BUCKET: Final = frozenset(
     {"users.delete", "users.alias.new", "users.alias.update", "users.identify", "users.merge"}
 )
 UNKNOWN_KEY: Final = "Unknown or missing REST API Key"
+DOOR: Final = "braze"  # an alias label is a door namespace (`namespace_aliases`, ADR 0027)
+
+
+def label(alias_label: str) -> DoorNamespace:
+    """An alias label as the door namespace the workspace maps onto a stored one."""
+    return DoorNamespace(DOOR, alias_label)
+
 
 _encode = msgspec.json.Encoder().encode
 _FIELD: Final = re.compile(r"^([A-Za-z_]+)(?:\[(\d+)\])?")
