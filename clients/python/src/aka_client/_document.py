@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "8205c8481a72023846319fc883b73ce394b24dccc46e01cdb6f8caeb235d5f75"
+DOCUMENT_SHA256 = "fce1efefdac8bde36468297b74f810dba2735023ba0e802ab7223b2dc7f1c1b6"

@@ -57,6 +57,7 @@ from .update_profile_in_attributes import UpdateProfileInAttributes
 from .workspace_out import WorkspaceOut
 from .workspace_out_settings import WorkspaceOutSettings
 from .workspace_patch_in import WorkspacePatchIn
+from .workspace_patch_in_namespace_aliases_type_0 import WorkspacePatchInNamespaceAliasesType0
 from .workspace_patch_in_namespaces import WorkspacePatchInNamespaces
 from .workspace_patch_in_rate_limits_type_0 import WorkspacePatchInRateLimitsType0
 
@@ -118,6 +119,7 @@ __all__ = (
     "WorkspaceOut",
     "WorkspaceOutSettings",
     "WorkspacePatchIn",
+    "WorkspacePatchInNamespaceAliasesType0",
     "WorkspacePatchInNamespaces",
     "WorkspacePatchInRateLimitsType0",
 )

@@ -9,6 +9,9 @@ from ..models.merge_policy import MergePolicy, check_merge_policy
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.workspace_patch_in_namespace_aliases_type_0 import (
+        WorkspacePatchInNamespaceAliasesType0,
+    )
     from ..models.workspace_patch_in_namespaces import WorkspacePatchInNamespaces
     from ..models.workspace_patch_in_rate_limits_type_0 import WorkspacePatchInRateLimitsType0
 
@@ -27,8 +30,12 @@ class WorkspacePatchIn:
     internal_domains: list[str] | Unset = UNSET
     """ At most 1,000 values. """
     rate_limits: None | Unset | WorkspacePatchInRateLimitsType0 = UNSET
+    namespace_aliases: None | Unset | WorkspacePatchInNamespaceAliasesType0 = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.workspace_patch_in_namespace_aliases_type_0 import (
+            WorkspacePatchInNamespaceAliasesType0,  # noqa: PLC0415
+        )
         from ..models.workspace_patch_in_rate_limits_type_0 import WorkspacePatchInRateLimitsType0  # noqa: PLC0415
 
         merge_policy: str | Unset = UNSET
@@ -55,6 +62,14 @@ class WorkspacePatchIn:
         else:
             rate_limits = self.rate_limits
 
+        namespace_aliases: dict[str, Any] | None | Unset
+        if isinstance(self.namespace_aliases, Unset):
+            namespace_aliases = UNSET
+        elif isinstance(self.namespace_aliases, WorkspacePatchInNamespaceAliasesType0):
+            namespace_aliases = self.namespace_aliases.to_dict()
+        else:
+            namespace_aliases = self.namespace_aliases
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -68,11 +83,16 @@ class WorkspacePatchIn:
             field_dict["internal_domains"] = internal_domains
         if rate_limits is not UNSET:
             field_dict["rate_limits"] = rate_limits
+        if namespace_aliases is not UNSET:
+            field_dict["namespace_aliases"] = namespace_aliases
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.workspace_patch_in_namespace_aliases_type_0 import (
+            WorkspacePatchInNamespaceAliasesType0,  # noqa: PLC0415
+        )
         from ..models.workspace_patch_in_namespaces import WorkspacePatchInNamespaces  # noqa: PLC0415
         from ..models.workspace_patch_in_rate_limits_type_0 import WorkspacePatchInRateLimitsType0  # noqa: PLC0415
 
@@ -112,12 +132,32 @@ class WorkspacePatchIn:
 
         rate_limits = _parse_rate_limits(d.pop("rate_limits", UNSET))
 
+        def _parse_namespace_aliases(
+            data: object,
+        ) -> None | Unset | WorkspacePatchInNamespaceAliasesType0:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                namespace_aliases_type_0 = WorkspacePatchInNamespaceAliasesType0.from_dict(data)
+
+                return namespace_aliases_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | WorkspacePatchInNamespaceAliasesType0, data)
+
+        namespace_aliases = _parse_namespace_aliases(d.pop("namespace_aliases", UNSET))
+
         workspace_patch_in = cls(
             merge_policy=merge_policy,
             namespaces=namespaces,
             blocked_values=blocked_values,
             internal_domains=internal_domains,
             rate_limits=rate_limits,
+            namespace_aliases=namespace_aliases,
         )
 
         return workspace_patch_in

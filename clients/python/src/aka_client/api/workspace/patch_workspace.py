@@ -69,7 +69,9 @@ def sync_detailed(
     `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
     `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
     `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
-    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`), `namespace_aliases` (`{"<door>:<door namespace>":
+    namespace}`; a change that would leave identifiers behind is 409 `namespace_aliases_in_use`:
+    use `aka namespaces merge`).
 
     Requires scopes: `keys:admin`.
 
@@ -115,7 +117,9 @@ def sync(
     `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
     `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
     `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
-    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`), `namespace_aliases` (`{"<door>:<door namespace>":
+    namespace}`; a change that would leave identifiers behind is 409 `namespace_aliases_in_use`:
+    use `aka namespaces merge`).
 
     Requires scopes: `keys:admin`.
 
@@ -160,7 +164,9 @@ async def asyncio_detailed(
     `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
     `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
     `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
-    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`), `namespace_aliases` (`{"<door>:<door namespace>":
+    namespace}`; a change that would leave identifiers behind is 409 `namespace_aliases_in_use`:
+    use `aka namespaces merge`).
 
     Requires scopes: `keys:admin`.
 
@@ -206,7 +212,9 @@ async def asyncio(
     `merge_policy` (`refuse`|`auto`), `namespaces` (per-namespace `normalization`,
     `max_per_profile`, `blocked_values`; null removes a rule), `blocked_values`,
     `internal_domains`, `rate_limits` (per endpoint group; null removes an override; applies
-    within `AKA_RATE_LIMIT_CACHE_SECONDS`).
+    within `AKA_RATE_LIMIT_CACHE_SECONDS`), `namespace_aliases` (`{"<door>:<door namespace>":
+    namespace}`; a change that would leave identifiers behind is 409 `namespace_aliases_in_use`:
+    use `aka namespaces merge`).
 
     Requires scopes: `keys:admin`.
 
