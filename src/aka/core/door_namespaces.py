@@ -41,7 +41,8 @@ class DoorNamespace:
     name: Any
 
     def __str__(self) -> str:
-        return f"{self.door}:{self.name}"
+        # As the caller named it: messages (`identifier crm:42`) read as they always did.
+        return str(self.name)
 
 
 # A namespace as a caller hands it to `normalize`: a stored (native) one, or a door's.
