@@ -39,19 +39,25 @@ class Rehearsal:
     start: int  # the workspace's last seq when the dry run began
     events: list[Event] = field(default_factory=list)
 
+    def appended(self) -> int:
+        """How many events the work appended so far (one statement)."""
+        return self.tx.last_seq() - self.start
+
 
 @contextmanager
-def rolled_back(store: Store, workspace_id: str) -> Iterator[Rehearsal]:
+def rolled_back(store: Store, workspace_id: str, *, read_back: bool = True) -> Iterator[Rehearsal]:
     """A write transaction for a dry run: the block's work runs in it as it would in any
     write transaction (serialised against the workspace's other writers, so it sees
     exactly the graph the real call would), then the events it appended are read back
-    into the rehearsal and the transaction is rolled back. A block that raises rolls
+    into the rehearsal (unless `read_back` is False: an import's million events are
+    counted, not listed) and the transaction is rolled back. A block that raises rolls
     back too, and the exception propagates."""
     try:
         with store.transaction(workspace_id, write=True) as tx:
             rehearsal = Rehearsal(tx, tx.last_seq())
             yield rehearsal
-            rehearsal.events = appended_since(tx, rehearsal.start)
+            if read_back:
+                rehearsal.events = appended_since(tx, rehearsal.start)
             raise _RolledBack
     except _RolledBack:
         return
