@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from aka.core.ports import Store
+
+if TYPE_CHECKING:
+    from conftest import Api
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
@@ -73,3 +76,25 @@ def this_second() -> str:
     """Now, to the second, as answers write times: `canonical`'s `since` (whole seconds,
     so that a time without a fraction compares as it should)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def preview_then_real(
+    api: Api, method: str, url: str, *, idempotency_key: str | None = None, **request: Any
+) -> tuple[dict[str, Any], httpx.Response]:
+    """The preview's `dry_run` member, and the real call's answer, after checking that
+    the preview wrote nothing and answered what the real call then did."""
+    keys = (idempotency_key,) if idempotency_key else ()
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    known, before, since = profile_ids(api.store), stored(api.store, keys), this_second()
+    params = {**request.pop("params", {})}
+    preview = api.client.request(
+        method, url, params={**params, "dry_run": "true"}, headers=headers, **request
+    )
+    assert preview.headers.get("aka-dry-run") == "true", preview.text
+    assert "aka-seq" not in preview.headers
+    assert stored(api.store, keys) == before, "a dry run wrote"
+    member = preview.json().get("dry_run", {})
+    real = api.client.request(method, url, params=params, headers=headers, **request)
+    assert "aka-dry-run" not in real.headers
+    assert canonical(answer_of(preview), known, since) == canonical(answer_of(real), known, since)
+    return member, real

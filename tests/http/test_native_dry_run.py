@@ -8,35 +8,13 @@ and checks that it answered what the preview said it would."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
-from tests.http.dry_runs import answer_of, canonical, profile_ids, stored, this_second
+from tests.http.dry_runs import canonical, preview_then_real, profile_ids, stored, this_second
 
 if TYPE_CHECKING:
     from conftest import Api
-
-
-def preview_then_real(
-    api: Api, method: str, url: str, *, idempotency_key: str | None = None, **request: Any
-) -> tuple[dict[str, Any], httpx.Response]:
-    """The preview's `dry_run` member, and the real call's answer, after checking that
-    the preview wrote nothing and answered what the real call then did."""
-    keys = (idempotency_key,) if idempotency_key else ()
-    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-    known, before, since = profile_ids(api.store), stored(api.store, keys), this_second()
-    params = {**request.pop("params", {})}
-    preview = api.client.request(
-        method, url, params={**params, "dry_run": "true"}, headers=headers, **request
-    )
-    assert preview.headers.get("aka-dry-run") == "true", preview.text
-    assert "aka-seq" not in preview.headers
-    assert stored(api.store, keys) == before, "a dry run wrote"
-    member = preview.json().get("dry_run", {})
-    real = api.client.request(method, url, params=params, headers=headers, **request)
-    assert "aka-dry-run" not in real.headers
-    assert canonical(answer_of(preview), known, since) == canonical(answer_of(real), known, since)
-    return member, real
 
 
 def test_create_previews_the_new_profile_and_its_event(api: Api) -> None:
