@@ -267,6 +267,7 @@ def _in_savepoint(tx: Transaction, work: Callable[[Transaction], T]) -> T:
 
 def _note_seq(tx: Transaction) -> None:
     """Inside a write transaction, after its work: the workspace's sequence, which the
-    transaction's lock holds still, is what it commits (`Aka-Seq`)."""
-    if consistency.tracking():
+    transaction's lock holds still, is what it commits (`Aka-Seq`). A dry run commits
+    nothing, so it notes nothing."""
+    if consistency.tracking() and _rehearsal.get() is None:
         consistency.wrote(tx.last_seq())
