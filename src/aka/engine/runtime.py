@@ -16,6 +16,10 @@ idempotency does, so that the stored answer commits with the work; reads and wri
 then join that transaction instead of opening another (a second writer on SQLite
 would wait for the first: ourselves).
 
+A dry run (`preview`, ADR 0023) is the same joining over a write transaction that is
+rolled back when the block ends (`engine.preview`): the request's writes run exactly as
+they would, nothing is kept but the events they appended, and no sequence is noted.
+
 `group=True` is for a request's small commands (a link, a new profile, a few aliases):
 concurrent ones of a workspace are committed together by its group-commit writer
 (`group_commit.py` and its ADR), each still answered with its own outcome, and only

@@ -191,9 +191,9 @@ class RouteGroup:
     access logs ("native", or the dialect's name, which `dialects.build_groups` sets).
 
     `refuse_unknown_query`: a query parameter the route does not declare is refused
-    (422 naming it), so a caller who believes `?dry_run=true` makes a write a preview
-    never loses data. A vendor door whose vendor ignores unknown parameters sets it to
-    False and says so in its doc.
+    (422 naming it), so a caller who believes a parameter changes what a write does
+    (`?dryrun=true` for a route's declared `dry_run`) never loses data. A vendor door
+    whose vendor ignores unknown parameters sets it to False and says so in its doc.
 
     For the document: `security` lists the ways to authenticate a scoped route, each a
     mapping of OpenAPI security scheme names to schemes, all of one way required
