@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "8205c8481a72023846319fc883b73ce394b24dccc46e01cdb6f8caeb235d5f75"
+DOCUMENT_SHA256 = "8d5100add91c5b8db779d500662a0417e00f5db257eaf052dd850226ac31bdfa"
