@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from tests.http.dry_runs import preview_then_real
+from tests.http.dry_runs import preview_then_real, stored
 
 if TYPE_CHECKING:
     from conftest import Api
@@ -134,15 +134,25 @@ START = [("create", [("email", 0)], None), ("create", [("device", 1)], None)]
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(policy=st.sampled_from(["refuse", "auto"]), run=st.lists(steps, min_size=1, max_size=8))
+@given(
+    policy=st.sampled_from(["refuse", "auto"]),
+    run=st.lists(steps, min_size=1, max_size=8),
+    keyed=st.lists(st.booleans(), min_size=10, max_size=10),
+)
 def test_every_preview_is_the_real_call_and_writes_nothing(
-    api: Api, policy: str, run: list[tuple[Any, ...]]
+    api: Api, policy: str, run: list[tuple[Any, ...]], keyed: list[bool]
 ) -> None:
+    """Half the steps (as drawn) carry an `Idempotency-Key`, a fresh one each: the
+    preview must not store its answer, and the real call then stores it."""
     api.configure(merge_policy=policy)
     world = Run()
-    for step in START + run:
+    for n, step in enumerate(START + run):
         method, path, request = world.call(step)
-        _, real = preview_then_real(api, method, path, **request)
+        key = f"{world.tag}-step-{n}" if keyed[n] else None
+        _, real = preview_then_real(api, method, path, idempotency_key=key, **request)
         event(f"{step[0]} {real.status_code}")
+        if key is not None:
+            (answer,) = stored(api.store, (key,))[3]
+            assert (answer is not None) == (200 <= real.status_code < 300)
         if real.content:
             world.saw(real.json())
