@@ -19,6 +19,8 @@ from aka.http import dialects, native
 from aka.http.app import build_asgi
 from aka.http.authentication import principal_of
 from aka.http.idempotency import idempotency_interceptor
+from aka.http.native.dry_run import previewer
+from aka.http.native.schemas import DryRunAnswerOut
 from aka.http.probes import probes
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
@@ -87,6 +89,8 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         interceptors=(native_rate_limits(rt, limiter), idempotency_interceptor(rt)),
         security=(NATIVE_SECURITY,),
         errors=(429,),
+        preview=previewer(rt),
+        dry_run_answer=DryRunAnswerOut,
     )
     native.register(group, rt)
     dialect_ctx = dialects.DialectContext(rt, limiter)

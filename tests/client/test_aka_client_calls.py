@@ -33,6 +33,7 @@ from aka_client.api.profiles import (
 from aka_client.models import (
     CreateProfileIn,
     CreateProfileInAttributes,
+    DryRunAnswerOut,
     ExplainIn,
     IdentifierIn,
     IdentifyIn,
@@ -42,6 +43,7 @@ from aka_client.models import (
     UpdateProfileIn,
     UpdateProfileInAttributes,
 )
+from aka_client.types import UNSET
 from tests.client.conftest import ADMIN_KEY
 
 pytestmark = pytest.mark.slow
@@ -206,3 +208,27 @@ def test_async_calls_return_the_same_models(aka_server: str) -> None:
             assert taken.value.field == "external_id"
 
     asyncio.run(scenario())
+
+
+def test_a_dry_run_returns_the_typed_answer_and_what_would_change(
+    aka: AuthenticatedClient,
+) -> None:
+    """`dry_run=True` on a write: the same model, its `dry_run` member typed, nothing
+    written; a previewed delete (a real 204) returns the member alone (ADR 0023)."""
+    user = fresh("user")
+    body = CreateProfileIn(
+        external_id=user, identifiers=[IdentifierIn(namespace="device", value=user)]
+    )
+    preview = create_profile.sync(client=aka, body=body, dry_run=True)
+    assert preview.external_id == user
+    assert preview.dry_run.status == 201
+    assert preview.dry_run.profiles_created == [preview.id]
+    assert [e.type_ for e in preview.dry_run.events] == ["profile.created"]
+    with pytest.raises(NotFoundError):
+        resolve.sync(client=aka, external_id=user)
+    created = create_profile.sync(client=aka, body=body)
+    assert isinstance(created.dry_run, type(UNSET))  # a real answer has no member
+    erased = delete_profile.sync(created.id, client=aka, dry_run=True)
+    assert isinstance(erased, DryRunAnswerOut)
+    assert (erased.dry_run.status, erased.dry_run.profiles_deleted) == (204, [created.id])
+    assert get_profile.sync(created.id, client=aka).id == created.id

@@ -132,12 +132,16 @@ def body_cases(body: type[Any]) -> Iterator[Case]:
     )
 
 
-def unknown_parameter_cases() -> Iterator[Case]:
-    """Every native route, declaring a query or not: a write believed a preview must
-    never run (`?dry_run=true`)."""
-    yield Case(
-        "unknown parameter", 422, "invalid_input", "dry_run", {"params": {"dry_run": "true"}}
-    )
+def unknown_parameter_cases(route: Route) -> Iterator[Case]:
+    """Every native route, declaring a query or not: a route that cannot preview must
+    never run a write believed a preview (`?dry_run=true`); one that can refuses a
+    `dry_run` that is not a boolean, and any other unknown parameter (ADR 0023)."""
+    unknown = "preview" if route.dry_run else "dry_run"
+    yield Case("unknown parameter", 422, "invalid_input", unknown, {"params": {unknown: "true"}})
+    if route.dry_run:
+        yield Case(
+            "dry_run not a boolean", 422, "invalid_input", "dry_run", {"params": {"dry_run": "x"}}
+        )
     yield Case("a NUL in a query parameter", 422, "invalid_input", "q", {"params": {"q": "a\x00"}})
 
 
@@ -177,7 +181,7 @@ def cases_for(path: str, route: Route) -> Iterator[tuple[str, Case]]:
         yield from ((url, c) for c in body_cases(route.body))
     if route.query is not None:
         yield from ((url, c) for c in query_cases(route.query))
-    yield from ((url, c) for c in unknown_parameter_cases())
+    yield from ((url, c) for c in unknown_parameter_cases(route))
     yield from path_cases(path, route)
 
 

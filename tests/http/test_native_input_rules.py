@@ -156,19 +156,25 @@ def test_json_or_no_content_type_at_all_is_read_as_json(api: Api, headers: dict[
 
 
 def test_delete_with_an_unknown_query_parameter_deletes_nothing(api: Api) -> None:
-    """`?dry_run=true` deleted the profile; now 422 naming it, and the profile stays."""
+    """`?dry_run=true` once deleted the profile; now it is a preview (ADR 0023), and any
+    parameter the route does not declare is 422 naming it: the profile stays either way."""
     ann = api.person("device:d-1")
     r = api.client.delete(f"/v1/profiles/{ann}", params={"dry_run": "true"})
-    assert api.problem(r, 422, "invalid_input")["field"] == "dry_run"
+    assert api.ok(r, 200)["dry_run"]["profiles_deleted"] == [ann]
+    r = api.client.delete(f"/v1/profiles/{ann}", params={"preview": "true"})
+    assert api.problem(r, 422, "invalid_input")["field"] == "preview"
     assert api.holds(ann) == {"device:d-1"}
 
 
 def test_merge_with_an_unknown_query_parameter_merges_nothing(api: Api) -> None:
-    """`POST /v1/merges?dry_run=true` merged; now 422, and both profiles stay apart."""
+    """`POST /v1/merges?dry_run=true` once merged; now it previews, an unknown parameter
+    is 422, and both profiles stay apart."""
     ann, bob = api.person("device:a"), api.person("device:b")
     body = {"keep": {"profile_id": ann}, "merge": {"profile_id": bob}}
     r = api.client.post("/v1/merges", json=body, params={"dry_run": "true"})
-    assert api.problem(r, 422, "invalid_input")["field"] == "dry_run"
+    assert api.ok(r, 201)["dry_run"]["profiles_merged"] == [{"keep": ann, "merge": bob}]
+    r = api.client.post("/v1/merges", json=body, params={"dryrun": "true"})
+    assert api.problem(r, 422, "invalid_input")["field"] == "dryrun"
     assert api.owner("device:b") == bob
 
 

@@ -25,12 +25,14 @@ from typing import IO, Annotated, Any, Final
 import msgspec
 import typer
 
+from aka.cli import import_dry_run as dry
 from aka.cli.context import opened_store
 from aka.cli.output import ProgressEvery, emit_json, errors, fail
 from aka.cli.transfer_progress import Progress, progress_for
 from aka.cli.transfer_rows import Reading, Row, csv_rows, jsonl_rows
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Store
+from aka.engine.preview import rolled_back
 from aka.service import imports, transfer
 
 DEFAULT_CHUNK: Final = 10_000
@@ -154,6 +156,14 @@ def import_command(
     ] = False,
     progress_every: ProgressEvery = 5.0,
     as_json: Json = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Run every row by the same rules in one transaction that is rolled back, "
+            "and print what the import would do; write nothing (no error file either).",
+        ),
+    ] = False,
 ) -> None:
     """Import profiles, identifiers and memberships; safe to re-run after a stop."""
     fmt = _format(file, format_)
@@ -169,9 +179,25 @@ def import_command(
         with _source(file) as (stream, size), _sigterm_as_interrupt():
             reading = Reading()
             rows = _rows(fmt, stream, reading, resume_after)
-            rejects = Rejects(rejects_at, csv_fields=fmt is Format.CSV, append=resume_after > 0)
             tally = Tally(committed_through=resume_after)
             progress = progress_for(size, every=progress_every)
+            if dry_run:
+                refusals = dry.Refusals()
+                try:
+                    events = _rehearse(store, workspace, rows, chunk_size, actor, refusals, tally)
+                except KeyboardInterrupt:
+                    raise SystemExit(EXIT_INTERRUPTED) from None
+                except AkaError as exc:
+                    fail(f"dry run stopped at line {reading.line}: {exc.message}; nothing written")
+                progress.close(tally, reading)
+                dry.summary(
+                    tally.rows, tally.created, tally.linked, tally.unchanged, refusals, events,
+                    as_json=as_json,
+                )  # fmt: skip
+                if strict and tally.rejected:
+                    raise SystemExit(EXIT_REJECTED)
+                return
+            rejects = Rejects(rejects_at, csv_fields=fmt is Format.CSV, append=resume_after > 0)
             try:
                 _run(store, workspace, rows, chunk_size, actor, rejects, tally, progress, reading)
             except KeyboardInterrupt:
@@ -214,15 +240,45 @@ def _run(
 ) -> None:
     while chunk := list(islice(rows, chunk_size)):
         records = [row.record for row in chunk if row.record is not None]
-        results = iter(_apply(store, workspace, records, actor) if records else [])
+        results = _apply(store, workspace, records, actor) if records else []
         tally.committed_through = chunk[-1].end
-        for row in chunk:
-            result = row.error if row.error is not None else next(results)
-            if isinstance(result, AkaError):
-                rejects.write(row, result)
-            tally.count(result)
-        rejects.flush()
+        _tally(chunk, results, rejects, tally)
         progress.update(tally, reading)
+
+
+def _rehearse(
+    store: Store,
+    workspace: str,
+    rows: Iterator[Row],
+    chunk_size: int,
+    actor: str,
+    refusals: dry.Refusals,
+    tally: Tally,
+) -> int:
+    """`--dry-run`: every chunk as `_run` applies it, all in one transaction rolled back
+    at the end (ADR 0023); how many events it would have appended."""
+    with rolled_back(store, workspace, read_back=False) as rehearsal:
+        while chunk := list(islice(rows, chunk_size)):
+            records = [row.record for row in chunk if row.record is not None]
+            results = imports.apply_chunk(rehearsal.tx, records, actor=actor) if records else []
+            _tally(chunk, results, refusals, tally)
+        return rehearsal.appended()
+
+
+def _tally(
+    chunk: list[Row],
+    results: list[transfer.Outcome | AkaError],
+    rejects: Rejects | dry.Refusals,
+    tally: Tally,
+) -> None:
+    """Each row's result (its parse error, or its record's outcome) counted."""
+    outcomes = iter(results)
+    for row in chunk:
+        result = row.error if row.error is not None else next(outcomes)
+        if isinstance(result, AkaError):
+            rejects.write(row, result)
+        tally.count(result)
+    rejects.flush()
 
 
 def _apply(

@@ -16,6 +16,10 @@ idempotency does, so that the stored answer commits with the work; reads and wri
 then join that transaction instead of opening another (a second writer on SQLite
 would wait for the first: ourselves).
 
+A dry run (`preview`, ADR 0023) is the same joining over a write transaction that is
+rolled back when the block ends (`engine.preview`): the request's writes run exactly as
+they would, nothing is kept but the events they appended, and no sequence is noted.
+
 `group=True` is for a request's small commands (a link, a new profile, a few aliases):
 concurrent ones of a workspace are committed together by its group-commit writer
 (`group_commit.py` and its ADR), each still answered with its own outcome, and only
@@ -41,7 +45,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,6 +59,7 @@ from aka.core import consistency
 from aka.core.errors import AkaError
 from aka.core.ports import Store, Transaction
 from aka.engine.group_commit import GroupCommit
+from aka.engine.preview import Rehearsal, rolled_back
 from aka.service import bulk
 from aka.service.commands import Command
 
@@ -66,6 +71,9 @@ loop for a worker thread even on SQLite: below it the thread hop costs more than
 saves, at it the work runs ~10 ms or more (docs/adr/0008)."""
 
 _ambient: ContextVar[Transaction | None] = ContextVar("aka_ambient_transaction", default=None)
+# Set while a dry run's transaction is the ambient one: its writes commit nothing, so
+# they note no sequence (no `Aka-Seq`, no raised read floor).
+_rehearsal: ContextVar[Rehearsal | None] = ContextVar("aka_rehearsal", default=None)
 
 
 @dataclass
@@ -199,21 +207,44 @@ class Runtime:
         """A write transaction that `read`/`write` join until the block ends; it commits
         when the block ends normally and rolls back when it raises. Inline, it holds the
         writers' turn for the whole block (other inline writers wait on the loop)."""
-        if self.offload:
-            async with self._ambient_transaction(workspace_id) as tx:
-                yield tx
-            return
-        async with self._write_turn(), self._ambient_transaction(workspace_id) as tx:
+        manager = self.store.transaction(workspace_id, write=True)
+        async with self._turn(), self._joined(manager, lambda tx: tx) as tx:
             yield tx
 
     @asynccontextmanager
-    async def _ambient_transaction(self, workspace_id: str) -> AsyncIterator[Transaction]:
-        manager = self.store.transaction(workspace_id, write=True)
-        tx = await self.call(manager.__enter__)
-        token = _ambient.set(tx)
+    async def preview(self, workspace_id: str) -> AsyncIterator[Rehearsal]:
+        """A dry run (ADR 0023): `read`/`write` join a write transaction as they join
+        `transaction`'s, in savepoints, exactly as the real call's work would run
+        (never in a group-commit round: nobody else's work shares it); when the block
+        ends the events its work appended are in the rehearsal and everything is rolled
+        back. A write inside notes no sequence: the request answers no `Aka-Seq`."""
+        manager = rolled_back(self.store, workspace_id)
+        async with self._turn(), self._joined(manager, lambda r: r.tx) as rehearsal:
+            token = _rehearsal.set(rehearsal)
+            try:
+                yield rehearsal
+            finally:
+                _rehearsal.reset(token)
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self.offload:
+            yield
+            return
+        async with self._write_turn():
+            yield
+
+    @asynccontextmanager
+    async def _joined(
+        self, manager: AbstractContextManager[T], tx_of: Callable[[T], Transaction]
+    ) -> AsyncIterator[T]:
+        """`manager`'s transaction as the ambient one for the block; entered and left
+        through `call` (a worker thread, when offloading)."""
+        entered = await self.call(manager.__enter__)
+        token = _ambient.set(tx_of(entered))
         failure: BaseException | None = None
         try:
-            yield tx
+            yield entered
         except BaseException as exc:
             failure = exc
             raise
@@ -240,6 +271,7 @@ def _in_savepoint(tx: Transaction, work: Callable[[Transaction], T]) -> T:
 
 def _note_seq(tx: Transaction) -> None:
     """Inside a write transaction, after its work: the workspace's sequence, which the
-    transaction's lock holds still, is what it commits (`Aka-Seq`)."""
-    if consistency.tracking():
+    transaction's lock holds still, is what it commits (`Aka-Seq`). A dry run commits
+    nothing, so it notes nothing."""
+    if consistency.tracking() and _rehearsal.get() is None:
         consistency.wrote(tx.last_seq())

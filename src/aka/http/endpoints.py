@@ -9,6 +9,7 @@ own envelope. The declarations themselves are `aka.http.routing`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 from urllib.parse import parse_qsl
@@ -79,6 +80,27 @@ def _query_names(query: type[Any] | None) -> frozenset[str]:
 _encode = msgspec.json.Encoder().encode
 _JSON = (b"content-type", b"application/json")
 
+DRY_RUN: str = "dry_run"
+DRY_RUN_HEADER = (b"aka-dry-run", b"true")
+_DRY_RUN_SCOPE = "aka.dry_run"  # set in the ASGI scope of a request that is a dry run
+
+
+class _DryRunQuery(msgspec.Struct):
+    dry_run: bool = False
+
+
+class _DryRunBody(msgspec.Struct):
+    """A body's `dry_run` member, read before the interceptors (the idempotency one must
+    know); every other member is skipped here and checked by the body's own decoder."""
+
+    dry_run: bool = False
+
+
+def _body_fields(body: type[Any] | None) -> frozenset[str]:
+    if body is None:
+        return frozenset()
+    return frozenset(f.encode_name for f in msgspec.structs.fields(body))
+
 
 def query_pairs(query: str) -> list[tuple[str, str]]:
     """`parse_qsl(query, keep_blank_values=True)`, without its decoding work when there
@@ -115,6 +137,10 @@ class _Endpoint:
         self.refuse_unknown_query = group.refuse_unknown_query
         self.path_type = route.path_params
         self.interceptors = group.interceptors
+        self.preview = group.preview if route.dry_run else None
+        if route.dry_run and group.preview is None:
+            raise ValueError(f"{route.method} {self.template}: dry_run needs the group's preview")
+        self.dry_body = route.dry_run and DRY_RUN in _body_fields(route.body)
         for declared in (route.body, route.query, route.path_params):
             if declared is not None:
                 check_declared_ints(declared, f"{route.method} {group.prefix}{route.path}")
@@ -148,6 +174,8 @@ class _Endpoint:
             # carries the request id to find the request by).
             log.exception("unhandled error in %s %s", scope["method"], self.template)
             answer = self.render(Problem.internal(), request)
+        if scope.get(_DRY_RUN_SCOPE):
+            _mark_dry_run(answer)
         # Sending is outside the try: once a response has started, a failure to send
         # must not trigger a second (error) response on the same connection.
         if isinstance(answer, Response):
@@ -169,6 +197,7 @@ class _Endpoint:
         scope["auth"] = auth  # Starlette's place for it; the access log takes the key id
         seqs.begin(state, scope, auth, self.recent)
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
+        self._note_dry_run(scope, raw)
         return await self._handle(request, scope, auth, raw, state)
 
     async def _intercepted(
@@ -180,11 +209,12 @@ class _Endpoint:
         scope["auth"] = auth
         seqs.begin(state, scope, auth, self.recent)
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
+        dry_run = self._note_dry_run(scope, raw)
 
         def render(error: AkaError) -> Answer:
             return Answer.of(self.render(problem_from_error(error), request))
 
-        call = Call(request, self.route, auth, raw, render)
+        call = Call(request, self.route, auth, raw, render, dry_run)
 
         async def innermost() -> Answer:
             try:
@@ -210,6 +240,8 @@ class _Endpoint:
         state: consistency.Consistency,
     ) -> Response | tuple[bytes, list[tuple[bytes, bytes]]]:
         ctx = self._context(request, scope, auth, raw)
+        if self.preview is not None and scope.get(_DRY_RUN_SCOPE):
+            return await self._preview(ctx, auth)
         result = await self.handler(ctx)
         # Here, inside the interceptors: an idempotent replay keeps the first answer's.
         seq = seqs.finish(state, auth, self.recent)
@@ -228,6 +260,48 @@ class _Endpoint:
         if ctx._headers:  # the context is ours; a public property would cost a call
             headers.extend(ctx._headers)
         return content, headers
+
+    def _note_dry_run(self, scope: Scope, raw: bytes | None) -> bool:
+        """Whether the request asks for a dry run (`?dry_run=true`, or a true `dry_run`
+        member of a body that declares one), noted in its scope. Known before the
+        interceptors run, since idempotency treats a dry run apart."""
+        if self.preview is None:
+            return False
+        query_string = scope["query_string"]
+        asked = False
+        if DRY_RUN.encode() in query_string:
+            given = {k: v for k, v in query_pairs(query_string.decode("latin-1")) if k == DRY_RUN}
+            try:
+                asked = msgspec.convert(given, _DryRunQuery, strict=False).dry_run
+            except msgspec.ValidationError as error:
+                raise invalid_parameter(error, "query") from None
+        if not asked and self.dry_body and raw and b'"dry_run"' in raw:
+            # Not a valid body: its own decoder says why, naming the field.
+            with contextlib.suppress(msgspec.ValidationError, msgspec.DecodeError):
+                asked = msgspec.json.decode(raw, type=_DryRunBody).dry_run
+        if asked:
+            scope[_DRY_RUN_SCOPE] = True
+        return asked
+
+    async def _preview(self, ctx: RequestContext[Any, Any, Any], auth: Any) -> Response:
+        """The handler's answer as a dry run: run inside the group's preview (its writes
+        rolled back), with the `dry_run` member added to the JSON object it answers. A
+        real answer without a body (204) becomes 200 with that member alone, since a 204
+        cannot carry one; the member's `status` says what the real call answers."""
+        assert self.preview is not None
+        async with self.preview(auth) as describe:
+            result = await self.handler(ctx)
+        if isinstance(result, Response):
+            status, content = result.status_code, bytes(result.body)
+        else:
+            status, content = self.status, b"" if result is None else _encode(result)
+        answer: dict[str, Any] = msgspec.json.decode(content) if content else {}
+        answer[DRY_RUN] = describe(status)
+        response = Response(
+            _encode(answer), status_code=status if content else 200, media_type=_JSON[1].decode()
+        )
+        response.raw_headers.extend(ctx._headers or ())
+        return response
 
     def _context(
         self, request: Request, scope: Scope, auth: Any, raw: bytes | None
@@ -267,6 +341,8 @@ class _Endpoint:
         check_parameters(pairs, "query")
         data: dict[str, Any] = {}
         for key, value in pairs:
+            if key == DRY_RUN and self.preview is not None:
+                continue  # read before the interceptors (`_note_dry_run`)
             if key not in self.query_names:
                 if self.refuse_unknown_query:
                     raise AkaError(
@@ -311,6 +387,16 @@ class _Endpoint:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _mark_dry_run(answer: Response | tuple[bytes, list[tuple[bytes, bytes]]] | Answer) -> None:
+    """Every answer of a dry run says so, a refusal's as much as a success's."""
+    if isinstance(answer, Response):
+        answer.raw_headers.append(DRY_RUN_HEADER)
+    elif isinstance(answer, Answer):
+        answer.headers.append(DRY_RUN_HEADER)
+    else:
+        answer[1].append(DRY_RUN_HEADER)
 
 
 def compile_group(

@@ -5,6 +5,11 @@ answers, so either both commit or neither does: a crash can never leave work don
 unrecorded (a retry would redo it) or recorded but undone. Writers of a workspace are
 serialised (docs/adr/0004), so a concurrent retry waits for the first and then replays.
 Only 2xx answers are kept: a refused request changed nothing and may simply be retried.
+
+A dry run (ADR 0023) with a key: the key's form is checked, and that is all. Its answer
+is not stored (it wrote nothing, and a retry of the real call must do the work) and no
+stored answer is replayed (a preview says what the work would do now), so previewing
+with the key the real call will carry neither uses the key up nor is answered by it.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ def idempotency_interceptor(rt: Runtime) -> Interceptor:
             key = _valid_key(raw)
         except AkaError as error:
             return call.render(error)
+        if call.dry_run:
+            return await proceed()
         assert isinstance(call.auth, Principal)
         fingerprint = request_fingerprint(call)
         async with rt.transaction(call.auth.workspace_id) as tx:

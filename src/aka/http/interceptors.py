@@ -39,13 +39,15 @@ class Answer:
 @dataclass(frozen=True, slots=True)
 class Call:
     """What an interceptor knows of a request: the raw body (None when the route takes
-    none), the authentication result, and how to answer an error in the group's face."""
+    none), the authentication result, how to answer an error in the group's face, and
+    whether the request is a dry run (ADR 0023: its work will be rolled back)."""
 
     request: Request
     route: Route
     auth: Any
     body: bytes | None
     render: Callable[[AkaError], Answer]
+    dry_run: bool = False
 
 
 Proceed = Callable[[], Awaitable[Answer]]

@@ -97,7 +97,8 @@ class _Schemas:
     def __init__(self, routes: Sequence[tuple[RouteGroup, Route]]) -> None:
         index: dict[Any, int] = {}
         for group, route in routes:
-            for tp in (_json_body(route), route.query, route.path_params, route.response):
+            answer = group.dry_run_answer if route.dry_run else None
+            for tp in (_json_body(route), route.query, route.path_params, route.response, answer):
                 if tp is not None:
                     index.setdefault(tp, len(index))
             if group.error_schema is not None:
@@ -165,6 +166,25 @@ def _request_body(route: Route, schemas: _Schemas) -> dict[str, Any] | None:
     return None
 
 
+_DRY_RUN_ABOUT: Final = (
+    "true: a dry run (ADR 0023). The same validation, rules and guardrails run in a "
+    "transaction that is rolled back: the answer is the real call's, plus a `dry_run` "
+    "member saying what would change (a real 204 answers 200 with that member alone); "
+    "nothing is written, and an `Idempotency-Key` is neither replayed nor stored."
+)
+DRY_RUN_PARAMETER: Final[dict[str, Any]] = {
+    "name": "dry_run",
+    "in": "query",
+    "required": False,
+    "description": _DRY_RUN_ABOUT,
+    "schema": {"type": "boolean", "default": False, "description": _DRY_RUN_ABOUT},
+}
+DRY_RUN_RESPONSE_HEADER: Final[dict[str, Any]] = {
+    "description": "`true` on every answer to a dry run: nothing was written.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+
 def _security(group: RouteGroup) -> tuple[dict[str, dict[str, Any]], ...]:
     return group.security or (BEARER_SECURITY,)
 
@@ -181,6 +201,8 @@ def _parameters(route: Route, full_path: str, schemas: _Schemas) -> list[dict[st
         props, required = schemas.fields(route.query)
         for name, schema in props.items():
             params.append(_parameter(name, "query", required=name in required, schema=schema))
+    if route.dry_run:
+        params.append(dict(DRY_RUN_PARAMETER))
     params.append(dict(MIN_SEQ_PARAMETER))
     return params
 
@@ -220,6 +242,11 @@ def _operation(
     body = _request_body(route, schemas)
     if body is not None:
         op["requestBody"] = body
+    op["responses"] = _responses(group, route, schemas)
+    return op
+
+
+def _responses(group: RouteGroup, route: Route, schemas: _Schemas) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status in sorted({route.status, *route.also}):
         success: dict[str, Any] = {"description": _phrase(status)}
@@ -227,7 +254,24 @@ def _operation(
             success["headers"] = {SEQ_HEADER: dict(SEQ_RESPONSE_HEADER)}
         if route.response is not None:
             success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
+        if route.dry_run:
+            success.setdefault("headers", {})["Aka-Dry-Run"] = dict(DRY_RUN_RESPONSE_HEADER)
         responses[str(status)] = success
+    if route.dry_run and route.response is None and group.dry_run_answer is not None:
+        # A 204 has no body to carry the preview: a dry run answers 200 with it alone.
+        responses.setdefault(
+            "200",
+            {
+                "description": "A dry run's answer (`dry_run=true`): what would change.",
+                # (`Aka-Seq` as on every write's answer; a dry run, which wrote
+                # nothing, never carries it.)
+                "headers": {
+                    SEQ_HEADER: dict(SEQ_RESPONSE_HEADER),
+                    "Aka-Dry-Run": dict(DRY_RUN_RESPONSE_HEADER),
+                },
+                "content": {"application/json": {"schema": schemas.of(group.dry_run_answer)}},
+            },
+        )
     # 422 on every route: any refuses a NUL in a parameter (ADR 0009), and a route of a
     # group that refuses unknown query parameters refuses one it does not declare.
     statuses = {*route.error_statuses(), *group.errors, 422}
@@ -237,8 +281,7 @@ def _operation(
             schema = schemas.of(group.error_schema)
             error["content"] = {group.error_media_type: {"schema": schema}}
         responses[str(status)] = error
-    op["responses"] = responses
-    return op
+    return responses
 
 
 def openapi_document(

@@ -10,6 +10,7 @@ handler is given (`RequestContext`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
@@ -29,6 +30,7 @@ __all__ = [
     "Call",
     "Handler",
     "Interceptor",
+    "Previewer",
     "Proceed",
     "RawBody",
     "RequestContext",
@@ -81,6 +83,10 @@ Handler = Callable[[RequestContext[BodyT, QueryT, PathT]], Awaitable[Any]]
 Decorator = Callable[[Handler[BodyT, QueryT, PathT]], Handler[BodyT, QueryT, PathT]]
 Authenticate = Callable[[Request, "Route"], Awaitable[Any]]
 """Called before any input is read; returns the handler's `ctx.auth` or raises AkaError."""
+Previewer = Callable[[Any], AbstractAsyncContextManager[Callable[[int], Any]]]
+"""A group's dry run (`Route.dry_run`), given the request's auth: the handler runs inside
+the block, whose writes are rolled back when it ends; what it yields, called after the
+block with the status the real call would answer, gives the answer's `dry_run` member."""
 
 
 class RouteOptions(TypedDict, total=False):
@@ -99,6 +105,7 @@ class RouteOptions(TypedDict, total=False):
     deprecated: bool
     include_in_schema: bool
     own_body: Any
+    dry_run: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,12 @@ class Route:
     toolkit then neither reads nor checks: a type (JSON, with the body's 413/415/422)
     where authentication needs the body first (Braze's legacy `api_key`), or a
     `RawBody` for a stream (an upload).
+
+    `dry_run`: the route is a write that may be previewed (ADR 0023): it takes
+    `?dry_run=true` (and a `dry_run` member of its body, when its body type has one),
+    runs its handler inside the group's `preview`, and answers what the real call would
+    plus a `dry_run` member and `Aka-Dry-Run: true`. One declaration is all a route
+    needs; the group says how a preview runs.
     """
 
     method: str
@@ -144,6 +157,7 @@ class Route:
     deprecated: bool = False
     include_in_schema: bool = True
     own_body: Any = None
+    dry_run: bool = False
 
     @property
     def name(self) -> str:
@@ -177,15 +191,20 @@ class RouteGroup:
     access logs ("native", or the dialect's name, which `dialects.build_groups` sets).
 
     `refuse_unknown_query`: a query parameter the route does not declare is refused
-    (422 naming it), so a caller who believes `?dry_run=true` makes a write a preview
-    never loses data. A vendor door whose vendor ignores unknown parameters sets it to
-    False and says so in its doc.
+    (422 naming it), so a caller who believes a parameter changes what a write does
+    (`?dryrun=true` for a route's declared `dry_run`) never loses data. A vendor door
+    whose vendor ignores unknown parameters sets it to False and says so in its doc.
 
     For the document: `security` lists the ways to authenticate a scoped route, each a
     mapping of OpenAPI security scheme names to schemes, all of one way required
     together (the route's scopes are listed on the first); empty means the toolkit's
     `bearer`. `errors` are statuses any route of the group may answer (429 where an
     interceptor limits rates); `about` describes the group's first tag (its door).
+
+    `preview` runs the dry runs of the group's `dry_run` routes (ADR 0023) (their
+    answer types document the `dry_run` member); `dry_run_answer` documents the answer
+    of a previewed route whose real answer has no body (204), which a preview answers
+    with 200 and that member alone.
     """
 
     prefix: str = ""
@@ -202,6 +221,8 @@ class RouteGroup:
     security: tuple[dict[str, dict[str, Any]], ...] = ()
     errors: tuple[int, ...] = ()
     about: str = ""
+    preview: Previewer | None = None
+    dry_run_answer: type[Any] | None = None
 
     def __post_init__(self) -> None:
         if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):

@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "fce1efefdac8bde36468297b74f810dba2735023ba0e802ab7223b2dc7f1c1b6"
+DOCUMENT_SHA256 = "8d5100add91c5b8db779d500662a0417e00f5db257eaf052dd850226ac31bdfa"

@@ -78,6 +78,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         "/batch",
         body=BatchIn,
         response=BatchOut,
+        dry_run=True,
         scopes=(Scope.WRITE,),
         tags=("batch",),
         # A batch of 10,000 operations is a few MB: its own bound, not every route's.

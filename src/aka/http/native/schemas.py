@@ -146,6 +146,9 @@ class BatchIn(_In):
             description="At most AKA_BATCH_MAX_OPERATIONS (default 10,000) operations.",
         ),
     ]
+    dry_run: Annotated[
+        bool, Meta(description="true: the whole batch is a dry run, as `?dry_run=true`.")
+    ] = False
 
 
 # --- keys and workspace ---------------------------------------------------------------
@@ -211,6 +214,75 @@ class WorkspacePatchIn(_In):
 # --- answers ---------------------------------------------------------------------------
 
 
+# --- a dry run's `dry_run` member (ADR 0023; `aka.core.changes` says what each means) ---
+
+
+class LinkedIdentifierOut(Struct):
+    namespace: str
+    value: str
+    profile_id: str
+
+
+class MovedIdentifierOut(Struct):
+    namespace: str
+    value: str
+    from_profile: str
+    to_profile: str
+
+
+class MergedProfilesOut(Struct):
+    keep: str
+    merge: str
+
+
+class MovedMembershipOut(Struct):
+    """`group_id` -> `member_id` as it is; `to_*` as it would be (null: it would go)."""
+
+    group_id: str
+    member_id: str
+    to_group_id: str | None
+    to_member_id: str | None
+
+
+class WouldWriteOut(Struct):
+    """An event the real call would append (its `seq` and time are given when it is)."""
+
+    type: str
+    profile_id: str | None
+    payload: dict[str, Any]
+
+
+class DryRunOut(Struct):
+    """What the real call would change. Nothing was written."""
+
+    status: Annotated[int, Meta(description="The status the real call would answer.")]
+    profiles_created: list[str]
+    profiles_updated: list[str]
+    profiles_merged: list[MergedProfilesOut]
+    profiles_revived: list[str]
+    profiles_deleted: list[str]
+    identifiers_linked: list[LinkedIdentifierOut]
+    identifiers_moved: list[MovedIdentifierOut]
+    identifiers_changed: list[LinkedIdentifierOut]
+    identifiers_unlinked: list[LinkedIdentifierOut]
+    memberships_added: list[MovedMembershipOut]
+    memberships_removed: list[MovedMembershipOut]
+    memberships_moved: list[MovedMembershipOut]
+    events: list[WouldWriteOut]
+
+
+DryRunMember = Annotated[
+    DryRunOut | UnsetType,
+    Meta(description="Only in the answer to a dry run (`dry_run=true`): what would change."),
+]
+
+
+class DryRunAnswerOut(Struct):
+    """A dry run's answer where the real call answers 204 (no body): 200 and this."""
+
+    dry_run: DryRunOut
+
+
 class IdentifierOut(Struct):
     namespace: str
     value: str
@@ -228,11 +300,13 @@ class ProfileOut(Struct):
     identifiers: list[IdentifierOut]
     created_at: datetime | None
     updated_at: datetime | None
+    dry_run: DryRunMember = UNSET
 
 
 class MergeOut(Struct):
     id: Annotated[int, Meta(description="The merge's id; `POST /v1/merges/{id}/undo` takes it.")]
     profile: ProfileOut
+    dry_run: DryRunMember = UNSET
 
 
 class EventOut(Struct):
@@ -270,6 +344,7 @@ class EventsPageOut(Struct):
 class MembershipOut(Struct):
     group_id: str
     member_id: str
+    dry_run: DryRunMember = UNSET
 
 
 class BatchResultOut(Struct, omit_defaults=True):
@@ -281,6 +356,7 @@ class BatchResultOut(Struct, omit_defaults=True):
 
 class BatchOut(Struct):
     results: list[BatchResultOut]
+    dry_run: DryRunMember = UNSET
 
 
 class KeyOut(Struct):

@@ -9,6 +9,8 @@ from .create_op_attributes import CreateOpAttributes
 from .create_op_op import CreateOpOp
 from .create_profile_in import CreateProfileIn
 from .create_profile_in_attributes import CreateProfileInAttributes
+from .dry_run_answer_out import DryRunAnswerOut
+from .dry_run_out import DryRunOut
 from .event_out import EventOut
 from .event_out_payload import EventOutPayload
 from .events_page_out import EventsPageOut
@@ -37,6 +39,7 @@ from .key_out_rate_limits import KeyOutRateLimits
 from .kind import Kind
 from .link_op import LinkOp
 from .link_op_op import LinkOpOp
+from .linked_identifier_out import LinkedIdentifierOut
 from .membership_in import MembershipIn
 from .membership_out import MembershipOut
 from .merge_in import MergeIn
@@ -44,6 +47,9 @@ from .merge_op import MergeOp
 from .merge_op_op import MergeOpOp
 from .merge_out import MergeOut
 from .merge_policy import MergePolicy
+from .merged_profiles_out import MergedProfilesOut
+from .moved_identifier_out import MovedIdentifierOut
+from .moved_membership_out import MovedMembershipOut
 from .namespace_rule_in import NamespaceRuleIn
 from .normalization import Normalization
 from .problem_details import ProblemDetails
@@ -60,6 +66,8 @@ from .workspace_patch_in import WorkspacePatchIn
 from .workspace_patch_in_namespace_aliases_type_0 import WorkspacePatchInNamespaceAliasesType0
 from .workspace_patch_in_namespaces import WorkspacePatchInNamespaces
 from .workspace_patch_in_rate_limits_type_0 import WorkspacePatchInRateLimitsType0
+from .would_write_out import WouldWriteOut
+from .would_write_out_payload import WouldWriteOutPayload
 
 __all__ = (
     "BatchIn",
@@ -71,6 +79,8 @@ __all__ = (
     "CreateOpOp",
     "CreateProfileIn",
     "CreateProfileInAttributes",
+    "DryRunAnswerOut",
+    "DryRunOut",
     "EventOut",
     "EventOutPayload",
     "EventsPageOut",
@@ -97,15 +107,19 @@ __all__ = (
     "KeyOut",
     "KeyOutRateLimits",
     "Kind",
+    "LinkedIdentifierOut",
     "LinkOp",
     "LinkOpOp",
     "MembershipIn",
     "MembershipOut",
+    "MergedProfilesOut",
     "MergeIn",
     "MergeOp",
     "MergeOpOp",
     "MergeOut",
     "MergePolicy",
+    "MovedIdentifierOut",
+    "MovedMembershipOut",
     "NamespaceRuleIn",
     "Normalization",
     "ProblemDetails",
@@ -122,4 +136,6 @@ __all__ = (
     "WorkspacePatchInNamespaceAliasesType0",
     "WorkspacePatchInNamespaces",
     "WorkspacePatchInRateLimitsType0",
+    "WouldWriteOut",
+    "WouldWriteOutPayload",
 )

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.create_op import CreateOp
     from ..models.identify_op import IdentifyOp
@@ -20,6 +22,8 @@ T = TypeVar("T", bound="BatchIn")
 class BatchIn:
     operations: list[CreateOp | IdentifyOp | LinkOp | MergeOp | UnlinkOp]
     """ At most AKA_BATCH_MAX_OPERATIONS (default 10,000) operations. """
+    dry_run: bool | Unset = False
+    """ true: the whole batch is a dry run, as `?dry_run=true`. """
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.identify_op import IdentifyOp  # noqa: PLC0415
@@ -43,6 +47,8 @@ class BatchIn:
 
             operations.append(operations_item)
 
+        dry_run = self.dry_run
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -50,6 +56,8 @@ class BatchIn:
                 "operations": operations,
             }
         )
+        if dry_run is not UNSET:
+            field_dict["dry_run"] = dry_run
 
         return field_dict
 
@@ -111,8 +119,11 @@ class BatchIn:
 
             operations.append(operations_item)
 
+        dry_run = d.pop("dry_run", UNSET)
+
         batch_in = cls(
             operations=operations,
+            dry_run=dry_run,
         )
 
         return batch_in

@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.batch_result_out import BatchResultOut
+    from ..models.dry_run_out import DryRunOut
 
 
 T = TypeVar("T", bound="BatchOut")
@@ -16,6 +19,8 @@ T = TypeVar("T", bound="BatchOut")
 @_attrs_define
 class BatchOut:
     results: list[BatchResultOut]
+    dry_run: DryRunOut | Unset = UNSET
+    """ What the real call would change. Nothing was written. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -24,6 +29,10 @@ class BatchOut:
             results_item = results_item_data.to_dict()
             results.append(results_item)
 
+        dry_run: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.dry_run, Unset):
+            dry_run = self.dry_run.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -31,12 +40,15 @@ class BatchOut:
                 "results": results,
             }
         )
+        if dry_run is not UNSET:
+            field_dict["dry_run"] = dry_run
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.batch_result_out import BatchResultOut  # noqa: PLC0415
+        from ..models.dry_run_out import DryRunOut  # noqa: PLC0415
 
         d = dict(src_dict)
         results = []
@@ -46,8 +58,16 @@ class BatchOut:
 
             results.append(results_item)
 
+        _dry_run = d.pop("dry_run", UNSET)
+        dry_run: DryRunOut | Unset
+        if isinstance(_dry_run, Unset):
+            dry_run = UNSET
+        else:
+            dry_run = DryRunOut.from_dict(_dry_run)
+
         batch_out = cls(
             results=results,
+            dry_run=dry_run,
         )
 
         batch_out.additional_properties = d

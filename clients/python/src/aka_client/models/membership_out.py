@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.dry_run_out import DryRunOut
+
 
 T = TypeVar("T", bound="MembershipOut")
 
@@ -13,12 +19,18 @@ T = TypeVar("T", bound="MembershipOut")
 class MembershipOut:
     group_id: str
     member_id: str
+    dry_run: DryRunOut | Unset = UNSET
+    """ What the real call would change. Nothing was written. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         group_id = self.group_id
 
         member_id = self.member_id
+
+        dry_run: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.dry_run, Unset):
+            dry_run = self.dry_run.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -28,19 +40,31 @@ class MembershipOut:
                 "member_id": member_id,
             }
         )
+        if dry_run is not UNSET:
+            field_dict["dry_run"] = dry_run
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.dry_run_out import DryRunOut  # noqa: PLC0415
+
         d = dict(src_dict)
         group_id = d.pop("group_id")
 
         member_id = d.pop("member_id")
 
+        _dry_run = d.pop("dry_run", UNSET)
+        dry_run: DryRunOut | Unset
+        if isinstance(_dry_run, Unset):
+            dry_run = UNSET
+        else:
+            dry_run = DryRunOut.from_dict(_dry_run)
+
         membership_out = cls(
             group_id=group_id,
             member_id=member_id,
+            dry_run=dry_run,
         )
 
         membership_out.additional_properties = d

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
+    from ..models.dry_run_out import DryRunOut
     from ..models.identifier_out import IdentifierOut
     from ..models.profile_out_attributes import ProfileOutAttributes
 
@@ -22,6 +25,8 @@ class ProfileOut:
     identifiers: list[IdentifierOut]
     created_at: None | str
     updated_at: None | str
+    dry_run: DryRunOut | Unset = UNSET
+    """ What the real call would change. Nothing was written. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +48,10 @@ class ProfileOut:
         updated_at: None | str
         updated_at = self.updated_at
 
+        dry_run: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.dry_run, Unset):
+            dry_run = self.dry_run.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -55,11 +64,14 @@ class ProfileOut:
                 "updated_at": updated_at,
             }
         )
+        if dry_run is not UNSET:
+            field_dict["dry_run"] = dry_run
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.dry_run_out import DryRunOut  # noqa: PLC0415
         from ..models.identifier_out import IdentifierOut  # noqa: PLC0415
         from ..models.profile_out_attributes import ProfileOutAttributes  # noqa: PLC0415
 
@@ -96,6 +108,13 @@ class ProfileOut:
 
         updated_at = _parse_updated_at(d.pop("updated_at"))
 
+        _dry_run = d.pop("dry_run", UNSET)
+        dry_run: DryRunOut | Unset
+        if isinstance(_dry_run, Unset):
+            dry_run = UNSET
+        else:
+            dry_run = DryRunOut.from_dict(_dry_run)
+
         profile_out = cls(
             id=id,
             external_id=external_id,
@@ -103,6 +122,7 @@ class ProfileOut:
             identifiers=identifiers,
             created_at=created_at,
             updated_at=updated_at,
+            dry_run=dry_run,
         )
 
         profile_out.additional_properties = d

@@ -14,6 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: MergeIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -24,9 +25,16 @@ def _get_kwargs(
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["dry_run"] = dry_run
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/merges",
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -61,6 +69,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: MergeIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[MergeOut]:
@@ -73,6 +82,11 @@ def sync_detailed(
     Requires scopes: `identities:merge`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -94,6 +108,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -105,6 +120,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: MergeIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> MergeOut:
@@ -117,6 +133,11 @@ def sync(
     Requires scopes: `identities:merge`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -138,6 +159,7 @@ def sync(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -148,6 +170,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: MergeIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[MergeOut]:
@@ -160,6 +183,11 @@ async def asyncio_detailed(
     Requires scopes: `identities:merge`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -181,6 +209,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -192,6 +221,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: MergeIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> MergeOut:
@@ -204,6 +234,11 @@ async def asyncio(
     Requires scopes: `identities:merge`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -225,6 +260,7 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )

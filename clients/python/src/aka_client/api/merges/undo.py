@@ -14,6 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: int,
     *,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -24,11 +25,18 @@ def _get_kwargs(
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["dry_run"] = dry_run
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/merges/{id}/undo".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -59,6 +67,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[MergeOut]:
@@ -71,6 +80,11 @@ def sync_detailed(
 
     Args:
         id (int):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -91,6 +105,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -102,6 +117,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> MergeOut:
@@ -114,6 +130,11 @@ def sync(
 
     Args:
         id (int):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -134,6 +155,7 @@ def sync(
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -144,6 +166,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[MergeOut]:
@@ -156,6 +179,11 @@ async def asyncio_detailed(
 
     Args:
         id (int):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -176,6 +204,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -187,6 +216,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> MergeOut:
@@ -199,6 +229,11 @@ async def asyncio(
 
     Args:
         id (int):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -219,6 +254,7 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )

@@ -1,11 +1,12 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient
+from ...models.dry_run_answer_out import DryRunAnswerOut
 from ...problems import raise_for_problem
 from ...types import UNSET, Response, Unset
 
@@ -13,6 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -23,28 +25,40 @@ def _get_kwargs(
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["dry_run"] = dry_run
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/v1/profiles/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, response: httpx.Response) -> None:
+def _parse_response(*, response: httpx.Response) -> Any | DryRunAnswerOut:
     raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = DryRunAnswerOut.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 204:
-        return None
+        response_204 = cast(Any, None)
+        return response_204
 
     raise errors.UnexpectedStatus(response.status_code, response.content)
 
 
-def _build_response(*, response: httpx.Response) -> Response[None]:
-    _parse_response(response=response)  # raises unless the status is documented
-    parsed = None
+def _build_response(*, response: httpx.Response) -> Response[Any | DryRunAnswerOut]:
+    parsed = _parse_response(response=response)
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -57,9 +71,10 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[None]:
+) -> Response[Any | DryRunAnswerOut]:
     """Delete a profile (right to erasure)
 
     Removes the profile, the profiles merged into it, their identifiers and memberships;
@@ -69,6 +84,11 @@ def sync_detailed(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -83,12 +103,13 @@ def sync_detailed(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        Response[None]: the status, headers and parsed body.
+        Response[Any | DryRunAnswerOut]: the status, headers and parsed body.
 
     """
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -100,9 +121,10 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> None:
+) -> Any | DryRunAnswerOut:
     """Delete a profile (right to erasure)
 
     Removes the profile, the profiles merged into it, their identifiers and memberships;
@@ -112,6 +134,11 @@ def sync(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -126,12 +153,13 @@ def sync(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        None
+        Any | DryRunAnswerOut
 
     """
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -142,9 +170,10 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[None]:
+) -> Response[Any | DryRunAnswerOut]:
     """Delete a profile (right to erasure)
 
     Removes the profile, the profiles merged into it, their identifiers and memberships;
@@ -154,6 +183,11 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -168,12 +202,13 @@ async def asyncio_detailed(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        Response[None]: the status, headers and parsed body.
+        Response[Any | DryRunAnswerOut]: the status, headers and parsed body.
 
     """
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -185,9 +220,10 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> None:
+) -> Any | DryRunAnswerOut:
     """Delete a profile (right to erasure)
 
     Removes the profile, the profiles merged into it, their identifiers and memberships;
@@ -197,6 +233,11 @@ async def asyncio(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -211,12 +252,13 @@ async def asyncio(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        None
+        Any | DryRunAnswerOut
 
     """
 
     kwargs = _get_kwargs(
         id=id,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )

@@ -14,6 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: IdentifyIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -24,9 +25,16 @@ def _get_kwargs(
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["dry_run"] = dry_run
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/identify",
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -61,6 +69,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: IdentifyIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
@@ -72,6 +81,11 @@ def sync_detailed(
     Requires scopes: `identities:write`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -93,6 +107,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -104,6 +119,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: IdentifyIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ProfileOut:
@@ -115,6 +131,11 @@ def sync(
     Requires scopes: `identities:write`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -136,6 +157,7 @@ def sync(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -146,6 +168,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: IdentifyIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
@@ -157,6 +180,11 @@ async def asyncio_detailed(
     Requires scopes: `identities:write`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -178,6 +206,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -189,6 +218,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: IdentifyIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ProfileOut:
@@ -200,6 +230,11 @@ async def asyncio(
     Requires scopes: `identities:write`.
 
     Args:
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -221,6 +256,7 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )

@@ -16,6 +16,7 @@ def _get_kwargs(
     id: str,
     *,
     body: IdentifierIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -26,11 +27,18 @@ def _get_kwargs(
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["dry_run"] = dry_run
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/profiles/{id}/identifiers".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -71,6 +79,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: IdentifierIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
@@ -84,6 +93,11 @@ def sync_detailed(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -106,6 +120,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -118,6 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: IdentifierIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ProfileOut:
@@ -131,6 +147,11 @@ def sync(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -153,6 +174,7 @@ def sync(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -164,6 +186,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: IdentifierIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
@@ -177,6 +200,11 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -199,6 +227,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -211,6 +240,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: IdentifierIn,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ProfileOut:
@@ -224,6 +254,11 @@ async def asyncio(
 
     Args:
         id (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -246,6 +281,7 @@ async def asyncio(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )

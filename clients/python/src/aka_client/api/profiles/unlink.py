@@ -1,10 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient
+from ...models.dry_run_answer_out import DryRunAnswerOut
 from ...problems import raise_for_problem
 from ...types import UNSET, Response, Unset
 
@@ -13,6 +14,7 @@ def _get_kwargs(
     *,
     namespace: str,
     value: str,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -29,6 +31,8 @@ def _get_kwargs(
 
     params["value"] = value
 
+    params["dry_run"] = dry_run
+
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
@@ -41,17 +45,22 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, response: httpx.Response) -> None:
+def _parse_response(*, response: httpx.Response) -> Any | DryRunAnswerOut:
     raise_for_problem(response)
+    if response.status_code == 200:
+        response_200 = DryRunAnswerOut.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 204:
-        return None
+        response_204 = cast(Any, None)
+        return response_204
 
     raise errors.UnexpectedStatus(response.status_code, response.content)
 
 
-def _build_response(*, response: httpx.Response) -> Response[None]:
-    _parse_response(response=response)  # raises unless the status is documented
-    parsed = None
+def _build_response(*, response: httpx.Response) -> Response[Any | DryRunAnswerOut]:
+    parsed = _parse_response(response=response)
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -65,9 +74,10 @@ def sync_detailed(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[None]:
+) -> Response[Any | DryRunAnswerOut]:
     """Unlink an identifier from its profile
 
     Requires scopes: `identities:write`.
@@ -75,6 +85,11 @@ def sync_detailed(
     Args:
         namespace (str):
         value (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -89,13 +104,14 @@ def sync_detailed(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        Response[None]: the status, headers and parsed body.
+        Response[Any | DryRunAnswerOut]: the status, headers and parsed body.
 
     """
 
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -108,9 +124,10 @@ def sync(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> None:
+) -> Any | DryRunAnswerOut:
     """Unlink an identifier from its profile
 
     Requires scopes: `identities:write`.
@@ -118,6 +135,11 @@ def sync(
     Args:
         namespace (str):
         value (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -132,13 +154,14 @@ def sync(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        None
+        Any | DryRunAnswerOut
 
     """
 
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -150,9 +173,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[None]:
+) -> Response[Any | DryRunAnswerOut]:
     """Unlink an identifier from its profile
 
     Requires scopes: `identities:write`.
@@ -160,6 +184,11 @@ async def asyncio_detailed(
     Args:
         namespace (str):
         value (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -174,13 +203,14 @@ async def asyncio_detailed(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        Response[None]: the status, headers and parsed body.
+        Response[Any | DryRunAnswerOut]: the status, headers and parsed body.
 
     """
 
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
@@ -193,9 +223,10 @@ async def asyncio(
     client: AuthenticatedClient,
     namespace: str,
     value: str,
+    dry_run: bool | Unset = False,
     aka_min_seq: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> None:
+) -> Any | DryRunAnswerOut:
     """Unlink an identifier from its profile
 
     Requires scopes: `identities:write`.
@@ -203,6 +234,11 @@ async def asyncio(
     Args:
         namespace (str):
         value (str):
+        dry_run (bool | Unset): true: a dry run (ADR 0023). The same validation, rules and
+            guardrails run in a transaction that is rolled back: the answer is the real call's,
+            plus a `dry_run` member saying what would change (a real 204 answers 200 with that
+            member alone); nothing is written, and an `Idempotency-Key` is neither replayed nor
+            stored. Default: False.
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -217,13 +253,14 @@ async def asyncio(
         httpx.HTTPError: the request could not be sent or answered.
 
     Returns:
-        None
+        Any | DryRunAnswerOut
 
     """
 
     kwargs = _get_kwargs(
         namespace=namespace,
         value=value,
+        dry_run=dry_run,
         aka_min_seq=aka_min_seq,
         idempotency_key=idempotency_key,
     )
