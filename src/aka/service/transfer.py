@@ -286,7 +286,7 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
         )
     held = [tx.identifier(key) for key in keys]
     target = _target(tx, profile_id, ext, held)
-    holder = refs.forward(tx, tx.profile_by_external_id(ext)) if ext is not None else None
+    holder = refs.by_external_id(tx, ext) if ext is not None else None
     _check_external_id(ext, holder, target, profile_id)
     for n, (key, found) in enumerate(zip(keys, held, strict=True)):
         if found is not None and (target is None or found.profile_id != target.id):
@@ -332,8 +332,8 @@ def _target(
         # An id that names no profile names the profile to create: nothing else is
         # looked at, so the file's ids are the ids the graph ends up with.
         return refs.forward(tx, tx.profile(profile_id))
-    if ext is not None and (holder := tx.profile_by_external_id(ext)) is not None:
-        return refs.forward(tx, holder)
+    if ext is not None and (holder := refs.by_external_id(tx, ext)) is not None:
+        return holder
     owners = sorted({found.profile_id for found in held if found is not None})
     if len(owners) > 1:
         raise AkaError(
