@@ -181,9 +181,7 @@ def test_the_reserved_namespace_is_only_written_by_renames(world: World) -> None
     assert "rename" in linked.message
     created = refusal(
         world,
-        lambda tx: identities.create_profile(
-            tx, identifiers=[NewIdentifier(ev.EXTERNAL_IDS, "y")]
-        ),
+        lambda tx: identities.create_profile(tx, identifiers=[NewIdentifier(ev.EXTERNAL_IDS, "y")]),
     )
     assert (created.code, created.field) == (Code.NAMESPACE_INVALID, "identifiers[0].namespace")
     rename(world, pid, "u-2")

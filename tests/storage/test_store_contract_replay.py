@@ -121,9 +121,7 @@ def _identifier_change(draw: st.DrawFn, m: Model, kind: str, pid: str) -> Change
         return Change(ev.IDENTIFIER_CHANGED, pid, {**at, "primary": draw(st.booleans())}, "test")
     if kind == "rename":
         keep = {"keep": True} if draw(st.booleans()) else {}
-        return Change(
-            ev.IDENTIFIER_RENAMED, pid, {**at, "new_value": f"r{m.seq}", **keep}, "test"
-        )
+        return Change(ev.IDENTIFIER_RENAMED, pid, {**at, "new_value": f"r{m.seq}", **keep}, "test")
     return Change(ev.IDENTIFIER_UNLINKED, pid, at, "test")
 
 

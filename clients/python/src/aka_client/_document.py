@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "8205c8481a72023846319fc883b73ce394b24dccc46e01cdb6f8caeb235d5f75"
+DOCUMENT_SHA256 = "35d79607f404e0f44240d715ca32d66d053f3427361332c96e98664fe553c514"

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.identifier_out import IdentifierOut
     from ..models.profile_out_attributes import ProfileOutAttributes
@@ -22,6 +24,9 @@ class ProfileOut:
     identifiers: list[IdentifierOut]
     created_at: None | str
     updated_at: None | str
+    deprecated_match: bool | Unset = False
+    """ Resolve only, present when true: the reference named one of the profile's deprecated identifiers (e.g. an
+    external id it was renamed away from). It still resolves until removed; move callers to the current one. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +48,8 @@ class ProfileOut:
         updated_at: None | str
         updated_at = self.updated_at
 
+        deprecated_match = self.deprecated_match
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -55,6 +62,8 @@ class ProfileOut:
                 "updated_at": updated_at,
             }
         )
+        if deprecated_match is not UNSET:
+            field_dict["deprecated_match"] = deprecated_match
 
         return field_dict
 
@@ -96,6 +105,8 @@ class ProfileOut:
 
         updated_at = _parse_updated_at(d.pop("updated_at"))
 
+        deprecated_match = d.pop("deprecated_match", UNSET)
+
         profile_out = cls(
             id=id,
             external_id=external_id,
@@ -103,6 +114,7 @@ class ProfileOut:
             identifiers=identifiers,
             created_at=created_at,
             updated_at=updated_at,
+            deprecated_match=deprecated_match,
         )
 
         profile_out.additional_properties = d

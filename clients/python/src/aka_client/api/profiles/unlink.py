@@ -70,6 +70,9 @@ def sync_detailed(
 ) -> Response[None]:
     """Unlink an identifier from its profile
 
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
+
     Requires scopes: `identities:write`.
 
     Args:
@@ -113,6 +116,9 @@ def sync(
 ) -> None:
     """Unlink an identifier from its profile
 
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
+
     Requires scopes: `identities:write`.
 
     Args:
@@ -154,6 +160,9 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[None]:
     """Unlink an identifier from its profile
+
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
 
     Requires scopes: `identities:write`.
 
@@ -197,6 +206,9 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> None:
     """Unlink an identifier from its profile
+
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
 
     Requires scopes: `identities:write`.
 
