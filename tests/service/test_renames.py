@@ -7,6 +7,7 @@ checked (`world` fixture), so `aka check`'s replay holds after each."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -15,8 +16,10 @@ from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey
 from aka.core.ports import Transaction
 from aka.service import erasure, identities, queries, refs, renames
+from aka.service.check import invariants_1_to_3
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
+from tests.core.builders import Log
 
 from .builders import World, ident, ref
 
@@ -251,3 +254,18 @@ def test_an_identifier_rename_may_keep_the_old_value_as_deprecated(world: World)
     world.configure({"namespaces": {"crm": {"max_per_profile": 2}}})
     full = refusal(world, lambda tx: identities.rename(tx, "crm", "c2", "c3", keep=True))
     assert full.code is Code.NAMESPACE_LIMIT
+
+
+def test_aka_check_flags_a_deprecated_id_that_is_also_a_current_one() -> None:
+    """Invariant 3 covers deprecated external ids: still taken, so no profile may hold
+    one as its current id (the rules never write that; a tampered store may)."""
+    log = Log()
+    pid = log.created(external_id="u-old")
+    log.add(ev.PROFILE_RENAMED, pid, external_id="u-new", previous="u-old")
+    assert invariants_1_to_3(log.state) == []
+    other = log.created(external_id="u-x")
+    log.state.profiles[other] = replace(log.state.profiles[other], external_id="u-old")
+
+    (found,) = invariants_1_to_3(log.state)
+    assert found.invariant == 3
+    assert "u-old" in found.message
