@@ -15,7 +15,7 @@ from aka.core import events as ev
 from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey
 from aka.core.ports import Transaction
-from aka.service import erasure, identities, queries, refs, renames
+from aka.service import erasure, identities, queries, refs, renames, transfer
 from aka.service.check import invariants_1_to_3
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
@@ -269,3 +269,23 @@ def test_aka_check_flags_a_deprecated_id_that_is_also_a_current_one() -> None:
     (found,) = invariants_1_to_3(log.state)
     assert found.invariant == 3
     assert "u-old" in found.message
+
+
+def test_export_marks_deprecated_ids_and_import_refuses_them(world: World) -> None:
+    """An export line says `deprecated: true`; importing it is refused naming the item,
+    rather than making the old id a current identifier."""
+    pid = world.person("device:d1", external_id="u-old")
+    rename(world, pid, "u-new")
+    with world.tx(write=False) as tx:
+        (line,) = [
+            transfer.profile_line(p, tx.identifiers_of(p.id))
+            for p in [tx.profile(pid)]
+            if p is not None
+        ]
+    assert {"namespace": ev.EXTERNAL_IDS, "value": "u-old", "deprecated": True} in line[
+        "identifiers"
+    ]
+
+    record = transfer.parse_object({**line, "id": None, "external_id": "u-other"})
+    refused = refusal(world, lambda tx: transfer.upsert(tx, record))
+    assert refused.field == "identifiers[0].deprecated"

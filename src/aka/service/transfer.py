@@ -43,6 +43,9 @@ class IdentifierRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     primary: bool = False
     disabled: bool = False
     attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    # What an export says of a name the profile was renamed away from (ADR 0024). Import
+    # cannot recreate one yet: such an item is refused, never silently made current.
+    deprecated: bool = False
 
 
 class ProfileRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -274,6 +277,7 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
     # Parsed records carry checked ids already; one built in code may not.
     profile_id = checked_profile_id(record.id, "id") if record.id is not None else None
     settings = tx.settings()
+    _refuse_deprecated(record)
     ext = normalize.external_id(record.external_id) if record.external_id is not None else None
     attrs = check_attributes(record.attributes, "attributes")
     keys = checked_keys(settings, record.identifiers)
@@ -323,6 +327,18 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
         changed = True
     _disable(tx, keys, record.identifiers, new, actor)
     return Outcome(Action.LINKED if changed else Action.UNCHANGED, target.id)
+
+
+def _refuse_deprecated(record: ProfileRecord) -> None:
+    for n, item in enumerate(record.identifiers):
+        if item.deprecated:
+            raise AkaError(
+                Code.INVALID_INPUT,
+                f"identifiers[{n}] is deprecated (a name the profile was renamed away "
+                "from): import cannot recreate deprecated identifiers yet; drop the item, "
+                "or import it as current without `deprecated`",
+                field=f"identifiers[{n}].deprecated",
+            )
 
 
 def _target(
@@ -468,6 +484,8 @@ def _identifier_line(ident: Identifier) -> dict[str, Any]:
         item["primary"] = True
     if ident.disabled:
         item["disabled"] = True
+    if ident.deprecated:
+        item["deprecated"] = True
     if ident.attributes:
         item["attributes"] = ident.attributes
     return item
