@@ -15,7 +15,8 @@ from aka.core import events as ev
 from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey
 from aka.core.ports import Transaction
-from aka.service import erasure, identities, queries, refs, renames, transfer
+from aka.core.settings import WorkspaceSettings
+from aka.service import erasure, identities, imports, queries, refs, renames, transfer
 from aka.service.check import invariants_1_to_3
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
@@ -271,21 +272,62 @@ def test_aka_check_flags_a_deprecated_id_that_is_also_a_current_one() -> None:
     assert "u-old" in found.message
 
 
-def test_export_marks_deprecated_ids_and_import_refuses_them(world: World) -> None:
-    """An export line says `deprecated: true`; importing it is refused naming the item,
-    rather than making the old id a current identifier."""
-    pid = world.person("device:d1", external_id="u-old")
-    rename(world, pid, "u-new")
+def test_export_then_import_reproduces_deprecated_ids(world: World) -> None:
+    """An export line says `deprecated: true`; importing it into an empty workspace
+    gives the same profile, current id, deprecated ids and kept aliases, and importing
+    it again changes nothing."""
+    pid = world.person("device:d1", "crm:c1", external_id="u-1")
+    rename(world, pid, "u-2")
+    rename(world, pid, "u-3")
+    with world.tx() as tx:
+        identities.rename(tx, "crm", "c1", "c2", keep=True)
     with world.tx(write=False) as tx:
-        (line,) = [
-            transfer.profile_line(p, tx.identifiers_of(p.id))
-            for p in [tx.profile(pid)]
-            if p is not None
-        ]
-    assert {"namespace": ev.EXTERNAL_IDS, "value": "u-old", "deprecated": True} in line[
-        "identifiers"
-    ]
+        lines = list(transfer.export_lines(tx))
+        source = {(str(i.key), i.deprecated) for i in tx.identifiers_of(pid)}
+    (line,) = lines
+    assert {"namespace": ev.EXTERNAL_IDS, "value": "u-1", "deprecated": True} in line["identifiers"]
 
-    record = transfer.parse_object({**line, "id": None, "external_id": "u-other"})
+    world.store.create_workspace("copy", WorkspaceSettings())
+    copy = World(world.store, "copy")
+    for _ in range(2):
+        with copy.tx() as tx:
+            (outcome,) = imports.apply_chunk(tx, [transfer.parse_object(line)], actor="import")
+        assert not isinstance(outcome, AkaError)
+        assert copy.stored(pid).external_id == "u-3"
+        with copy.tx(write=False) as tx:
+            assert {(str(i.key), i.deprecated) for i in tx.identifiers_of(pid)} == source
+    assert outcome.action is transfer.Action.UNCHANGED
+    assert copy.violations() == []
+
+
+def test_import_refuses_a_deprecated_id_someone_else_holds(world: World) -> None:
+    """An import never merges: a deprecated id held by another profile is refused,
+    naming the item by its place in the record."""
+    world.person(external_id="u-taken")
+    record = transfer.parse_object(
+        {
+            "external_id": "u-mine",
+            "identifiers": [
+                {"namespace": "device", "value": "d1"},
+                {"namespace": ev.EXTERNAL_IDS, "value": "u-taken", "deprecated": True},
+            ],
+        }
+    )
     refused = refusal(world, lambda tx: transfer.upsert(tx, record))
-    assert refused.field == "identifiers[0].deprecated"
+    assert (refused.code, refused.field) == (Code.EXTERNAL_ID_CONFLICT, "identifiers[1].value")
+    current = transfer.parse_object(
+        {"external_id": "u-x", "identifiers": [{"namespace": ev.EXTERNAL_IDS, "value": "u-y"}]}
+    )
+    not_old = refusal(world, lambda tx: transfer.upsert(tx, current))
+    assert (not_old.code, not_old.field) == (Code.NAMESPACE_INVALID, "identifiers[0].namespace")
+    bad = transfer.parse_object(
+        {
+            "external_id": "u-z",
+            "identifiers": [
+                {"namespace": ev.EXTERNAL_IDS, "value": "u-w", "deprecated": True},
+                {"namespace": "device", "value": ""},
+            ],
+        }
+    )
+    empty = refusal(world, lambda tx: transfer.upsert(tx, bad))
+    assert empty.field == "identifiers[1].value"

@@ -233,6 +233,11 @@ SCENARIOS: dict[str, list[Change]] = {
         renamed_external("p", "u-2", "u-1"),
         renamed_external("p", "u-1", "u-2", reclaimed=True),
     ],
+    "identifier.changed, deprecated (an import reproducing a kept alias)": [
+        created("p"),
+        linked("p", "a@example.com", primary=True),
+        changed("p", "a@example.com", deprecated=True),
+    ],
     "identifier.renamed, keeping the old value": [
         created("p"),
         linked("p", "a@example.com", primary=True),

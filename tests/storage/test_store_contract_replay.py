@@ -118,7 +118,8 @@ def _identifier_change(draw: st.DrawFn, m: Model, kind: str, pid: str) -> Change
     key = draw(st.sampled_from(mine))
     at = {"namespace": key.namespace, "value": key.value}
     if kind == "change":
-        return Change(ev.IDENTIFIER_CHANGED, pid, {**at, "primary": draw(st.booleans())}, "test")
+        flag = draw(st.sampled_from(["primary", "deprecated"]))
+        return Change(ev.IDENTIFIER_CHANGED, pid, {**at, flag: draw(st.booleans())}, "test")
     if kind == "rename":
         keep = {"keep": True} if draw(st.booleans()) else {}
         return Change(ev.IDENTIFIER_RENAMED, pid, {**at, "new_value": f"r{m.seq}", **keep}, "test")

@@ -23,7 +23,8 @@ PROFILE_MERGED: Final = "profile.merged"  # built by graph.plan_merge: what move
 PROFILE_UNMERGED: Final = "profile.unmerged"  # {merge_seq, keep, merge, ...what was restored}
 PROFILE_DELETED: Final = "profile.deleted"  # {tombstones, identifiers, memberships}
 IDENTIFIER_LINKED: Final = "identifier.linked"  # {identifiers: [item]} (one profile)
-IDENTIFIER_CHANGED: Final = "identifier.changed"  # {namespace, value, kind?, primary?, ...}
+# {namespace, value, kind?, primary?, disabled?, deprecated?, attributes?}
+IDENTIFIER_CHANGED: Final = "identifier.changed"
 # {namespace, value, new_value, keep?}: with `keep` the old identifier stays, deprecated
 # and no longer primary, and a copy of it is linked as `new_value` (ADR 0024).
 IDENTIFIER_RENAMED: Final = "identifier.renamed"

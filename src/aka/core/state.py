@@ -263,7 +263,7 @@ def _identifier_changed(state: GraphState, e: Event) -> None:
     changes: dict[str, Any] = {"seq": e.seq}
     if "kind" in e.payload:
         changes["kind"] = Kind(e.payload["kind"])
-    for name in ("primary", "disabled"):
+    for name in ("primary", "disabled", "deprecated"):
         if name in e.payload:
             changes[name] = bool(e.payload[name])
     if "attributes" in e.payload:

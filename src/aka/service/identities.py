@@ -222,9 +222,11 @@ def update_identifier(
     primary: bool | None = None,
     disabled: bool | None = None,
     attributes: dict[str, Any] | None = None,
+    deprecated: bool | None = None,
     actor: str | None = None,
 ) -> Identifier:
-    """Change an identifier's kind, primary flag, disabled flag or attributes."""
+    """Change an identifier's kind, primary flag, disabled flag, attributes, or whether
+    it is deprecated (an import reproducing a kept alias, ADR 0024)."""
     key = normalize.lookup_key(namespace, value, tx.settings())
     existing = tx.identifier(key)
     if existing is None:
@@ -236,6 +238,8 @@ def update_identifier(
         changes["primary"] = primary
     if disabled is not None and disabled != existing.disabled:
         changes["disabled"] = disabled
+    if deprecated is not None and deprecated != existing.deprecated:
+        changes["deprecated"] = deprecated
     if attributes is not None:
         attrs = check_attributes(attributes, "attributes")
         if attrs != existing.attributes:

@@ -128,3 +128,18 @@ def remove_deprecated_external_id(
         )
     )
     return old
+
+
+def keep_as_renamed_away(
+    tx: Transaction, profile_id: str, old: str, *, actor: str | None = None
+) -> None:
+    """Give the identified profile `old` as a deprecated external id, keeping its current
+    one: a rename to `old` and one back (which takes the current id back), as the log
+    then shows. What an import does to reproduce an exported deprecated id."""
+    profile = tx.profile(profile_id)
+    assert profile is not None
+    assert profile.external_id is not None
+    current = ProfileRef.by_id(profile_id)
+    if profile.external_id != old:
+        rename_external_id(tx, current, old, actor=actor)
+    rename_external_id(tx, current, profile.external_id, actor=actor)

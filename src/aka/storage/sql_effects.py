@@ -229,6 +229,8 @@ class SqlEffects(SqlPart):
             changes["is_primary"] = bool(e.payload["primary"])
         if "disabled" in e.payload:
             changes["disabled"] = bool(e.payload["disabled"])
+        if "deprecated" in e.payload:
+            changes["deprecated"] = bool(e.payload["deprecated"])
         if "attributes" in e.payload:
             changes["attributes"] = dict(e.payload["attributes"])
         self._conn.execute(sa.update(identifiers).where(self._where_key(key)).values(**changes))
