@@ -73,3 +73,25 @@ def test_resolve_in_an_unknown_workspace_fails_naming_it(world: Cli) -> None:
     result = world("resolve", "--external-id", "user-42", "--workspace", "ghost")
     assert result.exit_code != 0
     assert "'ghost' does not exist" in result.stderr
+
+
+def test_resolve_by_a_renamed_away_external_id_says_so(world: Cli) -> None:
+    """The old id still resolves (ADR 0024): JSON says `deprecated_match`, the table
+    says it in words and marks the identifier deprecated."""
+    ann, _ = arrange(world)
+    with world.api() as api:
+        r = api.post(f"/v1/profiles/{ann}/rename", json={"external_id": "acct-42"})
+        assert r.status_code == 200
+    profile = world.json("resolve", "--external-id", "user-42")
+    assert (profile["id"], profile["external_id"], profile["deprecated_match"]) == (
+        ann,
+        "acct-42",
+        True,
+    )
+    output = world.ok("resolve", "--external-id", "user-42").output
+    assert "found by a deprecated identifier" in output
+    (row,) = [line for line in output.splitlines() if "aka:external_id" in line]
+    assert "user-42" in row
+    assert "True" in row  # deprecated (it is neither primary nor disabled)
+    (email,) = [line for line in output.splitlines() if "ann@example.com" in line]
+    assert "True" not in email

@@ -1,7 +1,8 @@
 """Random sequences of identity operations against a tiny reference model.
 
 Hypothesis drives link / unlink / rename / identify / merge (with and without force) /
-unmerge / delete / create / update_attributes / add_member / remove_member on a fresh
+unmerge / delete / create / update_attributes / add_member / remove_member / external id
+renames and removals of deprecated ids (ADR 0024) on a fresh
 store of each backend, with a pool of values small enough that conflicts, limits and
 chains of merges happen all the time. The model below is written from design.md §1,
 not from our code: who owns each identifier, which profiles are
@@ -41,7 +42,7 @@ from hypothesis.stateful import (
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Store, Transaction
 from aka.core.settings import WorkspaceSettings
-from aka.service import erasure, groups, identities, merges
+from aka.service import erasure, groups, identities, merges, renames
 from aka.service.check import check_workspace
 from aka.service.identities import LinkOutcome, NewIdentifier
 from aka.service.refs import ProfileRef
@@ -65,6 +66,9 @@ Attributes = dict[str, str | None]
 ATTRIBUTES = st.dictionaries(
     st.sampled_from(["city", "plan"]), st.sampled_from(["Oslo", "Bergen", None]), max_size=2
 )
+
+
+RENAMED = "aka:external_id"  # the namespace of deprecated external ids (ADR 0024)
 
 
 def lookup(namespace: str, value: str) -> Key:
@@ -130,10 +134,12 @@ class Model:
         return [k for k, owner in self.owner.items() if owner == pid]
 
     def holder_of(self, external_id: str) -> str | None:
+        """Who the external id names: its current holder, else the profile it was
+        renamed away from (a deprecated id still names it until removed)."""
         for pid, person in self.people.items():
             if person.external_id == external_id:
                 return self.live(pid)
-        return None
+        return self.owner.get((RENAMED, external_id))
 
     def count(self, pid: str, namespace: str) -> int:
         return sum(1 for ns, _ in self.held(pid) if ns == namespace)
@@ -402,11 +408,13 @@ class AliasMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def rename(self, data: st.DataObject) -> None:
         item = self.held_or_any(data)
-        new_value = data.draw(st.sampled_from(POOL[item[0]]), label="new_value")
+        new_value = data.draw(st.sampled_from(POOL.get(item[0], ["v"])), label="new_value")
         old, new = lookup(*item), normalised(item[0], new_value)
         expected: Code | None = None
         if old not in self.model.owner:
             expected = Code.IDENTIFIER_NOT_FOUND
+        elif item[0] == RENAMED:
+            expected = Code.NAMESPACE_INVALID  # only a rename of the profile writes there
         elif isinstance(new, Code):
             expected = new
         elif new != old and new in self.model.owner:
@@ -520,6 +528,52 @@ class AliasMachine(RuleBasedStateMachine):
             merge_seq = self._last_seq()
             self.model.merge(merge_seq, owner, target)
             assert result.profile.id == owner
+
+    @rule(target_id=profiles, external_id=EXTERNAL_IDS)
+    def rename_external_id(self, target_id: str, external_id: str) -> None:
+        """The old id stays as a deprecated identifier of the profile; the new one must
+        be free, except one of the profile's own deprecated ids, which it takes back."""
+        target = self.model.live(target_id)
+        kept = self.model.owner.get((RENAMED, external_id))
+        current = [p for p in self.model.people.values() if p.external_id == external_id]
+        expected: Code | None = None
+        if target is None:
+            expected = Code.PROFILE_NOT_FOUND
+        elif not self.model.identified(target):
+            expected = Code.NOT_IDENTIFIED
+        elif self.model.people[target].external_id == external_id:
+            expected = None
+        elif current or (kept is not None and kept != target):
+            expected = Code.EXTERNAL_ID_CONFLICT
+        result = self.attempt(
+            expected,
+            lambda tx: renames.rename_external_id(tx, ProfileRef(target_id), external_id),
+        )
+        if result is None or target is None:
+            return
+        previous = self.model.people[target].external_id
+        if previous == external_id:
+            return
+        assert previous is not None
+        self.model.tick()
+        if kept is not None:
+            self.model.drop((RENAMED, external_id))
+        self.model.people[target].external_id = external_id
+        self.model.link((RENAMED, previous), target, primary=False)
+
+    @rule(external_id=EXTERNAL_IDS)
+    def remove_deprecated_external_id(self, external_id: str) -> None:
+        key = (RENAMED, external_id)
+        expected: Code | None = None
+        if key not in self.model.owner:
+            current = any(p.external_id == external_id for p in self.model.people.values())
+            expected = Code.EXTERNAL_ID_NOT_DEPRECATED if current else Code.IDENTIFIER_NOT_FOUND
+        result = self.attempt(
+            expected, lambda tx: renames.remove_deprecated_external_id(tx, external_id)
+        )
+        if result is not None:
+            self.model.tick()
+            self.model.drop(key)
 
     @rule(keep_id=profiles, gone_id=profiles, force=st.booleans())
     def merge(self, keep_id: str, gone_id: str, force: bool) -> None:

@@ -57,9 +57,21 @@ def changed(pid: str, value: str, namespace: str = EMAIL, **fields: Any) -> Chan
     )
 
 
-def renamed(pid: str, value: str, new_value: str, namespace: str = EMAIL) -> Change:
-    payload = {"namespace": namespace, "value": value, "new_value": new_value}
+def renamed(
+    pid: str, value: str, new_value: str, namespace: str = EMAIL, *, keep: bool = False
+) -> Change:
+    payload: dict[str, Any] = {"namespace": namespace, "value": value, "new_value": new_value}
+    if keep:
+        payload["keep"] = True
     return Change(ev.IDENTIFIER_RENAMED, pid, payload, "test")
+
+
+def renamed_external(pid: str, new: str, previous: str, *, reclaimed: bool = False) -> Change:
+    """A profile's external id renamed, the previous one kept deprecated (ADR 0024)."""
+    payload: dict[str, Any] = {"external_id": new, "previous": previous}
+    if reclaimed:
+        payload["reclaimed"] = True
+    return Change(ev.PROFILE_RENAMED, pid, payload, "test")
 
 
 def unlinked(pid: str, value: str, namespace: str = EMAIL) -> Change:
@@ -215,4 +227,20 @@ SCENARIOS: dict[str, list[Change]] = {
     "profile.merged": the_merge(),
     "profile.unmerged": the_unmerge(),
     "profile.deleted": the_delete(),
+    # ADR 0024: the old id kept as a deprecated identifier, then taken back.
+    "profile.renamed, and back": [
+        created("p", external_id="u-1"),
+        renamed_external("p", "u-2", "u-1"),
+        renamed_external("p", "u-1", "u-2", reclaimed=True),
+    ],
+    "identifier.changed, deprecated (an import reproducing a kept alias)": [
+        created("p"),
+        linked("p", "a@example.com", primary=True),
+        changed("p", "a@example.com", deprecated=True),
+    ],
+    "identifier.renamed, keeping the old value": [
+        created("p"),
+        linked("p", "a@example.com", primary=True),
+        renamed("p", "a@example.com", "a2@example.com", keep=True),
+    ],
 }

@@ -182,16 +182,17 @@ def test_the_partial_indexes_change_no_answer(store: SqlStore) -> None:
     with store.engine.begin() as conn:
         seed_before_partial_indexes(conn)
     assert declared_predicates(store) == {}
-    with store.transaction(UNDONE_WORKSPACE, write=False) as tx:
-        before = undone_answers(tx)
 
     migrate.upgrade(store.engine)
 
     assert declared_predicates(store) == PARTIAL
+    # Today's code reads columns later revisions add (`identifiers.deprecated`), so it
+    # cannot ask the store before the upgrade: the answers the seed was built to give
+    # are pinned here instead.
     with store.transaction(UNDONE_WORKSPACE, write=False) as tx:
-        assert undone_answers(tx) == before
+        after = undone_answers(tx)
         stored, events = tx.graph(), list(tx.all_events())
-    assert before == {
+    assert after == {
         "resolve": {
             "identifier device:d-1": "k",
             "identifier device:d-2": "x",

@@ -4,7 +4,9 @@
 set-based applier (`storage/sql_append.py` and `sql_effects.py`) and the memory store
 reuses `GraphState`. Hypothesis writes random, valid histories (profiles created with
 identifiers, links of one or several identifiers, primaries, memberships added and
-removed, attribute and identifier changes, renames, unlinks, merges, undos, deletions),
+removed, attribute and identifier changes, renames (also keeping the old name,
+deprecated), external id renames (also back to a deprecated one), unlinks, merges, undos,
+deletions),
 appends them in batches of random size (one event, or a run the applier takes as one
 segment), and checks that replaying the stored log from empty rebuilds exactly the
 stored graph, field for field. A batch holding one refused event leaves nothing behind
@@ -76,7 +78,7 @@ def _item(draw: st.DrawFn, taken: set[IdentifierKey]) -> dict[str, Any]:
 
 KINDS = (
     *("create", "create", "link", "link", "member", "unmember", "update", "identify"),
-    *("change", "rename", "unlink", "merge", "unmerge", "delete"),
+    *("change", "rename", "unlink", "merge", "unmerge", "delete", "xrename"),
 )
 
 
@@ -94,6 +96,8 @@ def _next_change(draw: st.DrawFn, m: Model) -> Change | None:
         return Change(ev.PROFILE_DELETED, pid, {}, "test")
     if kind in ("change", "rename", "unlink"):
         return _identifier_change(draw, m, kind, pid)
+    if kind == "xrename":
+        return _external_rename(draw, m, pid)
     other = draw(st.sampled_from(live))
     return _between(draw, m, kind, pid, other)
 
@@ -114,10 +118,27 @@ def _identifier_change(draw: st.DrawFn, m: Model, kind: str, pid: str) -> Change
     key = draw(st.sampled_from(mine))
     at = {"namespace": key.namespace, "value": key.value}
     if kind == "change":
-        return Change(ev.IDENTIFIER_CHANGED, pid, {**at, "primary": draw(st.booleans())}, "test")
+        flag = draw(st.sampled_from(["primary", "deprecated"]))
+        return Change(ev.IDENTIFIER_CHANGED, pid, {**at, flag: draw(st.booleans())}, "test")
     if kind == "rename":
-        return Change(ev.IDENTIFIER_RENAMED, pid, {**at, "new_value": f"r{m.seq}"}, "test")
+        keep = {"keep": True} if draw(st.booleans()) else {}
+        return Change(ev.IDENTIFIER_RENAMED, pid, {**at, "new_value": f"r{m.seq}", **keep}, "test")
     return Change(ev.IDENTIFIER_UNLINKED, pid, at, "test")
+
+
+def _external_rename(draw: st.DrawFn, m: Model, pid: str) -> Change | None:
+    """A new external id, or one of the profile's own deprecated ones taken back."""
+    previous = m.state.profiles[pid].external_id
+    if previous is None:
+        return None
+    old = sorted(
+        k.value for k in m.state.identifiers.keys_of(pid) if k.namespace == ev.EXTERNAL_IDS
+    )
+    if old and draw(st.booleans()):
+        payload = {"external_id": draw(st.sampled_from(old)), "reclaimed": True}
+    else:
+        payload = {"external_id": f"y{m.seq}"}
+    return Change(ev.PROFILE_RENAMED, pid, {**payload, "previous": previous}, "test")
 
 
 def _between(draw: st.DrawFn, m: Model, kind: str, pid: str, other: str) -> Change | None:

@@ -110,17 +110,22 @@ def resolve(
         except AkaError as exc:
             fail(exc.message, code=1 if exc.kind != "not_found" else 2)
             return
-    out = profile_out(found)
+    out = profile_out(found, deprecated_match=queries.deprecated_match(found, ref))
     if as_json:
         emit_json(out)
         return
     typer.echo(
         f"profile {out.id}" + (f" (external_id {out.external_id})" if out.external_id else "")
     )
+    if out.deprecated_match:
+        typer.echo("found by a deprecated identifier (a name it was renamed away from)")
     table(
         "identifiers",
-        ["namespace", "value", "kind", "primary", "disabled"],
-        [[i.namespace, i.value, i.kind, i.primary, i.disabled] for i in out.identifiers],
+        ["namespace", "value", "kind", "primary", "disabled", "deprecated"],
+        [
+            [i.namespace, i.value, i.kind, i.primary, i.disabled, i.deprecated]
+            for i in out.identifiers
+        ],
     )
     if out.attributes:
         typer.echo(f"attributes: {msgspec.json.encode(out.attributes).decode()}")

@@ -60,6 +60,8 @@ class Code(StrEnum):
     MERGE_NOT_UNDOABLE = "merge_not_undoable"
     NAMESPACE_LIMIT = "namespace_limit"
     ALREADY_IDENTIFIED = "already_identified"
+    NOT_IDENTIFIED = "not_identified"
+    EXTERNAL_ID_NOT_DEPRECATED = "external_id_not_deprecated"
     AMBIGUOUS_REFERENCE = "ambiguous_reference"
     WORKSPACE_EXISTS = "workspace_exists"
     GROUP_CYCLE = "group_cycle"
@@ -105,6 +107,8 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.MERGE_NOT_UNDOABLE: ErrorKind.CONFLICT,
     Code.NAMESPACE_LIMIT: ErrorKind.CONFLICT,
     Code.ALREADY_IDENTIFIED: ErrorKind.CONFLICT,
+    Code.NOT_IDENTIFIED: ErrorKind.CONFLICT,
+    Code.EXTERNAL_ID_NOT_DEPRECATED: ErrorKind.CONFLICT,
     Code.AMBIGUOUS_REFERENCE: ErrorKind.CONFLICT,
     Code.WORKSPACE_EXISTS: ErrorKind.CONFLICT,
     Code.GROUP_CYCLE: ErrorKind.CONFLICT,

@@ -15,12 +15,19 @@ from aka.core.model import IdentifierKey, JSONMap
 PROFILE_CREATED: Final = "profile.created"  # {external_id, attributes, identifiers: [item]}
 PROFILE_UPDATED: Final = "profile.updated"  # {attributes}: the whole new map
 PROFILE_IDENTIFIED: Final = "profile.identified"  # {external_id}
+# {external_id, previous, reclaimed?}: the profile's external id becomes `external_id`;
+# `previous` stays as its deprecated identifier in EXTERNAL_IDS (ADR 0024). `reclaimed`:
+# `external_id` was one of its own deprecated ids, whose identifier goes.
+PROFILE_RENAMED: Final = "profile.renamed"
 PROFILE_MERGED: Final = "profile.merged"  # built by graph.plan_merge: what moved, for undo
 PROFILE_UNMERGED: Final = "profile.unmerged"  # {merge_seq, keep, merge, ...what was restored}
 PROFILE_DELETED: Final = "profile.deleted"  # {tombstones, identifiers, memberships}
 IDENTIFIER_LINKED: Final = "identifier.linked"  # {identifiers: [item]} (one profile)
-IDENTIFIER_CHANGED: Final = "identifier.changed"  # {namespace, value, kind?, primary?, ...}
-IDENTIFIER_RENAMED: Final = "identifier.renamed"  # {namespace, value, new_value}
+# {namespace, value, kind?, primary?, disabled?, deprecated?, attributes?}
+IDENTIFIER_CHANGED: Final = "identifier.changed"
+# {namespace, value, new_value, keep?}: with `keep` the old identifier stays, deprecated
+# and no longer primary, and a copy of it is linked as `new_value` (ADR 0024).
+IDENTIFIER_RENAMED: Final = "identifier.renamed"
 IDENTIFIER_UNLINKED: Final = "identifier.unlinked"  # {namespace, value}
 MEMBERSHIP_ADDED: Final = "membership.added"  # {group_id, member_id}
 MEMBERSHIP_REMOVED: Final = "membership.removed"  # {group_id, member_id}
@@ -29,6 +36,7 @@ ALL_TYPES: Final = (
     PROFILE_CREATED,
     PROFILE_UPDATED,
     PROFILE_IDENTIFIED,
+    PROFILE_RENAMED,
     PROFILE_MERGED,
     PROFILE_UNMERGED,
     PROFILE_DELETED,
@@ -44,6 +52,11 @@ ALL_TYPES: Final = (
 # event written before one event per command (ADR 0012) linked one identifier and held
 # that item's fields at the top level of `identifier.linked`; `profile.created` then
 # held no identifiers. `linked_items` reads both forms, so old logs replay unchanged.
+
+# The reserved namespace of the external ids a profile was renamed away from: each is a
+# deprecated identifier of the profile, so it still resolves, moves with merges and is
+# erased with the profile. Only `profile.renamed` links into it (ADR 0024).
+EXTERNAL_IDS: Final = "aka:external_id"
 
 REDACTED_PREFIX: Final = "\x1fredacted:"  # \x1f: no real value may hold a control char
 

@@ -41,7 +41,11 @@ class IdentifierKey:
 
 @dataclass(frozen=True, slots=True)
 class Identifier:
-    """One name a profile is known by. `seq` is the last event that changed it."""
+    """One name a profile is known by. `seq` is the last event that changed it.
+
+    `deprecated`: a name the profile was known by before a rename (an external id in
+    `events.EXTERNAL_IDS`, a vendor alias kept on update): it still resolves to the
+    profile and blocks anyone else from taking it, until it is removed (ADR 0024)."""
 
     namespace: str
     value: str
@@ -52,6 +56,7 @@ class Identifier:
     attributes: JSONMap = field(default_factory=dict)
     created_at: datetime | None = None
     seq: int = 0
+    deprecated: bool = False  # last: rows are built positionally in `storage`
 
     @property
     def key(self) -> IdentifierKey:

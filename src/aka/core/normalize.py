@@ -16,6 +16,7 @@ import phonenumbers
 
 from aka.core.door_namespaces import DoorNamespace
 from aka.core.errors import AkaError, Code
+from aka.core.events import EXTERNAL_IDS
 from aka.core.model import IdentifierKey
 from aka.core.settings import Normalization, WorkspaceSettings
 
@@ -183,9 +184,19 @@ def identifier_key(
     *,
     field: str = "",
 ) -> IdentifierKey:
-    """The normalised key of an identifier, or an error naming the field and the limit."""
+    """The normalised key of an identifier, or an error naming the field and the limit.
+    For writes: the reserved namespace `events.EXTERNAL_IDS` is refused (only a rename
+    puts identifiers there, ADR 0024); reads use `lookup_key`."""
     prefix = f"{field}." if field else ""
     ns = stored_namespace(raw_namespace, settings, f"{prefix}namespace")
+    if ns == EXTERNAL_IDS:
+        raise AkaError(
+            Code.NAMESPACE_INVALID,
+            f"namespace {EXTERNAL_IDS!r} is reserved for the external ids profiles were "
+            "renamed away from; rename a profile's external id with "
+            "POST /v1/profiles/{id}/rename",
+            field=f"{prefix}namespace",
+        )
     value_field = f"{prefix}value"
     value = clean_text(raw_value, value_field, code=Code.VALUE_INVALID, max_bytes=VALUE_MAX_BYTES)
     rule = settings.rule_for(ns)

@@ -24,6 +24,7 @@ MAX_AMOUNT: Final = 1_000_000_000
 GROUPS: Final[tuple[str, ...]] = (
     *("read", "write", "admin"),
     "braze",  # Braze's bucket shared by delete, alias/new, alias/update, identify, merge
+    "braze_external_ids",  # Braze's bucket of /users/external_ids/rename and /remove
     *("coveo", "mimecast"),  # one bucket per door: Coveo Push/Security Cache, Mimecast
 )
 

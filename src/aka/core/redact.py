@@ -37,10 +37,18 @@ class Redactor:
         profiles: Collection[str] = (),
     ) -> Redactor:
         prefix = f"{ev.REDACTED_PREFIX}{delete_seq}:"
+        # An external id renamed away is also an identifier in `EXTERNAL_IDS` (ADR 0024):
+        # one placeholder for both readings, so a rename replays onto the identifier
+        # that later events move, unlink or delete.
+        renamed = {k.value for k in keys if k.namespace == ev.EXTERNAL_IDS}
+        exts = {ext: f"{prefix}x{n}" for n, ext in enumerate(sorted({*external_ids, *renamed}))}
         return cls(
             delete_seq,
-            {key: f"{prefix}{n}" for n, key in enumerate(sorted(keys))},
-            {ext: f"{prefix}x{n}" for n, ext in enumerate(sorted(external_ids))},
+            {
+                key: exts[key.value] if key.namespace == ev.EXTERNAL_IDS else f"{prefix}{n}"
+                for n, key in enumerate(sorted(keys))
+            },
+            exts,
             frozenset(profiles),
         )
 
@@ -102,6 +110,9 @@ class Redactor:
         t = event.type
         if t in (ev.PROFILE_CREATED, ev.PROFILE_UPDATED, ev.PROFILE_IDENTIFIED):
             self._profile_fields(p, about_deleted=about_deleted)
+        elif t == ev.PROFILE_RENAMED:
+            p["external_id"] = self._ext(p["external_id"])
+            p["previous"] = self._ext(p["previous"])
         elif t == ev.IDENTIFIER_LINKED and "identifiers" in p:
             p["identifiers"] = self._items(p["identifiers"])
         elif t in (ev.IDENTIFIER_LINKED, ev.IDENTIFIER_CHANGED, ev.IDENTIFIER_UNLINKED):
@@ -132,8 +143,8 @@ class Redactor:
 
 def keys_held(event: Event) -> list[IdentifierKey]:
     """The identifier keys an event names as held by its own profile (linked, also when
-    created with it, changed, renamed from or to, unlinked); merges only carry them
-    across."""
+    created with it, changed, renamed from or to, unlinked, an external id renamed away);
+    merges only carry them across."""
     p = event.payload
     if event.type in (ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED):
         return ev.linked_keys(p)
@@ -143,6 +154,13 @@ def keys_held(event: Event) -> list[IdentifierKey]:
         return [
             IdentifierKey(p["namespace"], p["value"]),
             IdentifierKey(p["namespace"], p["new_value"]),
+        ]
+    if event.type == ev.PROFILE_RENAMED:
+        # Both ids were, at some time, deprecated identifiers of the profile (the new one
+        # when it was taken back).
+        return [
+            IdentifierKey(ev.EXTERNAL_IDS, p["previous"]),
+            IdentifierKey(ev.EXTERNAL_IDS, p["external_id"]),
         ]
     return []
 

@@ -166,7 +166,15 @@ def profile_facts(p: Profile) -> tuple[Any, ...]:
 
 def identifier_facts(i: Identifier) -> tuple[Any, ...]:
     """What invariant 4 compares of an identifier (`seq` is left out)."""
-    return (i.profile_id, i.kind.value, i.primary, i.disabled, _canon(i.attributes), i.created_at)
+    return (
+        i.profile_id,
+        i.kind.value,
+        i.primary,
+        i.disabled,
+        _canon(i.attributes),
+        i.created_at,
+        i.deprecated,
+    )
 
 
 def _canon(value: Any) -> Any:
@@ -255,7 +263,7 @@ def _identifier_changed(state: GraphState, e: Event) -> None:
     changes: dict[str, Any] = {"seq": e.seq}
     if "kind" in e.payload:
         changes["kind"] = Kind(e.payload["kind"])
-    for name in ("primary", "disabled"):
+    for name in ("primary", "disabled", "deprecated"):
         if name in e.payload:
             changes[name] = bool(e.payload[name])
     if "attributes" in e.payload:
@@ -274,9 +282,49 @@ def _identifier_renamed(state: GraphState, e: Event) -> None:
     new_key = _key(e.payload, "new_value")
     if new_key in state.identifiers:
         raise ReplayError(f"event {e.seq}: rename target {new_key} already exists")
-    del state.identifiers[key]
-    state.identifiers[new_key] = replace(ident, value=new_key.value, seq=e.seq)
+    if e.payload.get("keep"):
+        # The old name stays, deprecated: it resolves but no longer speaks for the
+        # profile (not primary); the new one is a new row with everything else of it.
+        state.identifiers[key] = replace(ident, primary=False, deprecated=True, seq=e.seq)
+        state.identifiers[new_key] = replace(
+            ident, value=new_key.value, deprecated=False, created_at=e.at, seq=e.seq
+        )
+    else:
+        del state.identifiers[key]
+        state.identifiers[new_key] = replace(ident, value=new_key.value, seq=e.seq)
     state._touch(ident.profile_id, e.at)
+
+
+def _profile_renamed(state: GraphState, e: Event) -> None:
+    """A new external id; the previous one stays as a deprecated identifier of the
+    profile in `EXTERNAL_IDS`, so it still resolves and nobody else may take it."""
+    profile = state._profile(e.profile_id, e)
+    new, previous = e.payload["external_id"], e.payload["previous"]
+    if profile.merged_into is not None or profile.external_id != previous:
+        raise ReplayError(
+            f"event {e.seq}: profile {profile.id} is not a live profile known as {previous!r}"
+        )
+    reclaimed = IdentifierKey(ev.EXTERNAL_IDS, new)
+    held = state.identifiers.get(reclaimed)
+    if bool(e.payload.get("reclaimed")) != (held is not None):
+        raise ReplayError(f"event {e.seq}: {reclaimed} is {'not ' if held is None else ''}held")
+    if held is not None:
+        if held.profile_id != profile.id:
+            raise ReplayError(f"event {e.seq}: {reclaimed} belongs to {held.profile_id}")
+        del state.identifiers[reclaimed]
+    state._claim_external_id(new, profile.id, e)
+    kept = IdentifierKey(ev.EXTERNAL_IDS, previous)
+    if kept in state.identifiers:
+        raise ReplayError(f"event {e.seq}: identifier {kept} already exists")
+    state.profiles[profile.id] = replace(profile, external_id=new, updated_at=e.at)
+    state.identifiers[kept] = Identifier(
+        namespace=ev.EXTERNAL_IDS,
+        value=previous,
+        profile_id=profile.id,
+        created_at=e.at,
+        seq=e.seq,
+        deprecated=True,
+    )
 
 
 def _identifier_unlinked(state: GraphState, e: Event) -> None:
@@ -396,6 +444,7 @@ _HANDLERS = {
     ev.PROFILE_CREATED: _profile_created,
     ev.PROFILE_UPDATED: _profile_updated,
     ev.PROFILE_IDENTIFIED: _profile_identified,
+    ev.PROFILE_RENAMED: _profile_renamed,
     ev.PROFILE_MERGED: _profile_merged,
     ev.PROFILE_UNMERGED: _profile_unmerged,
     ev.PROFILE_DELETED: _profile_deleted,

@@ -328,7 +328,7 @@ class _Endpoint:
             try:
                 body = self.decoder.decode(raw)
             except msgspec.ValidationError as error:
-                raise invalid_body(error) from None
+                raise invalid_body(error, getattr(self.route.body, "FIELD_HINTS", None)) from None
             except msgspec.DecodeError:
                 raise AkaError(Code.INVALID_INPUT, "request body is not valid JSON") from None
         return RequestContext(request, self.route, auth, body=body, query=query, path=path)

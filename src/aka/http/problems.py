@@ -237,13 +237,18 @@ def _split(error: msgspec.ValidationError) -> tuple[str, str, str]:
 _TOO_LONG = re.compile(r"Expected `array` of length <= (\d+)$")
 
 
-def invalid_body(error: msgspec.ValidationError) -> AkaError:
+def invalid_body(
+    error: msgspec.ValidationError, hints: Mapping[str, str] | None = None
+) -> AkaError:
     """A msgspec validation error in a JSON body, as `invalid_input` at the field's path
-    (`too_many_items` for an array longer than its declared maximum)."""
-    message, path, _ = _split(error)
+    (`too_many_items` for an array longer than its declared maximum). `hints`: for an
+    unknown field a caller may well send (a body's `FIELD_HINTS`), where to go instead."""
+    message, path, kind = _split(error)
     too_long = _TOO_LONG.match(message)
     if too_long is not None:
         return too_many_items(path, int(too_long[1]))
+    if kind == "contains" and hints and path in hints:
+        message = f"{message}: {hints[path]}"
     return AkaError(Code.INVALID_INPUT, message, field=path or None)
 
 

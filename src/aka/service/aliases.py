@@ -143,7 +143,7 @@ ALIAS_OUTCOME = {
 
 
 def _refuse_circular(tx: Transaction, key: IdentifierKey, profile: Profile | None) -> None:
-    holder = refs.forward(tx, tx.profile_by_external_id(key.value))
+    holder = refs.by_external_id(tx, key.value)
     own = profile is not None and (
         key.value in (profile.id, profile.external_id)
         or (holder is not None and holder.id == profile.id)
@@ -245,7 +245,7 @@ def identify_found(
     `keep_apart(owner)`, else with `move="identifier"` only what named the user moves
     there (`move_only(owner)`, the rest stays put), else the user is merged into it
     (ALREADY_IDENTIFIED when the user has an external id of its own)."""
-    owner = refs.forward(tx, tx.profile_by_external_id(external_id))
+    owner = refs.by_external_id(tx, external_id)
     if owner is not None and owner.id == user.id:
         return IdentifyResult(IdentifyOutcome.UNCHANGED, refs.resolved(tx, user))
     if owner is None:
@@ -289,7 +289,7 @@ def find_by_any_id(tx: Transaction, text: Any, *, namespace: RawNamespace) -> Pr
     `namespace`, or its own (possibly merged) profile id, tried in that order."""
     if not isinstance(text, str) or not text:
         return None
-    by_external = refs.forward(tx, tx.profile_by_external_id(text))
+    by_external = refs.by_external_id(tx, text)
     if by_external is not None:
         return by_external
     key = normalize.lookup_key(namespace, text, tx.settings())

@@ -34,7 +34,7 @@ from typing import Any, Final, TypeVar, cast
 from aka.core import events as ev
 from aka.core import normalize
 from aka.core.errors import AkaError
-from aka.core.events import Change
+from aka.core.events import EXTERNAL_IDS, Change
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
@@ -111,6 +111,9 @@ class BufferedTransaction:
                     exts.add(normalize.external_id(raw))
                 except AkaError:
                     continue
+        # An external id nobody holds as current may name a profile as a deprecated one
+        # (`refs.by_external_id`, ADR 0024): read with the identifiers, same query.
+        keys.update(IdentifierKey(EXTERNAL_IDS, ext) for ext in exts)
         self._load_keys(keys)
         self._load_externals(exts)
         state = self._state

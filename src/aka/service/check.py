@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, MutableMap
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+from aka.core.events import EXTERNAL_IDS
 from aka.core.model import Identifier, IdentifierKey
 from aka.core.ports import ReadView
 from aka.core.state import GraphState, ReplayError, identifier_facts, profile_facts
@@ -235,4 +236,12 @@ def invariants_1_to_3(state: GraphState) -> list[Violation]:
         found.append(Violation(2, f"membership {group}<-{member} touches a non-live profile"))
     for external_id, count in sorted(profiles.shared_external_ids()):
         found.append(Violation(3, f"external_id {external_id!r} is held by {count} profiles"))
+    # A deprecated external id (ADR 0024) is still taken: no profile may hold it as its
+    # current one.
+    renamed = sorted(k for k in state.identifiers if k.namespace == EXTERNAL_IDS)
+    for key in renamed:
+        for holder in sorted(profiles.holders(key.value)):
+            found.append(
+                Violation(3, f"external_id {key.value!r} of {holder} is also deprecated {key}")
+            )
     return found

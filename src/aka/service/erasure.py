@@ -51,9 +51,11 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
         for old in tx.events_about(family)
         if old.profile_id in family
         for key in keys_held(old)
-        if not is_redacted(key.value) and tx.identifier(key) is None
+        if not is_redacted(key.value) and tx.identifier(key) is None and _not_taken(tx, key, family)
     }
     erased = set(keys) | former
+    # Its deprecated external ids (ADR 0024) are among `erased`: `for_deletion` erases
+    # them as external ids too, wherever an event names them so.
     redactor = Redactor.for_deletion(event.seq, sorted(erased), external_ids, family)
     attributes: set[str] = set()
     for old, about_deleted in _events_naming(tx, family, erased):
@@ -64,6 +66,16 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
             tx.rewrite_payload(old.seq, new_payload)
     _erase_copies(tx, redactor, attributes, family)
     return profile.id
+
+
+def _not_taken(tx: Transaction, key: IdentifierKey, family: Collection[str]) -> bool:
+    """Whether no profile outside `family` holds, as its current external id, an
+    external id the deleted profile was once renamed away from (removed since, and free
+    for anyone to take)."""
+    if key.namespace != ev.EXTERNAL_IDS:
+        return True
+    holder = tx.profile_by_external_id(key.value)
+    return holder is None or holder.id in family
 
 
 def _erase_copies(

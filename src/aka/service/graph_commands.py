@@ -20,6 +20,7 @@ from aka.service import (
     links,
     merges,
     new_profiles,
+    renames,
 )
 from aka.service.batch import set_or_each
 from aka.service.commands import Command, Reads, SetCommand, by_actor, given, reading
@@ -206,15 +207,19 @@ class UpdateIdentifier(Command[Identifier]):
 
 @dataclass(frozen=True, slots=True)
 class Rename(Command[Identifier]):
-    """Give an identifier a new value in its namespace, on the same profile. Direct."""
+    """Give an identifier a new value in its namespace, on the same profile (the old one
+    kept as a deprecated identifier with `keep`). Direct."""
 
     namespace: Any
     value: Any
     new_value: Any
     actor: str | None = None
+    keep: bool = False  # the old value stays, deprecated (`identities.rename`)
 
     def run(self, tx: Transaction) -> Identifier:
-        return identities.rename(tx, self.namespace, self.value, self.new_value, actor=self.actor)
+        return identities.rename(
+            tx, self.namespace, self.value, self.new_value, keep=self.keep, actor=self.actor
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,3 +293,43 @@ class RemoveMembership(Command[None]):
 
     def run(self, tx: Transaction) -> None:
         groups.remove_member(tx, self.group, self.member, actor=self.actor)
+
+
+# --- external id renames (`renames`) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RenameExternalId(Command[ResolvedProfile]):
+    """Give a profile a new external id, keeping the old one as a deprecated identifier
+    (`renames.rename_external_id`). Direct."""
+
+    target: ProfileRef
+    external_id: Any
+    take_back_own: bool = True
+    actor: str | None = None
+    field: str = "external_id"  # where its errors about the new id point
+
+    def run(self, tx: Transaction) -> ResolvedProfile:
+        return renames.rename_external_id(
+            tx,
+            self.target,
+            self.external_id,
+            take_back_own=self.take_back_own,
+            actor=self.actor,
+            field=self.field,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveDeprecatedExternalId(Command[Identifier]):
+    """Forget an external id a profile was renamed away from; the outcome is the removed
+    identifier. Direct: an unlink."""
+
+    external_id: Any
+    actor: str | None = None
+    field: str = "external_id"
+
+    def run(self, tx: Transaction) -> Identifier:
+        return renames.remove_deprecated_external_id(
+            tx, self.external_id, actor=self.actor, field=self.field
+        )

@@ -125,9 +125,19 @@ def unlink(tx: Transaction, namespace: Any, value: Any, *, actor: str | None = N
 
 
 def rename(
-    tx: Transaction, namespace: Any, value: Any, new_value: Any, *, actor: str | None = None
+    tx: Transaction,
+    namespace: Any,
+    value: Any,
+    new_value: Any,
+    *,
+    keep: bool = False,
+    actor: str | None = None,
 ) -> Identifier:
-    """Give an identifier a new value in the same namespace, keeping its profile."""
+    """Give an identifier a new value in the same namespace, keeping its profile.
+
+    `keep`: the old value stays on the profile as a deprecated identifier (still
+    resolving, no longer primary) until unlinked, and counts against the namespace's
+    per-profile limit like any identifier (ADR 0024)."""
     settings = tx.settings()
     key = normalize.lookup_key(namespace, value, settings)
     existing = tx.identifier(key)
@@ -138,32 +148,43 @@ def rename(
         return existing
     if (holder := tx.identifier(new_key)) is not None:
         raise identifier_taken(new_key, holder.profile_id, "new_value")
-    tx.append(
-        Change(
-            ev.IDENTIFIER_RENAMED,
-            existing.profile_id,
-            {"namespace": key.namespace, "value": key.value, "new_value": new_key.value},
-            actor,
-        )
-    )
+    payload: dict[str, Any] = {
+        "namespace": key.namespace,
+        "value": key.value,
+        "new_value": new_key.value,
+    }
+    if keep:
+        limit = settings.rule_for(key.namespace).max_per_profile
+        held = tx.count_in_namespace(existing.profile_id, key.namespace)
+        if held >= limit:
+            raise AkaError(
+                Code.NAMESPACE_LIMIT,
+                f"profile {existing.profile_id} would hold {held + 1} identifiers in "
+                f"namespace {key.namespace!r} with the old one kept; the limit is {limit}",
+                field="new_value",
+                details={"namespace": key.namespace, "limit": limit, "actual": held + 1},
+            )
+        payload["keep"] = True
+    tx.append(Change(ev.IDENTIFIER_RENAMED, existing.profile_id, payload, actor))
     return _ident(tx, new_key)
 
 
 def identify(
     tx: Transaction, target: ProfileRef, external_id: Any, *, actor: str | None = None
 ) -> ResolvedProfile:
-    """Give a profile its external id. If another profile already has that id, the
-    (anonymous) profile is merged into it and the survivor is returned."""
+    """Give a profile its external id. If another profile already has that id (also as
+    a deprecated one: it still names that profile), the (anonymous) profile is merged
+    into it and the survivor is returned."""
     ext = normalize.external_id(external_id)
     profile = refs.require(tx, target, "profile")
-    holder = tx.profile_by_external_id(ext)
-    owner = refs.forward(tx, holder)
+    owner = refs.by_external_id(tx, ext)
     if owner is not None and owner.id == profile.id:
         return refs.resolved(tx, profile)
     if profile.identified:
         raise AkaError(
             Code.ALREADY_IDENTIFIED,
-            f"profile {profile.id} is already identified as {profile.external_id!r}",
+            f"profile {profile.id} is already identified as {profile.external_id!r}; "
+            f"to change its external id, rename it (POST /v1/profiles/{profile.id}/rename)",
             field="external_id",
             details={"profile_id": profile.id},
         )
@@ -201,9 +222,11 @@ def update_identifier(
     primary: bool | None = None,
     disabled: bool | None = None,
     attributes: dict[str, Any] | None = None,
+    deprecated: bool | None = None,
     actor: str | None = None,
 ) -> Identifier:
-    """Change an identifier's kind, primary flag, disabled flag or attributes."""
+    """Change an identifier's kind, primary flag, disabled flag, attributes, or whether
+    it is deprecated (an import reproducing a kept alias, ADR 0024)."""
     key = normalize.lookup_key(namespace, value, tx.settings())
     existing = tx.identifier(key)
     if existing is None:
@@ -215,6 +238,8 @@ def update_identifier(
         changes["primary"] = primary
     if disabled is not None and disabled != existing.disabled:
         changes["disabled"] = disabled
+    if deprecated is not None and deprecated != existing.deprecated:
+        changes["deprecated"] = deprecated
     if attributes is not None:
         attrs = check_attributes(attributes, "attributes")
         if attrs != existing.attributes:

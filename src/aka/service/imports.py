@@ -92,12 +92,13 @@ def apply_each(
 def plain_create(record: Record, settings: WorkspaceSettings) -> NewProfile | None:
     """The record as the profile `upsert` creates for it when the graph holds none of
     the names it gives; None when `upsert` may do anything else with it (a membership,
-    a disabled identifier to reproduce, a rule broken: `upsert` says which)."""
+    a disabled identifier to reproduce, a deprecated one to refuse, a rule broken:
+    `upsert` says which)."""
     if not isinstance(record, ProfileRecord):
         return None
     if record.id is None and record.external_id is None and not record.identifiers:
         return None  # `upsert` refuses it: nothing to find it again by
-    if any(item.disabled for item in record.identifiers):
+    if any(item.disabled or item.deprecated for item in record.identifiers):
         return None
     plan = CreateProfile(record.external_id, record.attributes, record.identifiers, record.id)
     made = plan.plan(settings)

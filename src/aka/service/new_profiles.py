@@ -198,11 +198,15 @@ class Claims:
         chosen = {plan.profile_id for plan in plans if plan.profile_id is not None}
         exts = {plan.external_id for plan in plans if plan.external_id is not None}
         keys = {key for plan in plans for key in plan.keys}
+        # An external id a profile was renamed away from is still its (ADR 0024): read
+        # with the identifiers, in the same query.
+        keys |= {IdentifierKey(ev.EXTERNAL_IDS, ext) for ext in exts}
         if len(plans) <= _POINT_READS_UP_TO:
             self._ids = {p.id: p for pid in chosen if (p := tx.profile(pid)) is not None}
             self._exts = {
                 ext: p for ext in exts if (p := tx.profile_by_external_id(ext)) is not None
             }
+            keys -= {IdentifierKey(ev.EXTERNAL_IDS, ext) for ext in self._exts}
             self._keys = {key: i for key in keys if (i := tx.identifier(key)) is not None}
         else:
             self._ids = tx.profiles_by_ids(chosen) if chosen else {}
@@ -228,6 +232,8 @@ class Claims:
                 return external_id_taken(ext, owner.id if owner else holder.id)
             if (new_owner := self._new_exts.get(ext)) is not None:
                 return external_id_taken(ext, new_owner)
+            if (old := self._keys.get(IdentifierKey(ev.EXTERNAL_IDS, ext))) is not None:
+                return external_id_taken(ext, old.profile_id, deprecated=True)
         for n, key in enumerate(plan.keys):
             held: Identifier | None = self._keys.get(key)
             owner_id = held.profile_id if held is not None else self._new_keys.get(key)
@@ -292,10 +298,22 @@ def identifier_taken(key: IdentifierKey, owner_id: str, field: str, why: str = "
     )
 
 
-def external_id_taken(external_id: str, owner_id: str) -> AkaError:
+def external_id_taken(
+    external_id: str, owner_id: str, *, deprecated: bool = False, field: str = "external_id"
+) -> AkaError:
+    """The refusal of an external id another profile holds: as its current one, or as
+    one it was renamed away from (`deprecated`, which blocks it until removed)."""
+    if not deprecated:
+        return AkaError(
+            Code.EXTERNAL_ID_CONFLICT,
+            f"external_id {external_id!r} already belongs to profile {owner_id}",
+            field=field,
+            details={"owner": owner_id},
+        )
     return AkaError(
         Code.EXTERNAL_ID_CONFLICT,
-        f"external_id {external_id!r} already belongs to profile {owner_id}",
-        field="external_id",
-        details={"owner": owner_id},
+        f"external_id {external_id!r} is a deprecated external id of profile {owner_id}; "
+        "it is taken until removed",
+        field=field,
+        details={"owner": owner_id, "deprecated": True},
     )

@@ -27,6 +27,20 @@ def get(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> ResolvedProf
     return refs.resolved(tx, refs.require(tx, ref, field))
 
 
+def deprecated_match(found: ResolvedProfile, ref: ProfileRef) -> bool:
+    """Whether `ref` found the profile by one of its deprecated identifiers (an external
+    id it was renamed away from, a vendor alias kept on update: ADR 0024), which a
+    resolve says so the caller can move to the current one. An identifier reference is
+    compared as stored (normalised), an external id as given."""
+    if ref.external_id is not None:
+        named = (ev.EXTERNAL_IDS, ref.external_id)
+    elif ref.namespace is not None and ref.value is not None:
+        named = (ref.namespace, ref.value)
+    else:
+        return False
+    return any(i.deprecated and (i.namespace, i.value) == named for i in found.identifiers)
+
+
 @runtime_checkable
 class ReadsAhead(Protocol):
     """A transaction that can read a batch of identifiers (with their profiles and

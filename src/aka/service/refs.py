@@ -1,7 +1,9 @@
 """Profile references: the three ways a caller can point at a profile.
 
 `{"profile_id"}`, `{"external_id"}` or `{"namespace", "value"}`; an old (merged)
-profile id or an external id kept by a tombstone forwards to the survivor in one hop.
+profile id or an external id kept by a tombstone forwards to the survivor in one hop,
+and an external id the profile was renamed away from (a deprecated identifier in
+`events.EXTERNAL_IDS`, ADR 0024) still names it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from dataclasses import dataclass
 from aka.core import normalize
 from aka.core.door_namespaces import RawNamespace
 from aka.core.errors import AkaError, Code
-from aka.core.model import Profile, ResolvedProfile
+from aka.core.events import EXTERNAL_IDS
+from aka.core.model import IdentifierKey, Profile, ResolvedProfile
 from aka.core.ports import GraphReads
 
 
@@ -41,6 +44,18 @@ def forward(tx: GraphReads, profile: Profile | None) -> Profile | None:
     return tx.profile(profile.merged_into)
 
 
+def by_external_id(tx: GraphReads, external_id: str) -> Profile | None:
+    """The live profile known by this external id: its current one (a tombstone's
+    forwarding), else one it was renamed away from. The one lookup of an external id
+    for every use case, so a deprecated id names its profile everywhere and nobody
+    else may take it."""
+    current = forward(tx, tx.profile_by_external_id(external_id))
+    if current is not None:
+        return current
+    old = tx.identifier(IdentifierKey(EXTERNAL_IDS, external_id))
+    return tx.profile(old.profile_id) if old is not None else None
+
+
 def find(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> Profile | None:
     """The live profile `ref` points at, or None. Malformed refs raise AkaError."""
     forms = sum(
@@ -55,7 +70,7 @@ def find(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> Profile | N
     if ref.profile_id is not None:
         return forward(tx, tx.profile(ref.profile_id))
     if ref.external_id is not None:
-        return forward(tx, tx.profile_by_external_id(ref.external_id))
+        return by_external_id(tx, ref.external_id)
     if ref.namespace is None or ref.value is None:
         missing = "namespace" if ref.namespace is None else "value"
         raise AkaError(

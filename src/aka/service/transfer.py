@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Final, Literal
 
@@ -19,12 +19,18 @@ import msgspec
 
 from aka.core import normalize
 from aka.core.errors import AkaError, Code
+from aka.core.events import EXTERNAL_IDS
 from aka.core.model import Identifier, IdentifierKey, Kind, Membership, Profile
 from aka.core.ports import Transaction
-from aka.service import groups, identities, links, refs
+from aka.service import groups, identities, links, refs, renames
 from aka.service.attributes import check_attributes
 from aka.service.identities import NewIdentifier
-from aka.service.new_profiles import checked_keys, checked_profile_id, identifier_taken
+from aka.service.new_profiles import (
+    checked_keys,
+    checked_profile_id,
+    external_id_taken,
+    identifier_taken,
+)
 from aka.service.refs import ProfileRef
 
 # Export reads this many profiles per page: one `IN` query fetches their identifiers.
@@ -43,6 +49,9 @@ class IdentifierRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     primary: bool = False
     disabled: bool = False
     attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    # A name the profile was renamed away from (ADR 0024): an item in `aka:external_id`
+    # is reproduced by renames; any other is linked, then marked deprecated.
+    deprecated: bool = False
 
 
 class ProfileRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -276,7 +285,12 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
     settings = tx.settings()
     ext = normalize.external_id(record.external_id) if record.external_id is not None else None
     attrs = check_attributes(record.attributes, "attributes")
-    keys = checked_keys(settings, record.identifiers)
+    # Items in `aka:external_id` are ids the profile was renamed away from (ADR 0024):
+    # not linked, but reproduced by renames. `at[n]`: where item n of the rest is.
+    at = [n for n, item in enumerate(record.identifiers) if item.namespace != EXTERNAL_IDS]
+    items = [record.identifiers[n] for n in at]
+    olds = _renamed_away(record, ext)
+    keys = _at_record(at, lambda: checked_keys(settings, items))
     if profile_id is None and ext is None and not keys:
         raise AkaError(
             Code.INVALID_INPUT,
@@ -286,15 +300,16 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
         )
     held = [tx.identifier(key) for key in keys]
     target = _target(tx, profile_id, ext, held)
-    holder = refs.forward(tx, tx.profile_by_external_id(ext)) if ext is not None else None
+    holder = refs.by_external_id(tx, ext) if ext is not None else None
     _check_external_id(ext, holder, target, profile_id)
     for n, (key, found) in enumerate(zip(keys, held, strict=True)):
         if found is not None and (target is None or found.profile_id != target.id):
             raise identifier_taken(
-                key, found.profile_id, f"identifiers[{n}]", "; an import never merges profiles"
+                key, found.profile_id, f"identifiers[{at[n]}]", "; an import never merges profiles"
             )
     new = [n for n, found in enumerate(held) if found is None]
-    _check_namespace_limits(tx, target, [keys[n] for n in new], new)
+    _check_namespace_limits(tx, target, [keys[n] for n in new], [at[n] for n in new])
+    olds = [(n, old) for n, old in olds if _renamed_away_free(tx, target, n, old)]
 
     if target is None:
         made = identities.create_profile(
@@ -302,10 +317,11 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
             profile_id=profile_id,
             external_id=ext,
             attributes=attrs,
-            identifiers=[_new(keys[n], record.identifiers[n]) for n in range(len(keys))],
+            identifiers=[_new(keys[n], items[n]) for n in range(len(keys))],
             actor=actor,
         )
-        _disable(tx, keys, record.identifiers, range(len(keys)), actor)
+        _disable(tx, keys, items, range(len(keys)), actor)
+        _keep_renamed_away(tx, made.profile.id, olds, actor)
         return Outcome(Action.CREATED, made.profile.id)
     changed = False
     if ext is not None and holder is None:
@@ -314,15 +330,85 @@ def upsert(tx: Transaction, record: Record, *, actor: str | None = None) -> Outc
     if new:
         # What the record adds to a known profile is one event (ADR 0012); everything
         # was checked above, so a refusal here is raised as a single link's would be.
-        linking = [_new(keys[n], record.identifiers[n]) for n in new]
-        fields = [f"identifiers[{n}]" for n in new]
+        linking = [_new(keys[n], items[n]) for n in new]
+        fields = [f"identifiers[{at[n]}]" for n in new]
         done = links.link_many(tx, ProfileRef.by_id(target.id), linking, actor=actor, fields=fields)
         for outcome in done.items:
             if isinstance(outcome, AkaError):
                 raise outcome
         changed = True
-    _disable(tx, keys, record.identifiers, new, actor)
+    _disable(tx, keys, items, new, actor)
+    changed = _keep_renamed_away(tx, target.id, olds, actor) or changed
     return Outcome(Action.LINKED if changed else Action.UNCHANGED, target.id)
+
+
+def _at_record(at: Sequence[int], check: Callable[[], list[IdentifierKey]]) -> list[IdentifierKey]:
+    """`check()` of the items that are not renamed-away ids, its refusal naming the
+    item's place in the record (`identifiers[n]`), not in that shorter list."""
+    try:
+        return check()
+    except AkaError as error:
+
+        def place(match: re.Match[str]) -> str:
+            return f"identifiers[{at[int(match[1])]}]"
+
+        raise AkaError(
+            error.code,
+            _ITEM.sub(place, error.message),
+            field=_ITEM.sub(place, error.field) if error.field else None,
+            details=error.details,
+        ) from None
+
+
+_ITEM: Final = re.compile(r"identifiers\[(\d+)\]")
+
+
+def _renamed_away(record: ProfileRecord, ext: str | None) -> list[tuple[int, str]]:
+    """The record's ids its profile was renamed away from (export writes them as
+    deprecated identifiers in `aka:external_id`), each with its place; they need the
+    record's current `external_id`."""
+    olds: list[tuple[int, str]] = []
+    for n, item in enumerate(record.identifiers):
+        if item.namespace != EXTERNAL_IDS:
+            continue
+        where = f"identifiers[{n}]"
+        if not item.deprecated or ext is None:
+            raise AkaError(
+                Code.NAMESPACE_INVALID,
+                f"{where}: namespace {EXTERNAL_IDS!r} holds only deprecated external ids "
+                "(`deprecated: true`), of a record with an `external_id`",
+                field=f"{where}.namespace",
+            )
+        old = normalize.external_id(item.value, f"{where}.value")
+        if old == ext:
+            raise AkaError(
+                Code.INVALID_INPUT,
+                f"{where}.value is the record's current external_id",
+                field=f"{where}.value",
+            )
+        olds.append((n, old))
+    return olds
+
+
+def _renamed_away_free(tx: Transaction, target: Profile | None, n: int, old: str) -> bool:
+    """Whether the target still lacks `old` as a deprecated id; refused when another
+    profile holds it (an import never merges)."""
+    holder = refs.by_external_id(tx, old)
+    if holder is None:
+        return True
+    if target is not None and holder.id == target.id:
+        return holder.external_id == old  # its current id: the record renames it away
+    raise external_id_taken(
+        old, holder.id, deprecated=holder.external_id != old, field=f"identifiers[{n}].value"
+    )
+
+
+def _keep_renamed_away(
+    tx: Transaction, profile_id: str, olds: Sequence[tuple[int, str]], actor: str | None
+) -> bool:
+    for _, old in olds:
+        renames.keep_as_renamed_away(tx, profile_id, old, actor=actor)
+    return bool(olds)
 
 
 def _target(
@@ -332,8 +418,8 @@ def _target(
         # An id that names no profile names the profile to create: nothing else is
         # looked at, so the file's ids are the ids the graph ends up with.
         return refs.forward(tx, tx.profile(profile_id))
-    if ext is not None and (holder := tx.profile_by_external_id(ext)) is not None:
-        return refs.forward(tx, holder)
+    if ext is not None and (holder := refs.by_external_id(tx, ext)) is not None:
+        return holder
     owners = sorted({found.profile_id for found in held if found is not None})
     if len(owners) > 1:
         raise AkaError(
@@ -402,11 +488,18 @@ def _disable(
     actor: str | None,
 ) -> None:
     """Reproduce the disabled flag of the identifiers just linked (as a Coveo delete
-    leaves an identity: kept, granting nothing)."""
+    leaves an identity: kept, granting nothing), and the deprecated one (a Braze alias
+    kept on update)."""
     for n in positions:
-        if items[n].disabled:
+        item = items[n]
+        if item.disabled or item.deprecated:
             identities.update_identifier(
-                tx, keys[n].namespace, keys[n].value, disabled=True, actor=actor
+                tx,
+                keys[n].namespace,
+                keys[n].value,
+                disabled=True if item.disabled else None,
+                deprecated=True if item.deprecated else None,
+                actor=actor,
             )
 
 
@@ -468,6 +561,8 @@ def _identifier_line(ident: Identifier) -> dict[str, Any]:
         item["primary"] = True
     if ident.disabled:
         item["disabled"] = True
+    if ident.deprecated:
+        item["deprecated"] = True
     if ident.attributes:
         item["attributes"] = ident.attributes
     return item

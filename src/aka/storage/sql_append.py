@@ -55,7 +55,7 @@ _PROFILE_COLUMNS: Final = (
 )  # fmt: skip
 _IDENTIFIER_COLUMNS: Final = (
     "workspace_id", "namespace", "value", "profile_id", "kind", "is_primary", "disabled",
-    "attributes", "created_at", "seq",
+    "attributes", "created_at", "seq", "deprecated",
 )  # fmt: skip
 Row = tuple[Any, ...]
 
@@ -171,8 +171,11 @@ class _Segment:
             kind = kind_of(item.get("kind", Kind.USER.value)).value
             attributes = item.get("attributes") or {}
             rows.append(
-                (workspace_id, namespace, value, owner, kind, primary, False, attributes, at, seq)
-            )
+                (
+                    workspace_id, namespace, value, owner, kind, primary, False, attributes, at,
+                    seq, False,
+                )
+            )  # fmt: skip
             if primary and demote_older:
                 self.primaries.append((owner, IdentifierKey(namespace, value), seq))
 

@@ -11,13 +11,14 @@ either; the contract suite compares their results after every event type.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from aka.core import events as ev
-from aka.core.model import Event, IdentifierKey, Kind, Profile
+from aka.core.model import Event, Identifier, IdentifierKey, Kind, Profile
 from aka.core.state import ReplayError, is_redacted, restored_seqs
 from aka.storage.sql_driver import DbHandle, SqlPart
 from aka.storage.sql_graph_reads import SqlGraphReads
@@ -85,6 +86,7 @@ class SqlEffects(SqlPart):
         return {
             ev.PROFILE_UPDATED: self._profile_updated,
             ev.PROFILE_IDENTIFIED: self._profile_identified,
+            ev.PROFILE_RENAMED: self._profile_renamed,
             ev.PROFILE_MERGED: self._profile_merged,
             ev.PROFILE_UNMERGED: self._profile_unmerged,
             ev.PROFILE_DELETED: self._profile_deleted,
@@ -227,6 +229,8 @@ class SqlEffects(SqlPart):
             changes["is_primary"] = bool(e.payload["primary"])
         if "disabled" in e.payload:
             changes["disabled"] = bool(e.payload["disabled"])
+        if "deprecated" in e.payload:
+            changes["deprecated"] = bool(e.payload["deprecated"])
         if "attributes" in e.payload:
             changes["attributes"] = dict(e.payload["attributes"])
         self._conn.execute(sa.update(identifiers).where(self._where_key(key)).values(**changes))
@@ -245,12 +249,75 @@ class SqlEffects(SqlPart):
         # refused exactly as `GraphState` refuses it.
         if self._graph.identifier(new_key) is not None:
             raise ReplayError(f"event {e.seq}: rename target {new_key} already exists")
-        self._conn.execute(
-            sa.update(identifiers)
-            .where(self._where_key(key))
-            .values(value=new_key.value, seq=e.seq)
-        )
+        if e.payload.get("keep"):
+            # The copy first (it reads the old row as it was), then the old row is
+            # deprecated: `GraphState` does the same in one step.
+            self._insert_identifier(
+                replace(ident, value=new_key.value, deprecated=False, created_at=e.at, seq=e.seq)
+            )
+            self._conn.execute(
+                sa.update(identifiers)
+                .where(self._where_key(key))
+                .values(is_primary=False, deprecated=True, seq=e.seq)
+            )
+        else:
+            self._conn.execute(
+                sa.update(identifiers)
+                .where(self._where_key(key))
+                .values(value=new_key.value, seq=e.seq)
+            )
         self._touch(ident.profile_id, e.at)
+
+    def _insert_identifier(self, i: Identifier) -> None:
+        self._conn.execute(
+            sa.insert(identifiers).values(
+                workspace_id=self.workspace_id,
+                namespace=i.namespace,
+                value=i.value,
+                profile_id=i.profile_id,
+                kind=i.kind.value,
+                is_primary=i.primary,
+                disabled=i.disabled,
+                attributes=dict(i.attributes),
+                created_at=i.created_at,
+                seq=i.seq,
+                deprecated=i.deprecated,
+            )
+        )
+
+    def _profile_renamed(self, e: Event) -> None:
+        """Mirrors `state._profile_renamed`, refusal for refusal."""
+        profile = self._require_profile(e.profile_id, e)
+        new, previous = e.payload["external_id"], e.payload["previous"]
+        if profile.merged_into is not None or profile.external_id != previous:
+            raise ReplayError(
+                f"event {e.seq}: profile {profile.id} is not a live profile known as {previous!r}"
+            )
+        reclaimed = IdentifierKey(ev.EXTERNAL_IDS, new)
+        held = self._graph.identifier(reclaimed)
+        if bool(e.payload.get("reclaimed")) != (held is not None):
+            raise ReplayError(f"event {e.seq}: {reclaimed} is {'not ' if held is None else ''}held")
+        if held is not None:
+            if held.profile_id != profile.id:
+                raise ReplayError(f"event {e.seq}: {reclaimed} belongs to {held.profile_id}")
+            self._conn.execute(sa.delete(identifiers).where(self._where_key(reclaimed)))
+        holder = self._graph.profile_by_external_id(new)
+        if holder is not None and holder.id != profile.id:
+            raise ReplayError(f"event {e.seq}: external_id {new!r} is held by {holder.id}")
+        kept = IdentifierKey(ev.EXTERNAL_IDS, previous)
+        if self._graph.identifier(kept) is not None:
+            raise ReplayError(f"event {e.seq}: identifier {kept} already exists")
+        self._update_profile(profile.id, external_id=new, updated_at=e.at)
+        self._insert_identifier(
+            Identifier(
+                namespace=ev.EXTERNAL_IDS,
+                value=previous,
+                profile_id=profile.id,
+                created_at=e.at,
+                seq=e.seq,
+                deprecated=True,
+            )
+        )
 
     def _identifier_unlinked(self, e: Event) -> None:
         key = _key(e.payload)

@@ -33,7 +33,8 @@ from aka.storage import json_text
 _KINDS: Final = {k.value: k for k in Kind}
 
 _IDENT: Final = (
-    "namespace, value, profile_id, kind, is_primary, disabled, attributes, created_at, seq"
+    "namespace, value, profile_id, kind, is_primary, disabled, attributes, created_at, seq,"
+    " deprecated"
 )
 _PROFILE: Final = "id, external_id, attributes, merged_into, created_at, updated_at"
 _KEY: Final = "id, workspace_id, name, prefix, secret_hash, scopes, extra, created_at, revoked_at"
@@ -235,7 +236,7 @@ class PlainSql:
         return template.format(ids=f"IN ({', '.join(['?'] * len(ids))})"), tuple(ids)
 
     def to_identifier(self, row: Any) -> Identifier:
-        namespace, value, profile_id, kind, primary, disabled, attributes, created, seq = row[
+        namespace, value, profile_id, kind, primary, disabled, attributes, created, seq, old = row[
             :IDENT_COLUMNS
         ]
         return Identifier(
@@ -248,6 +249,7 @@ class PlainSql:
             dict(self.json(attributes)),
             self.time(created),
             int(seq),
+            bool(old),
         )
 
     def to_profile(self, row: Any, start: int = 0) -> Profile:

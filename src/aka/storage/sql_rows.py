@@ -46,6 +46,7 @@ def to_identifier(row: Row[Any]) -> Identifier:
         attributes=dict(row.attributes),
         created_at=row.created_at,
         seq=int(row.seq),
+        deprecated=bool(row.deprecated),
     )
 
 

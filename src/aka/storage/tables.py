@@ -225,6 +225,9 @@ identifiers = sa.Table(
     sa.Column("attributes", json_type(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),  # the last event that changed the row
+    # A name the profile was renamed away from (ADR 0024); the default fills the rows
+    # written before the column existed.
+    sa.Column("deprecated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.PrimaryKeyConstraint("workspace_id", "namespace", "value"),
     _graph_workspace_fk(),
     _profile_fk("profile_id"),

@@ -41,6 +41,10 @@ ROUTES: dict[str, dict[str, Any]] = {
     "/users/delete": {"external_ids": ["nobody"]},
     "/users/export/ids": {"external_ids": ["nobody"]},
     "/users/track": {"attributes": [{"external_id": "u", "plan": "pro"}], "events": []},
+    "/users/external_ids/rename": {
+        "external_id_renames": [{"current_external_id": "a", "new_external_id": "b"}]
+    },
+    "/users/external_ids/remove": {"external_ids": ["nobody"]},
 }
 PERMISSION = {
     path: path.removeprefix("/").replace("/", ".") for path in ROUTES
@@ -56,6 +60,11 @@ LISTS: dict[str, tuple[str, Any]] = {
     "/users/merge": ("merge_updates", ROUTES["/users/merge"]["merge_updates"][0]),
     "/users/delete": ("external_ids", "nobody"),
     "/users/export/ids": ("external_ids", "nobody"),
+    "/users/external_ids/rename": (
+        "external_id_renames",
+        ROUTES["/users/external_ids/rename"]["external_id_renames"][0],
+    ),
+    "/users/external_ids/remove": ("external_ids", "nobody"),
 }
 
 

@@ -62,6 +62,18 @@ def test_the_default_is_brazes_20000_per_minute(braze: Braze) -> None:
     assert r.headers["x-ratelimit-limit"] == "20000"
 
 
+def test_the_external_id_routes_have_brazes_own_bucket_of_1000_per_minute(
+    braze: Braze,
+) -> None:
+    """Braze documents 1,000 requests a minute for the two external id routes, apart
+    from its shared bucket: a `braze` limit does not hold them back."""
+    secret = admin.issue_key(braze.store, "default", rate_limits={"braze": "1/minute"}).secret
+    for path in ("/users/external_ids/rename", "/users/external_ids/remove"):
+        r = braze.post(path, ROUTES[path], key=secret)
+        assert r.headers["x-ratelimit-limit"] == "1000", path
+        assert braze.post(path, ROUTES[path], key=secret).status_code == 200
+
+
 def test_a_keys_own_braze_limit_wins(braze: Braze) -> None:
     secret = admin.issue_key(braze.store, "default", rate_limits={"braze": "1/minute"}).secret
     assert braze.post("/users/delete", ROUTES["/users/delete"], key=secret).status_code == 200
@@ -69,8 +81,14 @@ def test_a_keys_own_braze_limit_wins(braze: Braze) -> None:
 
 
 def test_every_route_answers_429_in_the_braze_envelope(braze: Braze) -> None:
-    """Export counts against `read` and track against `write`; the rest share `braze`."""
-    limits = {"braze": "1/minute", "read": "1/minute", "write": "1/minute"}
+    """Export counts against `read` and track against `write`, the external id routes
+    against `braze_external_ids`; the rest share `braze`."""
+    limits = {
+        "braze": "1/minute",
+        "read": "1/minute",
+        "write": "1/minute",
+        "braze_external_ids": "1/minute",
+    }
     for path, body in ROUTES.items():
         secret = admin.issue_key(braze.store, "default", rate_limits=limits).secret
         assert braze.post(path, body, key=secret).status_code != 429

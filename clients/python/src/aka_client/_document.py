@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "8d5100add91c5b8db779d500662a0417e00f5db257eaf052dd850226ac31bdfa"
+DOCUMENT_SHA256 = "35d79607f404e0f44240d715ca32d66d053f3427361332c96e98664fe553c514"

@@ -14,6 +14,7 @@ from aka.http.native.schemas import (
     IdentifierKeyIn,
     IdentifyIn,
     ProfileOut,
+    RenameIn,
     UpdateProfileIn,
     _In,
     profile_out,
@@ -26,6 +27,7 @@ from aka.service.graph_commands import (
     DeleteProfile,
     Identify,
     Link,
+    RenameExternalId,
     Unlink,
     UpdateAttributes,
 )
@@ -127,16 +129,19 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         errors=(404,),
         tags=TAG,
         summary="Resolve an identifier or external id to its profile",
-        description="Pass `namespace` and `value`, or `external_id`.",
+        description="Pass `namespace` and `value`, or `external_id`. An external id the "
+        "profile was renamed away from still resolves (until removed), and the answer "
+        "says so with `deprecated_match: true`.",
     )
     async def resolve(ctx: RequestContext[None, ResolveQuery, None]) -> ProfileOut:
         q = ctx.query
         ref = ProfileRef(None, q.external_id, q.namespace, q.value)
         workspace_id = principal(ctx.auth).workspace_id
         if resolves is not None:
-            return profile_out(await resolves.read(workspace_id, ref))
-        found = await rt.read(workspace_id, lambda tx: queries.get(tx, ref, "query"))
-        return profile_out(found)
+            found = await resolves.read(workspace_id, ref)
+        else:
+            found = await rt.read(workspace_id, lambda tx: queries.get(tx, ref, "query"))
+        return profile_out(found, deprecated_match=queries.deprecated_match(found, ref))
 
     @group.post(
         "/profiles/{id}/identifiers",
@@ -170,11 +175,34 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         errors=(404,),
         tags=TAG,
         summary="Unlink an identifier from its profile",
+        description="Also removes a deprecated identifier: an external id a profile was "
+        "renamed away from (`namespace=aka:external_id`), which then no longer resolves.",
     )
     async def unlink(ctx: RequestContext[None, IdentifierKeyIn, None]) -> Response:
         who, q = principal(ctx.auth), ctx.query
         await rt.write_one(who.workspace_id, Unlink(q.namespace, q.value, who.key_id))
         return no_content()
+
+    @group.post(
+        "/profiles/{id}/rename",
+        path_params=ProfilePath,
+        body=RenameIn,
+        response=ProfileOut,
+        scopes=(Scope.WRITE,),
+        errors=(404, 409),
+        tags=TAG,
+        summary="Rename a profile's external id, keeping the old one",
+        description="The profile takes the new external id; the current one stays as a "
+        "deprecated identifier (namespace `aka:external_id`, `deprecated: true`): it still "
+        "resolves and nobody else may take it, until removed with "
+        "`DELETE /v1/identifiers?namespace=aka:external_id&value=...`. 409: the new id is "
+        "another profile's (current or deprecated), or the profile has none to rename "
+        "(`not_identified`). Renaming back to one of its own deprecated ids takes it back.",
+    )
+    async def rename(ctx: RequestContext[RenameIn, None, ProfilePath]) -> ProfileOut:
+        who, ref = principal(ctx.auth), ProfileRef.by_id(ctx.path.id)
+        command = RenameExternalId(ref, ctx.body.external_id, actor=who.key_id)
+        return profile_out(await rt.write_one(who.workspace_id, command))
 
     @group.post(
         "/identify",
@@ -185,8 +213,10 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         errors=(404, 409),
         tags=TAG,
         summary="Give a profile its external id",
-        description="If another profile already has that external id, the (anonymous) "
-        "profile is merged into it and the survivor is returned.",
+        description="If another profile already has that external id (also as a "
+        "deprecated one), the (anonymous) profile is merged into it and the survivor is "
+        "returned. 409 `already_identified` for a profile with another external id: "
+        "rename it instead (`POST /v1/profiles/{id}/rename`).",
     )
     async def identify(ctx: RequestContext[IdentifyIn, None, None]) -> ProfileOut:
         who, body = principal(ctx.auth), ctx.body

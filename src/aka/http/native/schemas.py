@@ -4,7 +4,7 @@ so the documentation cannot drift from what the server accepts."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, ClassVar, Final
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -77,6 +77,22 @@ class CreateProfileIn(_In):
 class UpdateProfileIn(_In):
     attributes: Annotated[
         dict[str, Any], Meta(description="JSON merge patch: a null value removes the key.")
+    ]
+
+    # An external id is renamed, not patched: the refusal says where to go (ADR 0024).
+    FIELD_HINTS: ClassVar[dict[str, str]] = {
+        "external_id": "an external id is not patched; rename it with "
+        "POST /v1/profiles/{id}/rename (the old one stays as a deprecated identifier)"
+    }
+
+
+class RenameIn(_In):
+    external_id: Annotated[
+        str,
+        Meta(
+            description="The profile's new external id; its current one stays as a "
+            "deprecated identifier (namespace `aka:external_id`) until removed."
+        ),
     ]
 
 
@@ -291,15 +307,30 @@ class IdentifierOut(Struct):
     disabled: bool
     attributes: dict[str, Any]
     created_at: datetime | None
+    deprecated: Annotated[
+        bool,
+        Meta(
+            description="A name the profile was renamed away from (an old external id in "
+            "`aka:external_id`, an alias kept on update): it still resolves, until removed."
+        ),
+    ] = False
 
 
-class ProfileOut(Struct):
+class ProfileOut(Struct, omit_defaults=True):
     id: str
     external_id: str | None
     attributes: dict[str, Any]
     identifiers: list[IdentifierOut]
     created_at: datetime | None
     updated_at: datetime | None
+    deprecated_match: Annotated[
+        bool,
+        Meta(
+            description="Resolve only, present when true: the reference named one of the "
+            "profile's deprecated identifiers (e.g. an external id it was renamed away "
+            "from). It still resolves until removed; move callers to the current one."
+        ),
+    ] = False
     dry_run: DryRunMember = UNSET
 
 
@@ -395,11 +426,18 @@ class WorkspaceOut(Struct):
 
 def identifier_out(i: Identifier) -> IdentifierOut:
     return IdentifierOut(
-        i.namespace, i.value, i.kind, i.primary, i.disabled, i.attributes, i.created_at
+        i.namespace,
+        i.value,
+        i.kind,
+        i.primary,
+        i.disabled,
+        i.attributes,
+        i.created_at,
+        i.deprecated,
     )
 
 
-def profile_out(r: ResolvedProfile) -> ProfileOut:
+def profile_out(r: ResolvedProfile, *, deprecated_match: bool = False) -> ProfileOut:
     p = r.profile
     return ProfileOut(
         p.id,
@@ -408,6 +446,7 @@ def profile_out(r: ResolvedProfile) -> ProfileOut:
         [identifier_out(i) for i in r.identifiers],
         p.created_at,
         p.updated_at,
+        deprecated_match,
     )
 
 

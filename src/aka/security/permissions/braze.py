@@ -14,4 +14,7 @@ PERMISSIONS: Final[dict[str, tuple[str, ...]]] = {
     "users.delete": ("identities:delete",),
     "users.export.ids": ("identities:read",),
     "users.track": ("identities:write",),
+    "users.external_ids.rename": ("identities:write",),
+    # Removing a deprecated external id forgets a name of the user for good.
+    "users.external_ids.remove": ("identities:write",),
 }

@@ -56,6 +56,7 @@ from .problem_details import ProblemDetails
 from .profile_out import ProfileOut
 from .profile_out_attributes import ProfileOutAttributes
 from .profile_ref_in import ProfileRefIn
+from .rename_in import RenameIn
 from .unlink_op import UnlinkOp
 from .unlink_op_op import UnlinkOpOp
 from .update_profile_in import UpdateProfileIn
@@ -126,6 +127,7 @@ __all__ = (
     "ProfileOut",
     "ProfileOutAttributes",
     "ProfileRefIn",
+    "RenameIn",
     "UnlinkOp",
     "UnlinkOpOp",
     "UpdateProfileIn",

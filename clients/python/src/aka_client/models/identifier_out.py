@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.kind import Kind, check_kind
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.identifier_out_attributes import IdentifierOutAttributes
@@ -25,6 +26,9 @@ class IdentifierOut:
     disabled: bool
     attributes: IdentifierOutAttributes
     created_at: None | str
+    deprecated: bool | Unset = False
+    """ A name the profile was renamed away from (an old external id in `aka:external_id`, an alias kept on update):
+    it still resolves, until removed. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +47,8 @@ class IdentifierOut:
         created_at: None | str
         created_at = self.created_at
 
+        deprecated = self.deprecated
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -56,6 +62,8 @@ class IdentifierOut:
                 "created_at": created_at,
             }
         )
+        if deprecated is not UNSET:
+            field_dict["deprecated"] = deprecated
 
         return field_dict
 
@@ -83,6 +91,8 @@ class IdentifierOut:
 
         created_at = _parse_created_at(d.pop("created_at"))
 
+        deprecated = d.pop("deprecated", UNSET)
+
         identifier_out = cls(
             namespace=namespace,
             value=value,
@@ -91,6 +101,7 @@ class IdentifierOut:
             disabled=disabled,
             attributes=attributes,
             created_at=created_at,
+            deprecated=deprecated,
         )
 
         identifier_out.additional_properties = d

@@ -9,7 +9,6 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.dry_run_out import DryRunOut
     from ..models.identifier_out import IdentifierOut
     from ..models.profile_out_attributes import ProfileOutAttributes
 
@@ -25,8 +24,9 @@ class ProfileOut:
     identifiers: list[IdentifierOut]
     created_at: None | str
     updated_at: None | str
-    dry_run: DryRunOut | Unset = UNSET
-    """ What the real call would change. Nothing was written. """
+    deprecated_match: bool | Unset = False
+    """ Resolve only, present when true: the reference named one of the profile's deprecated identifiers (e.g. an
+    external id it was renamed away from). It still resolves until removed; move callers to the current one. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,9 +48,7 @@ class ProfileOut:
         updated_at: None | str
         updated_at = self.updated_at
 
-        dry_run: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.dry_run, Unset):
-            dry_run = self.dry_run.to_dict()
+        deprecated_match = self.deprecated_match
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -64,14 +62,13 @@ class ProfileOut:
                 "updated_at": updated_at,
             }
         )
-        if dry_run is not UNSET:
-            field_dict["dry_run"] = dry_run
+        if deprecated_match is not UNSET:
+            field_dict["deprecated_match"] = deprecated_match
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dry_run_out import DryRunOut  # noqa: PLC0415
         from ..models.identifier_out import IdentifierOut  # noqa: PLC0415
         from ..models.profile_out_attributes import ProfileOutAttributes  # noqa: PLC0415
 
@@ -108,12 +105,7 @@ class ProfileOut:
 
         updated_at = _parse_updated_at(d.pop("updated_at"))
 
-        _dry_run = d.pop("dry_run", UNSET)
-        dry_run: DryRunOut | Unset
-        if isinstance(_dry_run, Unset):
-            dry_run = UNSET
-        else:
-            dry_run = DryRunOut.from_dict(_dry_run)
+        deprecated_match = d.pop("deprecated_match", UNSET)
 
         profile_out = cls(
             id=id,
@@ -122,7 +114,7 @@ class ProfileOut:
             identifiers=identifiers,
             created_at=created_at,
             updated_at=updated_at,
-            dry_run=dry_run,
+            deprecated_match=deprecated_match,
         )
 
         profile_out.additional_properties = d

@@ -6,7 +6,7 @@ Routes, fields and every decision where Braze is silent: docs/dialects/braze.md.
 from __future__ import annotations
 
 from aka.http.dialects import DialectContext
-from aka.http.dialects.braze import aliases, track, users, wire
+from aka.http.dialects.braze import aliases, external_ids, track, users, wire
 from aka.http.routing import RouteGroup
 
 ABOUT = (
@@ -52,4 +52,5 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
     aliases.register(group, ctx.rt)
     users.register(group, ctx.rt)
     track.register(group, ctx.rt)
+    external_ids.register(group, ctx.rt)
     return [group]

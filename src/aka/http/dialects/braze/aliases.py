@@ -80,12 +80,16 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         own_body=s.AliasUpdateIn,  # read by `decode` (auth may need its api_key)
         summary="Braze: rename user aliases",
         description="Body `{alias_updates: [{alias_label, old_alias_name, new_alias_name}]}`, "
-        "at most 50. An unknown old pair or a taken new one is a minor error.",
+        "at most 50. An unknown old pair or a taken new one is a minor error. aka's own "
+        "option `keep_old_alias_names: true` keeps each old name on its user as a "
+        "deprecated alias, still resolving until removed (by default it answers 404 from "
+        "then on, as Braze's does).",
     )
     async def alias_update(ctx: RequestContext[None, None, None]) -> dict[str, Any]:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasUpdateIn, limit)
+        keep = body.keep_old_alias_names
         commands = [
-            Rename(label(item.alias_label), item.old_alias_name, item.new_alias_name, who.key_id)
+            Rename(label(item.alias_label), item.old_alias_name, item.new_alias_name, who.key_id, keep)
             for item in body.alias_updates
         ]
         outcomes = await rt.write(who.workspace_id, commands)

@@ -47,6 +47,22 @@ class AliasUpdate(Struct):
 
 class AliasUpdateIn(Struct):
     alias_updates: Annotated[list[AliasUpdate], _limited(MAX_ITEMS)]
+    # aka's own option (Braze has none): the old names stay on their users as deprecated
+    # aliases, still resolving until removed (docs/dialects/braze.md, ADR 0024).
+    keep_old_alias_names: bool = False
+
+
+class ExternalIdRename(Struct):
+    current_external_id: str
+    new_external_id: str
+
+
+class ExternalIdRenameIn(Struct):
+    external_id_renames: Annotated[list[ExternalIdRename], _limited(MAX_ITEMS)]
+
+
+class ExternalIdRemoveIn(Struct):
+    external_ids: Annotated[list[str], _limited(MAX_ITEMS)]
 
 
 class AliasToIdentify(Struct):

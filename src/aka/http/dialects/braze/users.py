@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from aka.core.errors import AkaError, Code
+from aka.core.events import EXTERNAL_IDS
 from aka.core.model import ResolvedProfile
 from aka.core.ports import Transaction
 from aka.core.settings import WorkspaceSettings
@@ -22,7 +23,8 @@ from aka.service.shared_values import EMAIL, PHONE, SharedRef, find_all
 
 DEVICE: Final = "device"  # the namespace of a Braze `device_id`
 # Namespaces a user's export shows in a field of its own, not among its `user_aliases`.
-_OWN_FIELD: Final = (EMAIL, PHONE, DEVICE)
+# The external ids a user was renamed away from are not aliases (ADR 0024).
+_OWN_FIELD: Final = (EMAIL, PHONE, DEVICE, EXTERNAL_IDS)
 
 
 def alias_ref(alias: s.UserAlias) -> ProfileRef:

@@ -37,6 +37,10 @@ DEFAULT_RATE: Final = Rate(20_000, "minute")
 SHARED_BUCKET: Final = frozenset(
     {"users.delete", "users.alias.new", "users.alias.update", "users.identify", "users.merge"}
 )
+# Braze's documented limit of the external id migration endpoints, a bucket of their own.
+EXTERNAL_IDS_GROUP: Final = "braze_external_ids"
+EXTERNAL_IDS_RATE: Final = Rate(1_000, "minute")
+EXTERNAL_IDS_BUCKET: Final = frozenset({"users.external_ids.rename", "users.external_ids.remove"})
 UNKNOWN_KEY: Final = "Unknown or missing REST API Key"
 DOOR: Final = "braze"  # an alias label is a door namespace (`namespace_aliases`, ADR 0027)
 
@@ -202,11 +206,14 @@ async def _body_key(request: Request, limit: int) -> str | None:
 
 
 def group_of(route: Route) -> str:
-    """The shared bucket for Braze's five identity writes; export reads and track
-    writes count against the native `read` and `write` groups."""
+    """The shared bucket for Braze's five identity writes, one for its two external id
+    migration routes; export reads and track writes count against the native `read`
+    and `write` groups."""
     permission = permission_of(route)
     if permission in SHARED_BUCKET:
         return RATE_GROUP
+    if permission in EXTERNAL_IDS_BUCKET:
+        return EXTERNAL_IDS_GROUP
     return "read" if permission == "users.export.ids" else "write"
 
 
@@ -215,7 +222,11 @@ def rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
         return await rt.read(workspace_id, lambda tx: dict(tx.settings().rate_limits), primary=True)
 
     policy = RateLimitPolicy(
-        {**default_limits(rt.settings), RATE_GROUP: DEFAULT_RATE},
+        {
+            **default_limits(rt.settings),
+            RATE_GROUP: DEFAULT_RATE,
+            EXTERNAL_IDS_GROUP: EXTERNAL_IDS_RATE,
+        },
         workspace_limits,
         cache_seconds=rt.settings.rate_limit_cache_seconds,
     )

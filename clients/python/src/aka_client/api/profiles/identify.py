@@ -75,8 +75,9 @@ def sync_detailed(
 ) -> Response[ProfileOut]:
     """Give a profile its external id
 
-    If another profile already has that external id, the (anonymous) profile is merged into it
-    and the survivor is returned.
+    If another profile already has that external id (also as a deprecated one), the (anonymous)
+    profile is merged into it and the survivor is returned. 409 `already_identified` for a
+    profile with another external id: rename it instead (`POST /v1/profiles/{id}/rename`).
 
     Requires scopes: `identities:write`.
 
@@ -125,8 +126,9 @@ def sync(
 ) -> ProfileOut:
     """Give a profile its external id
 
-    If another profile already has that external id, the (anonymous) profile is merged into it
-    and the survivor is returned.
+    If another profile already has that external id (also as a deprecated one), the (anonymous)
+    profile is merged into it and the survivor is returned. 409 `already_identified` for a
+    profile with another external id: rename it instead (`POST /v1/profiles/{id}/rename`).
 
     Requires scopes: `identities:write`.
 
@@ -174,8 +176,9 @@ async def asyncio_detailed(
 ) -> Response[ProfileOut]:
     """Give a profile its external id
 
-    If another profile already has that external id, the (anonymous) profile is merged into it
-    and the survivor is returned.
+    If another profile already has that external id (also as a deprecated one), the (anonymous)
+    profile is merged into it and the survivor is returned. 409 `already_identified` for a
+    profile with another external id: rename it instead (`POST /v1/profiles/{id}/rename`).
 
     Requires scopes: `identities:write`.
 
@@ -224,8 +227,9 @@ async def asyncio(
 ) -> ProfileOut:
     """Give a profile its external id
 
-    If another profile already has that external id, the (anonymous) profile is merged into it
-    and the survivor is returned.
+    If another profile already has that external id (also as a deprecated one), the (anonymous)
+    profile is merged into it and the survivor is returned. 409 `already_identified` for a
+    profile with another external id: rename it instead (`POST /v1/profiles/{id}/rename`).
 
     Requires scopes: `identities:write`.
 

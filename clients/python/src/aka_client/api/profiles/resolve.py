@@ -86,7 +86,8 @@ def sync_detailed(
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`.
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
 
     Requires scopes: `identities:read`.
 
@@ -129,7 +130,8 @@ def sync(
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`.
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
 
     Requires scopes: `identities:read`.
 
@@ -171,7 +173,8 @@ async def asyncio_detailed(
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`.
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
 
     Requires scopes: `identities:read`.
 
@@ -214,7 +217,8 @@ async def asyncio(
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`.
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
 
     Requires scopes: `identities:read`.
 

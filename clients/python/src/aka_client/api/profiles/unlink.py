@@ -80,6 +80,9 @@ def sync_detailed(
 ) -> Response[Any | DryRunAnswerOut]:
     """Unlink an identifier from its profile
 
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
+
     Requires scopes: `identities:write`.
 
     Args:
@@ -130,6 +133,9 @@ def sync(
 ) -> Any | DryRunAnswerOut:
     """Unlink an identifier from its profile
 
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
+
     Requires scopes: `identities:write`.
 
     Args:
@@ -178,6 +184,9 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Any | DryRunAnswerOut]:
     """Unlink an identifier from its profile
+
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
 
     Requires scopes: `identities:write`.
 
@@ -228,6 +237,9 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Any | DryRunAnswerOut:
     """Unlink an identifier from its profile
+
+    Also removes a deprecated identifier: an external id a profile was renamed away from
+    (`namespace=aka:external_id`), which then no longer resolves.
 
     Requires scopes: `identities:write`.
 
