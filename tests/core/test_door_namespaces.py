@@ -76,6 +76,7 @@ def test_the_setting_round_trips_and_is_a_merge_patch() -> None:
         ({"coveo:P": 3}, "namespace_aliases.coveo:P", "string"),
         ({"coveo:P": "x" * 256}, "namespace_aliases.coveo:P", "255"),
         ({f"coveo:p{n}": "x" for n in range(dn.MAX_ALIASES + 1)}, "namespace_aliases", "100"),
+        ({"braze:old_ids": "aka:external_id"}, "namespace_aliases.braze:old_ids", "reserved"),
     ],
 )
 def test_bad_settings_are_refused_naming_the_field_and_the_limit(

@@ -15,6 +15,7 @@ from typing import Any, Final, TypeVar
 
 from aka.core import door_namespaces
 from aka.core.errors import AkaError, Code
+from aka.core.events import EXTERNAL_IDS
 from aka.core.rates import Rate, limits_json, parse_limits_patch
 
 
@@ -177,7 +178,15 @@ def _namespace_aliases(current: dict[str, str], patch: Any) -> dict[str, str]:
         if raw_value is None:
             merged.pop(key, None)
             continue
-        merged[key] = _valid_namespace(normalize.namespace, raw_value, entry)
+        target = _valid_namespace(normalize.namespace, raw_value, entry)
+        if target == EXTERNAL_IDS:
+            raise AkaError(
+                Code.SETTINGS_INVALID,
+                f"{entry}: namespace {EXTERNAL_IDS!r} is reserved for the external ids "
+                "profiles were renamed away from (ADR 0024); no door namespace maps onto it",
+                field=entry,
+            )
+        merged[key] = target
     if len(merged) > door_namespaces.MAX_ALIASES:
         raise AkaError(
             Code.SETTINGS_INVALID,
