@@ -83,3 +83,25 @@ def test_every_event_type_is_read() -> None:
     from aka.core.changes import _READERS  # noqa: PLC0415 - the table under test
 
     assert set(_READERS) == set(ev.ALL_TYPES)
+
+
+def test_a_rename_keeps_the_old_external_id_as_a_linked_deprecated_identifier() -> None:
+    renamed = event(3, ev.PROFILE_RENAMED, "p", external_id="new", previous="old")
+    found = changes_of([renamed])
+    assert found.profiles_updated == ["p"]
+    assert found.identifiers_linked == [LinkedIdentifier(ev.EXTERNAL_IDS, "old", "p")]
+    back = event(4, ev.PROFILE_RENAMED, "p", external_id="old", previous="new", reclaimed=True)
+    assert changes_of([back]).identifiers_unlinked == [
+        LinkedIdentifier(ev.EXTERNAL_IDS, "old", "p")
+    ]
+
+
+def test_an_identifier_renamed_with_keep_links_the_new_value_beside_the_old() -> None:
+    kept = event(
+        5, ev.IDENTIFIER_RENAMED, "p", namespace="cookie", value="c1", new_value="c2", keep=True
+    )
+    found = changes_of([kept])
+    assert found.identifiers_changed == [LinkedIdentifier("cookie", "c1", "p")]
+    assert found.identifiers_linked == [LinkedIdentifier("cookie", "c2", "p")]
+    plain = event(6, ev.IDENTIFIER_RENAMED, "p", namespace="cookie", value="c2", new_value="c3")
+    assert changes_of([plain]).identifiers_linked == []

@@ -267,3 +267,17 @@ def test_every_write_route_is_documented_with_its_dry_run(api: Api) -> None:
     assert (
         writes >= 11
     )  # create, patch, delete, link, unlink, identify, merge, undo, 2 x membership, batch
+
+
+def test_a_rename_previews_the_old_external_id_kept_as_deprecated(api: Api) -> None:
+    body = {"external_id": "user-42", "identifiers": [{"namespace": "email", "value": "a@x.io"}]}
+    ann = api.client.post("/v1/profiles", json=body).json()["id"]
+    would, real = preview_then_real(
+        api, "POST", f"/v1/profiles/{ann}/rename", json={"external_id": "acct-42"}
+    )
+    assert real.json()["external_id"] == "acct-42"
+    assert would["profiles_updated"] == [ann]
+    assert would["identifiers_linked"] == [
+        {"namespace": "aka:external_id", "value": "user-42", "profile_id": ann}
+    ]
+    assert [e["type"] for e in would["events"]] == ["profile.renamed"]

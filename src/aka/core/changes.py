@@ -107,6 +107,27 @@ def _identifier(bucket: str) -> Any:
     return read
 
 
+def _external_id_renamed(c: Changes, e: Event) -> None:
+    """`profile.renamed` (ADR 0024): the profile takes a new external id, the previous
+    one becomes a deprecated identifier of it; a reclaimed one stops being one."""
+    _updated(c, e)
+    p = e.payload
+    if p.get("reclaimed"):
+        c.identifiers_unlinked.append(
+            LinkedIdentifier(ev.EXTERNAL_IDS, p["external_id"], _owner(e))
+        )
+    c.identifiers_linked.append(LinkedIdentifier(ev.EXTERNAL_IDS, p["previous"], _owner(e)))
+
+
+def _identifier_renamed(c: Changes, e: Event) -> None:
+    """`identifier.renamed`: the identifier changes value; with `keep` the old value
+    stays beside it as a deprecated identifier and the new one is linked."""
+    p = e.payload
+    c.identifiers_changed.append(LinkedIdentifier(p["namespace"], p["value"], _owner(e)))
+    if p.get("keep"):
+        c.identifiers_linked.append(LinkedIdentifier(p["namespace"], p["new_value"], _owner(e)))
+
+
 def _merged(c: Changes, e: Event) -> None:
     keep, merge = str(e.payload["keep"]), str(e.payload["merge"])
     c.profiles_merged.append(MergedProfiles(keep, merge))
@@ -154,12 +175,13 @@ _READERS: dict[str, Any] = {
     ev.PROFILE_CREATED: _created,
     ev.PROFILE_UPDATED: _updated,
     ev.PROFILE_IDENTIFIED: _updated,
+    ev.PROFILE_RENAMED: _external_id_renamed,
     ev.PROFILE_MERGED: _merged,
     ev.PROFILE_UNMERGED: _unmerged,
     ev.PROFILE_DELETED: _deleted,
     ev.IDENTIFIER_LINKED: _linked,
     ev.IDENTIFIER_CHANGED: _identifier("identifiers_changed"),
-    ev.IDENTIFIER_RENAMED: _identifier("identifiers_changed"),
+    ev.IDENTIFIER_RENAMED: _identifier_renamed,
     ev.IDENTIFIER_UNLINKED: _identifier("identifiers_unlinked"),
     ev.MEMBERSHIP_ADDED: _membership("memberships_added"),
     ev.MEMBERSHIP_REMOVED: _membership("memberships_removed"),

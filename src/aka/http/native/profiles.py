@@ -192,6 +192,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         errors=(404, 409),
         tags=TAG,
         summary="Rename a profile's external id, keeping the old one",
+        dry_run=True,
         description="The profile takes the new external id; the current one stays as a "
         "deprecated identifier (namespace `aka:external_id`, `deprecated: true`): it still "
         "resolves and nobody else may take it, until removed with "
