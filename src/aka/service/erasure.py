@@ -31,6 +31,19 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
         if p is not None and p.external_id is not None
     ]
     edges = tx.memberships_touching(profile.id)
+    # Values the profile held earlier (renamed away, unlinked) are its data too, unless
+    # another profile holds them now.
+    former = {
+        key
+        for old in tx.events_about(family)
+        if old.profile_id in family
+        for key in keys_held(old)
+        if not is_redacted(key.value) and tx.identifier(key) is None
+    }
+    erased = set(keys) | former
+    # Every other profile that ever held an erased value (before the person, say): its
+    # events quote the value too. Read before the delete, which erases the history.
+    earlier = tx.holders_ever(erased) - family
     event = tx.append(
         Change(
             ev.PROFILE_DELETED,
@@ -44,19 +57,9 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
             actor,
         )
     )
-    # Values the profile held earlier (renamed away, unlinked) are its data too, unless
-    # another profile holds them now.
-    former = {
-        key
-        for old in tx.events_about(family)
-        if old.profile_id in family
-        for key in keys_held(old)
-        if not is_redacted(key.value) and tx.identifier(key) is None
-    }
-    erased = set(keys) | former
     redactor = Redactor.for_deletion(event.seq, sorted(erased), external_ids, family)
     attributes: set[str] = set()
-    for old, about_deleted in _events_naming(tx, family, erased):
+    for old, about_deleted in _events_naming(tx, family, erased, earlier):
         if about_deleted:
             attributes |= attribute_strings([old])
         new_payload = redactor.payload(old, about_deleted=about_deleted)
@@ -84,18 +87,22 @@ def _erase_copies(
 
 
 def _events_naming(
-    tx: Transaction, family: Collection[str], erased: set[IdentifierKey]
+    tx: Transaction,
+    family: Collection[str],
+    erased: set[IdentifierKey],
+    earlier: Collection[str] = (),
 ) -> list[tuple[Event, bool]]:
-    """The events about the deleted profiles, plus those of every other profile that a
-    merge or unmerge carried an erased identifier to or from (transitively), each with
-    whether it is about the deleted profiles.
+    """The events about the deleted profiles, plus those of every other profile that
+    held an erased identifier (`earlier`, from the identifier history) or that a merge
+    or unmerge carried one to or from (transitively), each with whether it is about the
+    deleted profiles.
 
     A value replaced in one event of an identifier's life must be replaced in all of
     them: an identifier linked on a profile that lives on and moved onto the deleted one
     would otherwise replay as never having moved, and survive the deletion (invariant 4).
     """
-    holders = set(family)
-    frontier = set(family)
+    holders = {*family, *earlier}
+    frontier = set(holders)
     found: dict[int, Event] = {}
     while frontier:
         reached: set[str] = set()

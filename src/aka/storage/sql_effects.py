@@ -21,6 +21,7 @@ from aka.core.model import Event, IdentifierKey, Kind, Profile
 from aka.core.state import ReplayError, is_redacted, restored_seqs
 from aka.storage.sql_driver import DbHandle, SqlPart
 from aka.storage.sql_graph_reads import SqlGraphReads
+from aka.storage.sql_history import SqlHistory
 from aka.storage.sql_rows import chunks
 from aka.storage.tables import identifiers, memberships, profiles
 
@@ -58,6 +59,20 @@ class SqlEffects(SqlPart):
         self._write = write
         self._graph = graph
         self._insert = insert
+        self._history = SqlHistory(db, workspace_id)
+        # The identifiers the event being applied changed in place: every statement
+        # below that writes identifier rows notes its keys here, and the applier gives
+        # them their next version once the event is applied (`_record_history`).
+        self._written: dict[IdentifierKey, None] = {}
+
+    def _wrote(self, keys: Iterable[IdentifierKey]) -> None:
+        self._written.update(dict.fromkeys(keys))
+
+    def _record_history(self, seq: int) -> None:
+        """The identifier history of what event `seq` changed in place (ADR 0025)."""
+        if self._written:
+            self._history.record(list(self._written), seq)
+            self._written = {}
 
     def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
         """Insert these edges with `seq`, or set `seq` where an edge already exists."""
@@ -127,9 +142,11 @@ class SqlEffects(SqlPart):
     def _update_keys(self, keys: Iterable[IdentifierKey], **values: Any) -> None:
         """Set `values` on each of these identifiers (absent ones are skipped), in one
         executemany rather than a round trip per key."""
+        keys = list(keys)
         rows = [{"b_ns": k.namespace, "b_value": k.value} for k in keys]
         if not rows:
             return
+        self._wrote(keys)
         self._conn.execute(
             sa.update(identifiers)
             .where(
@@ -146,6 +163,7 @@ class SqlEffects(SqlPart):
         rows = [{"b_ns": k.namespace, "b_value": k.value, "b_seq": seq} for k, seq in restored]
         if not rows:
             return
+        self._wrote(k for k, _ in restored)
         self._conn.execute(
             sa.update(identifiers)
             .where(
@@ -169,7 +187,13 @@ class SqlEffects(SqlPart):
         ]
         if older_than is not None:
             where.append(identifiers.c.seq < older_than)
-        self._conn.execute(sa.update(identifiers).where(*where).values(is_primary=False, seq=seq))
+        demoted = self._conn.execute(
+            sa.update(identifiers)
+            .where(*where)
+            .values(is_primary=False, seq=seq)
+            .returning(identifiers.c.namespace, identifiers.c.value)
+        )
+        self._wrote(IdentifierKey(ns, value) for ns, value in demoted)
 
     def _delete_edges(self, edges: Sequence[Edge]) -> None:
         if edges:
@@ -229,6 +253,7 @@ class SqlEffects(SqlPart):
             changes["disabled"] = bool(e.payload["disabled"])
         if "attributes" in e.payload:
             changes["attributes"] = dict(e.payload["attributes"])
+        self._wrote([key])
         self._conn.execute(sa.update(identifiers).where(self._where_key(key)).values(**changes))
         if changes.get("is_primary"):
             self._demote_primaries(ident.profile_id, key, e.seq)
@@ -245,6 +270,7 @@ class SqlEffects(SqlPart):
         # refused exactly as `GraphState` refuses it.
         if self._graph.identifier(new_key) is not None:
             raise ReplayError(f"event {e.seq}: rename target {new_key} already exists")
+        self._wrote([key, new_key])
         self._conn.execute(
             sa.update(identifiers)
             .where(self._where_key(key))
@@ -258,6 +284,7 @@ class SqlEffects(SqlPart):
         if ident is None:
             self._require_keys([key], e)
             return
+        self._wrote([key])
         self._conn.execute(sa.delete(identifiers).where(self._where_key(key)))
         self._touch(ident.profile_id, e.at)
 
@@ -336,6 +363,9 @@ class SqlEffects(SqlPart):
         tombstones = self._graph.tombstones_of(profile.id)
         gone = [profile.id, *tombstones]
         ws = self.workspace_id
+        # Erasure reaches into the past too: the erased identifiers and profiles keep
+        # no version (the rule: `core.history.erased_by`).
+        self._history.erase(ev.keys_from_json(e.payload.get("identifiers", [])), gone)
         for part in chunks(gone):
             self._conn.execute(
                 sa.delete(identifiers).where(
