@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "8205c8481a72023846319fc883b73ce394b24dccc46e01cdb6f8caeb235d5f75"
+DOCUMENT_SHA256 = "67df46f53939171fc8dbcb73fef99cab0d013d6724c6bc3b2424ec8e9274c093"
