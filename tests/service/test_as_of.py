@@ -276,6 +276,26 @@ def test_an_erased_identifier_never_reappears_in_the_past(world: World) -> None:
         assert tx.holders_ever([IdentifierKey("email", "ann@x.io")]) == set()
 
 
+def test_a_value_the_erased_person_held_before_leaves_every_holders_past(
+    world: World,
+) -> None:
+    """Bob held it, then Ann, who renamed it away before she was erased: it was hers
+    (nobody holds it now), so it answers at no moment and Bob's past leaves it out."""
+    bob = world.person("email:ann@x.io", "device:d1")
+    in_tx(world, lambda tx: identities.unlink(tx, "email", "ann@x.io"))
+    bob_held_it = last_seq(world) - 1
+    ann = world.person("email:ann@x.io")
+    in_tx(world, lambda tx: identities.rename(tx, "email", "ann@x.io", "ann2@x.io"))
+    in_tx(world, lambda tx: erasure.delete_profile(tx, ProfileRef.by_id(ann)))
+    for seq in range(last_seq(world) + 1):
+        assert resolve_at(world, seq, namespace="email", value="ann@x.io") is None
+    then = resolve_at(world, bob_held_it, profile_id=bob)
+    assert then is not None
+    assert [i.value for i in then.identifiers] == ["d1"]
+    with world.tx(write=False) as tx:
+        assert "ann@x.io" not in repr([e.payload for e in tx.all_events()])
+
+
 def test_an_external_id_resolves_to_its_holder_then(world: World) -> None:
     """An anonymous profile identified as an existing user is merged into it: before,
     the external id was the user's; the merged profile's id forwards to it after."""

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 from aka.core import events as ev
 from aka.core.events import Change
-from aka.core.history import IdentifierHistory
+from aka.core.history import IdentifierHistory, erased_keys
 from aka.core.model import IdentifierKey
 from aka.core.ports import ReadView, Store
 from aka.core.redact import keys_held, keys_moved
@@ -67,7 +67,7 @@ def assert_history_is_the_rules(tx: ReadView) -> None:
     for event in log:
         keys |= {*keys_held(event), *keys_moved(event)}
         if event.type == ev.PROFILE_DELETED:
-            keys |= set(ev.keys_from_json(event.payload.get("identifiers", [])))
+            keys |= set(erased_keys(event.payload))
         if event.profile_id is not None:
             profiles.add(event.profile_id)
     for seq in range(len(log) + 1):

@@ -64,7 +64,14 @@ def erased_by(state: GraphState, event: Event) -> tuple[list[IdentifierKey], lis
     if event.type != ev.PROFILE_DELETED or event.profile_id is None:
         return None
     family = [event.profile_id, *state.profiles.tombstones_of(event.profile_id)]
-    return ev.keys_from_json(event.payload.get("identifiers", [])), family
+    return erased_keys(event.payload), family
+
+
+def erased_keys(payload: dict[str, Any]) -> list[IdentifierKey]:
+    """The identifiers a `profile.deleted` erases: those the profile held (`identifiers`)
+    and those it held before and nobody holds now (`erased`, written since ADR 0025;
+    earlier deletions erased only the first from the history)."""
+    return ev.keys_from_json([*payload.get("identifiers", []), *payload.get("erased", [])])
 
 
 class IdentifierHistory:

@@ -84,7 +84,7 @@ def _live_at(tx: ReadView, profile_id: str, seq: int) -> Profile | None:
     for _ in range(history.MAX_HOPS):
         if tx.profile(profile_id) is None:
             return None
-        then = history.profile_at(profile_id, tx.events_about([profile_id]), seq)
+        then = history.profile_at(profile_id, tx.profile_events(profile_id, seq), seq)
         if then is None or then.merged_into is None:
             return then
         profile_id = then.merged_into
@@ -101,7 +101,7 @@ def _external_id_at(tx: ReadView, external_id: str, seq: int) -> Profile | None:
     seen, todo = {holder.id}, [holder.id]
     while todo and len(seen) <= history.MAX_HOPS:
         profile_id = todo.pop()
-        about = tx.events_about([profile_id])
+        about = tx.events_about([profile_id])  # moves after `seq` lead back too
         then = history.profile_at(profile_id, about, seq)
         if then is not None and then.external_id == external_id:
             return _live_at(tx, profile_id, seq)

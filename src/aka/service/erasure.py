@@ -52,6 +52,9 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
                 "tombstones": tombstones,
                 "identifiers": ev.keys_json(keys),
                 "external_ids": external_ids,
+                # Held before and by nobody now: erased from the identifier history too,
+                # wherever they were held (ADR 0025).
+                "erased": ev.keys_json(sorted(former - set(keys))),
                 "memberships": ev.edges_json([(e.group_id, e.member_id) for e in edges]),
             },
             actor,

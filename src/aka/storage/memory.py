@@ -238,6 +238,9 @@ class MemoryTransaction:
     def identifiers_at(self, profile_id: str, seq: int) -> list[Identifier]:
         return self._ws.history.of_profile(profile_id, seq)
 
+    def profile_events(self, profile_id: str, seq: int) -> list[Event]:
+        return [e for e in self.events_about([profile_id]) if e.seq <= seq]
+
     def holders_ever(self, keys: Collection[IdentifierKey]) -> set[str]:
         return self._ws.history.holders(keys)
 

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from aka.core import events as ev
+from aka.core.history import erased_keys
 from aka.core.model import Event, IdentifierKey, Kind, Profile
 from aka.core.state import ReplayError, is_redacted, restored_seqs
 from aka.storage.sql_driver import DbHandle, SqlPart
@@ -365,7 +366,7 @@ class SqlEffects(SqlPart):
         ws = self.workspace_id
         # Erasure reaches into the past too: the erased identifiers and profiles keep
         # no version (the rule: `core.history.erased_by`).
-        self._history.erase(ev.keys_from_json(e.payload.get("identifiers", [])), gone)
+        self._history.erase(erased_keys(e.payload), gone)
         for part in chunks(gone):
             self._conn.execute(
                 sa.delete(identifiers).where(

@@ -17,9 +17,9 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from aka.core.model import Identifier, IdentifierKey
+from aka.core.model import Event, Identifier, IdentifierKey
 from aka.storage.sql_driver import SqlPart
-from aka.storage.sql_rows import chunks, to_identifier
+from aka.storage.sql_rows import chunks
 from aka.storage.tables import events, identifier_spans, identifiers
 
 # A span row: the identifier row's columns (`sql_append._IDENTIFIER_COLUMNS`) and the
@@ -91,35 +91,27 @@ class SqlHistory(SqlPart):
                 )
             )
 
-    # --- GraphHistory
-    def _held_at(self, seq: int) -> sa.ColumnElement[bool]:
-        to_seq = identifier_spans.c.to_seq
-        return sa.and_(
-            identifier_spans.c.workspace_id == self.workspace_id,
-            identifier_spans.c.from_seq <= seq,
-            sa.or_(to_seq.is_(None), to_seq > seq),
-        )
-
+    # --- GraphHistory: plain SQL on the driver's cursor (`sql_plain`): an as-of resolve
+    # makes four or five reads, and building each as Core cost more than the database's
+    # own work (1.9 ms against 0.04 ms for a current resolve, SQLite, in process).
     def identifier_at(self, key: IdentifierKey, seq: int) -> Identifier | None:
-        row = self._conn.execute(
-            sa.select(identifier_spans)
-            .where(
-                self._held_at(seq),
-                identifier_spans.c.namespace == key.namespace,
-                identifier_spans.c.value == key.value,
-            )
-            .order_by(identifier_spans.c.from_seq.desc())
-            .limit(1)
-        ).one_or_none()
-        return None if row is None else to_identifier(row)
+        row = self._row(
+            self._plain.identifier_at, self.workspace_id, key.namespace, key.value, seq, seq
+        )
+        return None if row is None else self._plain.to_identifier(row)
 
     def identifiers_at(self, profile_id: str, seq: int) -> list[Identifier]:
-        rows = self._conn.execute(
-            sa.select(identifier_spans)
-            .where(self._held_at(seq), identifier_spans.c.profile_id == profile_id)
-            .order_by(identifier_spans.c.namespace, identifier_spans.c.value)
+        rows = self._rows(self._plain.identifiers_at, self.workspace_id, profile_id, seq, seq)
+        # Sorted here, not by the database: by code point whatever its collation.
+        return sorted(
+            (self._plain.to_identifier(r) for r in rows), key=lambda i: (i.namespace, i.value)
         )
-        return [to_identifier(row) for row in rows]
+
+    def profile_events(self, profile_id: str, seq: int) -> list[Event]:
+        ws = self.workspace_id
+        rows = self._rows(self._plain.profile_events, ws, profile_id, ws, profile_id)
+        found = (self._plain.to_event(r) for r in rows if int(r[0]) <= seq)
+        return sorted(found, key=lambda e: e.seq)
 
     def holders_ever(self, keys: Collection[IdentifierKey]) -> set[str]:
         found: set[str] = set()
@@ -138,10 +130,8 @@ class SqlHistory(SqlPart):
         return found
 
     def seq_at(self, at: datetime) -> int:
-        seq = self._conn.execute(
-            sa.select(events.c.seq)
-            .where(events.c.workspace_id == self.workspace_id, events.c.at <= at)
-            .order_by(events.c.at.desc(), events.c.seq.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        return 0 if seq is None else int(seq)
+        dialect = self._db.dialect
+        processor = events.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+        bound = at if processor is None else processor(at)
+        row = self._row(self._plain.seq_at, self.workspace_id, bound)
+        return 0 if row is None else int(row[0])

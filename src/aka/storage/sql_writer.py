@@ -259,6 +259,9 @@ class SqlTransaction(ABC):
     def identifiers_at(self, profile_id: str, seq: int) -> list[Identifier]:
         return self._history.identifiers_at(profile_id, seq)
 
+    def profile_events(self, profile_id: str, seq: int) -> list[Event]:
+        return self._history.profile_events(profile_id, seq)
+
     def holders_ever(self, keys: Collection[IdentifierKey]) -> set[str]:
         return self._history.holders_ever(keys)
 

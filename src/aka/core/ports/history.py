@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from aka.core.model import Identifier, IdentifierKey
+from aka.core.model import Event, Identifier, IdentifierKey
 
 
 class GraphHistory(Protocol):
@@ -22,6 +22,11 @@ class GraphHistory(Protocol):
     def identifiers_at(self, profile_id: str, seq: int) -> list[Identifier]:
         """The identifiers this profile held just after event `seq`, as they were then,
         sorted by (namespace, value); erased ones are never among them."""
+
+    def profile_events(self, profile_id: str, seq: int) -> list[Event]:
+        """The events about this profile (its own, and those naming it as the other
+        profile: merges, unmerges, memberships) up to event `seq`, in seq order: what
+        its fields then are folded from (`core.history.profile_at`)."""
 
     def holders_ever(self, keys: Collection[IdentifierKey]) -> set[str]:
         """Every profile that held one of these identifiers at some moment the history
