@@ -33,7 +33,7 @@ SCENARIOS: dict[str, Scenario] = {
     "resolve": resolve.run,
     "resolve-replica": resolve_replica.run,
     "latency": latency.run,
-    "as_of": as_of.run,
+    "as-of": as_of.run,
     "link": link.run,
     "merge": merge.run,
     "stall": stall.run,
