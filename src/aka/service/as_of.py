@@ -15,6 +15,7 @@ from aka.core import history, normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import Profile, ResolvedProfile
 from aka.core.ports import ReadView
+from aka.service import queries
 from aka.service.refs import ProfileRef
 
 
@@ -35,6 +36,14 @@ def moment(tx: ReadView, at: datetime | None, seq: int | None) -> int | None:
             )
         return tx.seq_at(at)
     return None
+
+
+def get_then(
+    tx: ReadView, ref: ProfileRef, at: datetime | None, seq: int | None, field: str = "profile"
+) -> ResolvedProfile:
+    """`queries.get` now, or `get_as_of` the moment `as_of` / `as_of_seq` name."""
+    then = moment(tx, at, seq)
+    return queries.get(tx, ref, field) if then is None else get_as_of(tx, ref, then, field)
 
 
 def get_as_of(tx: ReadView, ref: ProfileRef, seq: int, field: str = "profile") -> ResolvedProfile:

@@ -9,7 +9,6 @@ from msgspec import Meta
 from starlette.responses import Response
 
 from aka.core.model import ResolvedProfile
-from aka.core.ports import ReadView
 from aka.engine.read_batch import ReadBatcher
 from aka.engine.runtime import Runtime
 from aka.http.input_rules import NonNegativeInt64
@@ -69,16 +68,6 @@ class ResolveQuery(_In):
     as_of_seq: AsOfSeq | None = None
 
 
-def _then(
-    tx: ReadView, ref: ProfileRef, at: datetime | None, seq: int | None, field: str
-) -> ResolvedProfile:
-    """The profile now, or as of the moment the query names."""
-    moment = as_of.moment(tx, at, seq)
-    if moment is None:
-        return queries.get(tx, ref, field)
-    return as_of.get_as_of(tx, ref, moment, field)
-
-
 def register(group: RouteGroup, rt: Runtime) -> None:
     # Where a store call leaves the event loop (PostgreSQL), concurrent resolves share a
     # read transaction (`read_batch`); inline (SQLite) each reads on its own.
@@ -124,7 +113,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         ref, q = ProfileRef.by_id(ctx.path.id), ctx.query
         found = await rt.read(
             principal(ctx.auth).workspace_id,
-            lambda tx: _then(tx, ref, q.as_of, q.as_of_seq, "profile"),
+            lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "profile"),
         )
         return profile_out(found)
 
@@ -178,7 +167,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         workspace_id = principal(ctx.auth).workspace_id
         if q.as_of is not None or q.as_of_seq is not None:
             found = await rt.read(
-                workspace_id, lambda tx: _then(tx, ref, q.as_of, q.as_of_seq, "query")
+                workspace_id, lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "query")
             )
             return profile_out(found)
         if resolves is not None:
