@@ -74,6 +74,30 @@ def erased_keys(payload: dict[str, Any]) -> list[IdentifierKey]:
     return ev.keys_from_json([*payload.get("identifiers", []), *payload.get("erased", [])])
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one event did to the identifier history: each identifier row it wrote as the
+    event left it (None: removed), or, for an erasure, what it erases."""
+
+    seq: int
+    versions: tuple[tuple[IdentifierKey, Identifier | None], ...] = ()
+    erased: tuple[list[IdentifierKey], list[str]] | None = None
+
+
+def step(state: GraphState, event: Event) -> Step:
+    """Apply `event` to `state` and say what it did to the identifier history (the rows
+    it wrote are read from the state's journal, so no event type is listed here).
+    Raises as `GraphState.apply` does."""
+    erased = erased_by(state, event)
+    journal = state.journal()
+    mark = journal.mark()
+    state.apply(event)
+    if erased is not None:
+        return Step(event.seq, erased=erased)
+    keys = journal.keys_since(mark, state.identifiers)
+    return Step(event.seq, tuple((key, state.identifiers.get(key)) for key in keys))
+
+
 class IdentifierHistory:
     """Every version of every identifier row of one workspace, in memory: the twin of
     `identifier_spans` (the memory store's, and the backfill's of an existing store)."""
@@ -85,25 +109,19 @@ class IdentifierHistory:
         """Apply `event` to `state` and record what it did to the identifiers: the one
         rule every backend keeps (SQL: `sql_history.SqlHistory`). Raises as
         `GraphState.apply` does, with neither changed."""
-        erased = erased_by(state, event)
-        journal = state.journal()
-        mark = journal.mark()
-        state.apply(event)
-        if erased is not None:
-            self.erase(*erased)
-        else:
-            self.record(state, journal.keys_since(mark, state.identifiers), event.seq)
+        self.take(step(state, event))
 
-    def record(self, state: GraphState, keys: Iterable[IdentifierKey], seq: int) -> None:
-        """Event `seq` wrote these identifiers: each one's open version ends at `seq`,
-        and the row as it now is (if it still exists) opens the next."""
-        for key in keys:
+    def take(self, done: Step) -> None:
+        """Record one applied event (`step`): a batch refused half-way records none."""
+        if done.erased is not None:
+            self.erase(*done.erased)
+            return
+        for key, now in done.versions:
             spans = self._by_key.setdefault(key, [])
             if spans and spans[-1].to_seq is None:
-                spans[-1] = replace(spans[-1], to_seq=seq)
-            now = state.identifiers.get(key)
+                spans[-1] = replace(spans[-1], to_seq=done.seq)
             if now is not None:
-                spans.append(Span(now, seq))
+                spans.append(Span(now, done.seq))
             if not spans:
                 del self._by_key[key]
 

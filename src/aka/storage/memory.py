@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
 from aka.core.history import IdentifierHistory
+from aka.core.history import step as history_step
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import (
     FileRecord,
@@ -180,18 +181,18 @@ class MemoryTransaction:
         ]
         # All or nothing: a refused event must leave no trace and no seq gap, as the SQL
         # stores' savepointed append does.
-        graph, history = self._ws.graph, copy.deepcopy(self._ws.history)
+        graph = self._ws.graph
         journal = graph.journal()
         mark, undone = journal.mark(), dict(graph.undone)
         try:
-            for event in written:
-                history.apply(graph, event)  # the event and its identifier history
+            steps = [history_step(graph, event) for event in written]
         except BaseException:
             journal.undo_to(mark)
             graph.undone = undone
             raise
         journal.forget()  # a savepoint here copies the graph instead
-        self._ws.history = history
+        for done in steps:  # the identifier history, once every event applied
+            self._ws.history.take(done)
         self._ws.record = replace(self._ws.record, last_seq=first + len(written) - 1)
         self._ws.events.extend(written)
         return written
