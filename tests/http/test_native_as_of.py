@@ -79,3 +79,15 @@ def test_a_bad_moment_is_a_422_naming_the_parameter(
     ):
         body = api.problem(api.client.get(path, params={**base, **params}), 422, "invalid_input")
         assert body["field"] == field, body
+
+
+def test_a_time_at_the_edge_of_the_calendar_answers_before_everything_or_now(api: Api) -> None:
+    """0001-01-01 an hour east of UTC is before the calendar in UTC; 9999-12-31 an hour
+    west is after it: before every event (404), and now."""
+    ann = api.person("email:ann@example.com")
+    early = {"as_of": "0001-01-01T00:00:00+01:00"}
+    api.problem(api.client.get("/v1/profiles/" + ann, params=early), 404, "profile_not_found")
+    late = {"as_of": "9999-12-31T23:59:59-01:00"}
+    assert api.ok(api.client.get("/v1/profiles/" + ann, params=late), 200)["id"] == ann
+    huge = api.client.get("/v1/profiles/" + ann, params={"as_of_seq": str(2**63 - 1)})
+    assert api.ok(huge, 200)["id"] == ann

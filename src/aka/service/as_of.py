@@ -9,7 +9,7 @@ about it (`core.history.profile_at`). What erasure removed is never answered.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aka.core import history, normalize
 from aka.core.errors import AkaError, Code
@@ -34,7 +34,13 @@ def moment(tx: ReadView, at: datetime | None, seq: int | None) -> int | None:
                 "as_of must be an RFC 3339 time with an offset (e.g. 2026-11-30T12:00:00Z)",
                 field="as_of",
             )
-        return tx.seq_at(at)
+        try:
+            utc = at.astimezone(UTC)
+        except OverflowError:
+            # Before 0001-01-01 or after 9999-12-31 in UTC: before every event, or
+            # after the last one (now).
+            return 0 if at.year == 1 else None
+        return tx.seq_at(utc)
     return None
 
 
