@@ -232,6 +232,8 @@ class SqlAppend(SqlEffects):
         """Each event's effect, in seq order: runs of row-type events a segment at a
         time, every other event by itself."""
         effects = self._effects()
+        # Nothing noted by an event a savepoint took back may reach the history.
+        self._written = {}
         segment: _Segment | None = None
         for e in written:
             if e.type in _ROW_TYPES:
