@@ -12,6 +12,7 @@ from collections.abc import Callable
 from bench.context import Context
 from bench.figures import Figure
 from bench.scenarios import (
+    as_of,
     check,
     ingest,
     ingest_people,
@@ -32,6 +33,7 @@ SCENARIOS: dict[str, Scenario] = {
     "resolve": resolve.run,
     "resolve-replica": resolve_replica.run,
     "latency": latency.run,
+    "as-of": as_of.run,
     "link": link.run,
     "merge": merge.run,
     "stall": stall.run,

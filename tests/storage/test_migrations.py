@@ -18,6 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from aka.core.model import IdentifierKey
 from aka.core.ports import Transaction
 from aka.core.settings import MergePolicy, WorkspaceSettings
 from aka.core.state import GraphState
@@ -43,6 +44,7 @@ from .migration_seeds import (
     UNDONE_WORKSPACE,
     seed_before_partial_indexes,
 )
+from .test_store_contract_history import assert_history_is_the_rules
 
 
 @pytest.fixture(params=sql_backend_params())
@@ -156,6 +158,27 @@ def test_a_seeded_database_upgrades_from_the_first_revision_to_head(store: SqlSt
 
     with store.transaction(SEEDED_WORKSPACE) as tx:
         assert tx.append(linked("k", "ann@work.example.com")).seq == SEEDED_EVENTS + 1
+
+
+def test_the_identifier_history_of_a_seeded_store_is_backfilled_from_its_log(
+    store: SqlStore,
+) -> None:
+    """Stores written before the identifier history (ADR 0025) get it from their event
+    log: exactly what the engine would have kept from the start, merges and undos
+    included, and new writes go on from there."""
+    for revision in revisions_oldest_first():
+        migrate.upgrade(store.engine, revision)
+        seed = SEEDS.get(revision)
+        if seed is not None:
+            with store.engine.begin() as conn:
+                seed(conn)
+    for workspace in (SEEDED_WORKSPACE, UNDONE_WORKSPACE):
+        with store.transaction(workspace, write=False) as tx:
+            assert tx.holders_ever([IdentifierKey("device", "d-1")]) != set()
+            assert_history_is_the_rules(tx)
+    with store.transaction(SEEDED_WORKSPACE) as tx:
+        tx.append(linked("k", "ann@work.example.com"))
+        assert_history_is_the_rules(tx)
 
 
 def undone_answers(tx: Transaction) -> dict[str, object]:

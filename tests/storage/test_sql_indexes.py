@@ -24,8 +24,9 @@ import pytest
 import sqlalchemy as sa
 
 from aka.core import events as ev
+from aka.storage.sql_plain import plain_sql
 from aka.storage.sql_store import SqlStore
-from aka.storage.tables import events, jobs, memberships, profiles
+from aka.storage.tables import events, identifier_spans, jobs, memberships, profiles
 
 from .catalog import PARTIAL, declared_predicates
 from .conftest import WORKSPACE
@@ -242,3 +243,53 @@ def test_runnable_jobs_searches_the_status_index(sql_store: SqlStore) -> None:
 def test_exactly_the_rare_columns_have_partial_indexes(sql_store: SqlStore) -> None:
     """The migrated schema's partial indexes are these three, each on `col IS NOT NULL`."""
     assert declared_predicates(sql_store) == PARTIAL
+
+
+def test_the_as_of_reads_each_search_their_index(filled: SqlStore) -> None:
+    """Resolve as of a moment (ADR 0025) makes four reads, each one index search on
+    both databases, never every version or every event of the workspace: an
+    identifier's version then (the spans' primary key), a profile's identifiers then
+    (its profile index), a profile's events (the two event indexes; with the seq or an
+    ORDER BY in the statement SQLite walked the primary key instead), and the last event
+    at or before a time (the time index, read backwards)."""
+    spans = [
+        {
+            "workspace_id": WORKSPACE,
+            "namespace": "email",
+            "value": f"u{n}@x.io",
+            "from_seq": n + 1,
+            "to_seq": None,
+            "profile_id": f"p-{n}",
+            "kind": "USER",
+            "is_primary": False,
+            "disabled": False,
+            "attributes": {},
+            "created_at": T,
+            "seq": n + 1,
+        }
+        for n in range(FILLER)
+    ]
+    with filled.engine.begin() as conn:
+        conn.execute(sa.insert(identifier_spans), spans)
+        if filled.engine.dialect.name == "postgresql":
+            conn.execute(sa.text("ANALYZE identifier_spans"))
+    dialect = filled.engine.dialect
+    sql = plain_sql(dialect.name)
+    at = events.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    assert at is not None
+    ws = WORKSPACE
+    reads = {
+        "identifier_at": (sql.identifier_at, (ws, "email", "u7@x.io", 50, 50)),
+        "identifiers_at": (sql.identifiers_at, (ws, "p-7", 50, 50)),
+        "profile_events": (sql.profile_events, (ws, "p-2", ws, "p-2")),
+        "seq_at": (sql.seq_at, (ws, at(T))),
+    }
+    plans = {name: plan(filled, statement) for name, statement in reads.items()}
+    spans_key = (
+        "sqlite_autoindex_identifier_spans_1" if dialect.name == "sqlite" else "pk_identifier_spans"
+    )
+    assert spans_key in plans["identifier_at"], plans["identifier_at"]
+    assert "ix_identifier_spans_workspace_id_profile_id_from_seq" in plans["identifiers_at"]
+    assert "ix_events_workspace_id_profile_id" in plans["profile_events"]
+    assert "ix_events_workspace_id_other_profile_id" in plans["profile_events"]
+    assert "ix_events_workspace_id_at_seq" in plans["seq_at"], plans["seq_at"]

@@ -21,7 +21,7 @@ PROFILE_IDENTIFIED: Final = "profile.identified"  # {external_id}
 PROFILE_RENAMED: Final = "profile.renamed"
 PROFILE_MERGED: Final = "profile.merged"  # built by graph.plan_merge: what moved, for undo
 PROFILE_UNMERGED: Final = "profile.unmerged"  # {merge_seq, keep, merge, ...what was restored}
-PROFILE_DELETED: Final = "profile.deleted"  # {tombstones, identifiers, memberships}
+PROFILE_DELETED: Final = "profile.deleted"  # {tombstones, identifiers, memberships, erased?}
 IDENTIFIER_LINKED: Final = "identifier.linked"  # {identifiers: [item]} (one profile)
 # {namespace, value, kind?, primary?, disabled?, deprecated?, attributes?}
 IDENTIFIER_CHANGED: Final = "identifier.changed"

@@ -137,6 +137,8 @@ class Redactor:
                 p["attributes_removed"] = []
         elif t == ev.PROFILE_DELETED:
             p["identifiers"] = self._keys(p.get("identifiers", []))
+            if "erased" in p:
+                p["erased"] = self._keys(p["erased"])
             p["external_ids"] = [self._ext(x) for x in p.get("external_ids", [])]
         return p if p != event.payload else None
 

@@ -125,6 +125,11 @@ class Journal:
             table, key, old = entries.pop()
             table._restore(key, old)
 
+    def keys_since(self, mark: int, table: object) -> list[Any]:
+        """The keys of `table` written since `mark`, oldest first (a key once however
+        often it was written): what an event changed, for the identifier history."""
+        return list(dict.fromkeys(k for t, k, _ in self._entries[mark:] if t is table))
+
     def forget(self) -> None:
         """Keep every write so far (nothing before now can be undone any more)."""
         self._entries.clear()

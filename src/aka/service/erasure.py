@@ -31,19 +31,6 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
         if p is not None and p.external_id is not None
     ]
     edges = tx.memberships_touching(profile.id)
-    event = tx.append(
-        Change(
-            ev.PROFILE_DELETED,
-            profile.id,
-            {
-                "tombstones": tombstones,
-                "identifiers": ev.keys_json(keys),
-                "external_ids": external_ids,
-                "memberships": ev.edges_json([(e.group_id, e.member_id) for e in edges]),
-            },
-            actor,
-        )
-    )
     # Values the profile held earlier (renamed away, unlinked) are its data too, unless
     # another profile holds them now.
     former = {
@@ -56,9 +43,28 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
     erased = set(keys) | former
     # Its deprecated external ids (ADR 0024) are among `erased`: `for_deletion` erases
     # them as external ids too, wherever an event names them so.
+    # Every other profile that ever held an erased value (before the person, say): its
+    # events quote the value too. Read before the delete, which erases the history.
+    earlier = tx.holders_ever(erased) - family
+    event = tx.append(
+        Change(
+            ev.PROFILE_DELETED,
+            profile.id,
+            {
+                "tombstones": tombstones,
+                "identifiers": ev.keys_json(keys),
+                "external_ids": external_ids,
+                # Held before and by nobody now: erased from the identifier history too,
+                # wherever they were held (ADR 0025).
+                "erased": ev.keys_json(sorted(former - set(keys))),
+                "memberships": ev.edges_json([(e.group_id, e.member_id) for e in edges]),
+            },
+            actor,
+        )
+    )
     redactor = Redactor.for_deletion(event.seq, sorted(erased), external_ids, family)
     attributes: set[str] = set()
-    for old, about_deleted in _events_naming(tx, family, erased):
+    for old, about_deleted in _events_naming(tx, family, erased, earlier):
         if about_deleted:
             attributes |= attribute_strings([old])
         new_payload = redactor.payload(old, about_deleted=about_deleted)
@@ -96,18 +102,22 @@ def _erase_copies(
 
 
 def _events_naming(
-    tx: Transaction, family: Collection[str], erased: set[IdentifierKey]
+    tx: Transaction,
+    family: Collection[str],
+    erased: set[IdentifierKey],
+    earlier: Collection[str] = (),
 ) -> list[tuple[Event, bool]]:
-    """The events about the deleted profiles, plus those of every other profile that a
-    merge or unmerge carried an erased identifier to or from (transitively), each with
-    whether it is about the deleted profiles.
+    """The events about the deleted profiles, plus those of every other profile that
+    held an erased identifier (`earlier`, from the identifier history) or that a merge
+    or unmerge carried one to or from (transitively), each with whether it is about the
+    deleted profiles.
 
     A value replaced in one event of an identifier's life must be replaced in all of
     them: an identifier linked on a profile that lives on and moved onto the deleted one
     would otherwise replay as never having moved, and survive the deletion (invariant 4).
     """
-    holders = set(family)
-    frontier = set(family)
+    holders = {*family, *earlier}
+    frontier = set(holders)
     found: dict[int, Event] = {}
     while frontier:
         reached: set[str] = set()

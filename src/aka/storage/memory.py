@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
+from aka.core.history import IdentifierHistory
+from aka.core.history import step as history_step
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import (
     FileRecord,
@@ -48,6 +50,7 @@ T = TypeVar("T")
 class _Workspace:
     record: WorkspaceRecord
     graph: GraphState = field(default_factory=GraphState)
+    history: IdentifierHistory = field(default_factory=IdentifierHistory)
     events: list[Event] = field(default_factory=list)
     answers: dict[str, StoredAnswer] = field(default_factory=dict)
     requests: dict[str, datetime] = field(default_factory=dict)  # request id -> expiry
@@ -74,7 +77,12 @@ class MemoryTransaction:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        saved = (copy.deepcopy(self._ws.graph), list(self._ws.events), self._ws.record)
+        saved = (
+            copy.deepcopy(self._ws.graph),
+            copy.deepcopy(self._ws.history),
+            list(self._ws.events),
+            self._ws.record,
+        )
         # The record twins hold these very dicts and list: they are restored in place.
         books = self._ws.books()
         saved_books = [dict(book) for book in books]
@@ -82,7 +90,7 @@ class MemoryTransaction:
         try:
             yield
         except BaseException:
-            self._ws.graph, self._ws.events, self._ws.record = saved
+            self._ws.graph, self._ws.history, self._ws.events, self._ws.record = saved
             for book, before in zip(books, saved_books, strict=True):
                 book.clear()
                 book.update(before)
@@ -173,8 +181,18 @@ class MemoryTransaction:
         ]
         # All or nothing: a refused event must leave no trace and no seq gap, as the SQL
         # stores' savepointed append does.
-        self._ws.graph.apply_or_refuse(written)
-        self._ws.graph.journal().forget()  # a savepoint here copies the graph instead
+        graph = self._ws.graph
+        journal = graph.journal()
+        mark, undone = journal.mark(), dict(graph.undone)
+        try:
+            steps = [history_step(graph, event) for event in written]
+        except BaseException:
+            journal.undo_to(mark)
+            graph.undone = undone
+            raise
+        journal.forget()  # a savepoint here copies the graph instead
+        for done in steps:  # the identifier history, once every event applied
+            self._ws.history.take(done)
         self._ws.record = replace(self._ws.record, last_seq=first + len(written) - 1)
         self._ws.events.extend(written)
         return written
@@ -213,6 +231,23 @@ class MemoryTransaction:
 
     def all_events(self) -> Iterator[Event]:
         return iter(list(self._ws.events))
+
+    # the graph as it was (GraphHistory)
+    def identifier_at(self, key: IdentifierKey, seq: int) -> Identifier | None:
+        return self._ws.history.at(key, seq)
+
+    def identifiers_at(self, profile_id: str, seq: int) -> list[Identifier]:
+        return self._ws.history.of_profile(profile_id, seq)
+
+    def profile_events(self, profile_id: str, seq: int) -> list[Event]:
+        return [e for e in self.events_about([profile_id]) if e.seq <= seq]
+
+    def holders_ever(self, keys: Collection[IdentifierKey]) -> set[str]:
+        return self._ws.history.holders(keys)
+
+    def seq_at(self, at: datetime) -> int:
+        found = [e for e in self._ws.events if e.at <= at]
+        return max(found, key=lambda e: (e.at, e.seq)).seq if found else 0
 
     def graph(self) -> GraphState:
         return copy.deepcopy(self._ws.graph)

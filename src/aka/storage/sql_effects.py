@@ -18,10 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from aka.core import events as ev
+from aka.core.history import erased_keys
 from aka.core.model import Event, Identifier, IdentifierKey, Kind, Profile
 from aka.core.state import ReplayError, is_redacted, restored_seqs
 from aka.storage.sql_driver import DbHandle, SqlPart
 from aka.storage.sql_graph_reads import SqlGraphReads
+from aka.storage.sql_history import SqlHistory
 from aka.storage.sql_rows import chunks
 from aka.storage.tables import identifiers, memberships, profiles
 
@@ -59,6 +61,20 @@ class SqlEffects(SqlPart):
         self._write = write
         self._graph = graph
         self._insert = insert
+        self._history = SqlHistory(db, workspace_id)
+        # The identifiers the event being applied changed in place: every statement
+        # below that writes identifier rows notes its keys here, and the applier gives
+        # them their next version once the event is applied (`_record_history`).
+        self._written: dict[IdentifierKey, None] = {}
+
+    def _wrote(self, keys: Iterable[IdentifierKey]) -> None:
+        self._written.update(dict.fromkeys(keys))
+
+    def _record_history(self, seq: int) -> None:
+        """The identifier history of what event `seq` changed in place (ADR 0025)."""
+        if self._written:
+            self._history.record(list(self._written), seq)
+            self._written = {}
 
     def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
         """Insert these edges with `seq`, or set `seq` where an edge already exists."""
@@ -129,9 +145,11 @@ class SqlEffects(SqlPart):
     def _update_keys(self, keys: Iterable[IdentifierKey], **values: Any) -> None:
         """Set `values` on each of these identifiers (absent ones are skipped), in one
         executemany rather than a round trip per key."""
+        keys = list(keys)
         rows = [{"b_ns": k.namespace, "b_value": k.value} for k in keys]
         if not rows:
             return
+        self._wrote(keys)
         self._conn.execute(
             sa.update(identifiers)
             .where(
@@ -148,6 +166,7 @@ class SqlEffects(SqlPart):
         rows = [{"b_ns": k.namespace, "b_value": k.value, "b_seq": seq} for k, seq in restored]
         if not rows:
             return
+        self._wrote(k for k, _ in restored)
         self._conn.execute(
             sa.update(identifiers)
             .where(
@@ -171,7 +190,13 @@ class SqlEffects(SqlPart):
         ]
         if older_than is not None:
             where.append(identifiers.c.seq < older_than)
-        self._conn.execute(sa.update(identifiers).where(*where).values(is_primary=False, seq=seq))
+        demoted = self._conn.execute(
+            sa.update(identifiers)
+            .where(*where)
+            .values(is_primary=False, seq=seq)
+            .returning(identifiers.c.namespace, identifiers.c.value)
+        )
+        self._wrote(IdentifierKey(ns, value) for ns, value in demoted)
 
     def _delete_edges(self, edges: Sequence[Edge]) -> None:
         if edges:
@@ -233,6 +258,7 @@ class SqlEffects(SqlPart):
             changes["deprecated"] = bool(e.payload["deprecated"])
         if "attributes" in e.payload:
             changes["attributes"] = dict(e.payload["attributes"])
+        self._wrote([key])
         self._conn.execute(sa.update(identifiers).where(self._where_key(key)).values(**changes))
         if changes.get("is_primary"):
             self._demote_primaries(ident.profile_id, key, e.seq)
@@ -249,6 +275,7 @@ class SqlEffects(SqlPart):
         # refused exactly as `GraphState` refuses it.
         if self._graph.identifier(new_key) is not None:
             raise ReplayError(f"event {e.seq}: rename target {new_key} already exists")
+        self._wrote([key, new_key])
         if e.payload.get("keep"):
             # The copy first (it reads the old row as it was), then the old row is
             # deprecated: `GraphState` does the same in one step.
@@ -300,6 +327,7 @@ class SqlEffects(SqlPart):
         if held is not None:
             if held.profile_id != profile.id:
                 raise ReplayError(f"event {e.seq}: {reclaimed} belongs to {held.profile_id}")
+            self._wrote([reclaimed])
             self._conn.execute(sa.delete(identifiers).where(self._where_key(reclaimed)))
         holder = self._graph.profile_by_external_id(new)
         if holder is not None and holder.id != profile.id:
@@ -308,6 +336,7 @@ class SqlEffects(SqlPart):
         if self._graph.identifier(kept) is not None:
             raise ReplayError(f"event {e.seq}: identifier {kept} already exists")
         self._update_profile(profile.id, external_id=new, updated_at=e.at)
+        self._wrote([kept])
         self._insert_identifier(
             Identifier(
                 namespace=ev.EXTERNAL_IDS,
@@ -325,6 +354,7 @@ class SqlEffects(SqlPart):
         if ident is None:
             self._require_keys([key], e)
             return
+        self._wrote([key])
         self._conn.execute(sa.delete(identifiers).where(self._where_key(key)))
         self._touch(ident.profile_id, e.at)
 
@@ -403,6 +433,9 @@ class SqlEffects(SqlPart):
         tombstones = self._graph.tombstones_of(profile.id)
         gone = [profile.id, *tombstones]
         ws = self.workspace_id
+        # Erasure reaches into the past too: the erased identifiers and profiles keep
+        # no version (the rule: `core.history.erased_by`).
+        self._history.erase(erased_keys(e.payload), gone)
         for part in chunks(gone):
             self._conn.execute(
                 sa.delete(identifiers).where(

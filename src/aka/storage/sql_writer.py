@@ -35,6 +35,7 @@ from aka.storage.sql_effects import Edge
 from aka.storage.sql_event_log import SqlEventLog
 from aka.storage.sql_files import SqlFiles
 from aka.storage.sql_graph_reads import SqlGraphReads
+from aka.storage.sql_history import SqlHistory
 from aka.storage.sql_jobs import SqlJobs
 from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_pages import SqlPages
@@ -92,6 +93,10 @@ class SqlTransaction(ABC):
             graph=self._reads,
             insert=self._dialect_insert,
         )
+
+    @cached_property
+    def _history(self) -> SqlHistory:
+        return SqlHistory(self._db, self.workspace_id)
 
     @cached_property
     def _pages(self) -> SqlPages:
@@ -246,3 +251,19 @@ class SqlTransaction(ABC):
 
     def all_events(self) -> Iterator[Event]:
         return self._log.all_events()
+
+    # --- GraphHistory: `SqlHistory`
+    def identifier_at(self, key: IdentifierKey, seq: int) -> Identifier | None:
+        return self._history.identifier_at(key, seq)
+
+    def identifiers_at(self, profile_id: str, seq: int) -> list[Identifier]:
+        return self._history.identifiers_at(profile_id, seq)
+
+    def profile_events(self, profile_id: str, seq: int) -> list[Event]:
+        return self._history.profile_events(profile_id, seq)
+
+    def holders_ever(self, keys: Collection[IdentifierKey]) -> set[str]:
+        return self._history.holders_ever(keys)
+
+    def seq_at(self, at: datetime) -> int:
+        return self._history.seq_at(at)

@@ -272,6 +272,37 @@ events = sa.Table(
     sa.Index(None, "workspace_id", "profile_id"),
     _rare("other_profile_id"),  # set by merges, unmerges and membership events only
     _rare("ref_seq"),  # unmerge_of, undone_merges: set by unmerges only
+    # `GraphHistory.seq_at`: the last event at or before a moment (ADR 0025). `seq` in
+    # it: a flush stamps thousands of events with one time, and the newest of them is
+    # then the first entry read backwards, not the last of thousands.
+    sa.Index(None, "workspace_id", "at", "seq"),
+)
+
+# Every version of every identifier row (ADR 0025): the row as event `from_seq` left it,
+# until event `to_seq` changed or removed it (NULL: the current row). Written by the
+# engine in the event's own transaction (`storage/sql_history.py`); erasure removes
+# every version of the erased identifiers and profiles. No foreign key to `profiles`: a
+# version outlives the tombstone forwarding its profile, and erasure removes both.
+identifier_spans = sa.Table(
+    "identifier_spans",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, nullable=False),
+    sa.Column("namespace", NAMESPACE, nullable=False),
+    sa.Column("value", VALUE, nullable=False),
+    sa.Column("from_seq", sa.BigInteger, nullable=False),
+    sa.Column("to_seq", sa.BigInteger, nullable=True),
+    sa.Column("profile_id", PROFILE_ID, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("attributes", json_type(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),  # the row's own `seq` then
+    # `identifier_at`: the key's versions, newest first from `from_seq`.
+    sa.PrimaryKeyConstraint("workspace_id", "namespace", "value", "from_seq"),
+    _graph_workspace_fk(),
+    # `identifiers_at` (a profile then), `holders_ever` and erasure, by profile.
+    sa.Index(None, "workspace_id", "profile_id", "from_seq"),
 )
 
 api_keys = sa.Table(

@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "35d79607f404e0f44240d715ca32d66d053f3427361332c96e98664fe553c514"
+DOCUMENT_SHA256 = "67df46f53939171fc8dbcb73fef99cab0d013d6724c6bc3b2424ec8e9274c093"

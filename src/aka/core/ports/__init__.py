@@ -24,6 +24,7 @@ from aka.core.ports.door_records import PushRecord, PushRecords, RequestIds
 from aka.core.ports.event_log import EventLog, EventLogReads, event_subjects
 from aka.core.ports.files import FileRecord, Files
 from aka.core.ports.graph import GraphCounts, GraphPages, GraphReads
+from aka.core.ports.history import GraphHistory
 from aka.core.ports.jobs import JobRecord, Jobs
 from aka.core.ports.keys import KeyRecord, Keys, KeysInMemory
 from aka.core.settings import WorkspaceSettings
@@ -35,6 +36,7 @@ __all__ = [
     "FileRecord",
     "Files",
     "GraphCounts",
+    "GraphHistory",
     "GraphPages",
     "GraphReads",
     "JobRecord",
@@ -70,9 +72,10 @@ class WorkspaceRecord:
 # inherits behaviour from these.
 
 
-class ReadView(GraphReads, GraphPages, EventLogReads, Protocol):
+class ReadView(GraphReads, GraphPages, EventLogReads, GraphHistory, Protocol):
     """Everything a transaction offers for reading: the graph, one row or a page at a
-    time, and its history. Read use cases (history, explain, `aka check`) take this, so
+    time, and its history (the log, and the graph as it was: `GraphHistory`). Read use
+    cases (history, explain, `aka check`) take this, so
     the type checker holds them to reading; every `Transaction` is one."""
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
+from msgspec import Meta
 from starlette.responses import Response
 
 from aka.core.model import ResolvedProfile
 from aka.engine.read_batch import ReadBatcher
 from aka.engine.runtime import Runtime
+from aka.http.input_rules import NonNegativeInt64
 from aka.http.native.common import ProfilePath, json_response, no_content, principal
 from aka.http.native.schemas import (
     CreateProfileIn,
@@ -21,7 +26,7 @@ from aka.http.native.schemas import (
 )
 from aka.http.routing import RequestContext, RouteGroup
 from aka.security.keys import Scope
-from aka.service import queries
+from aka.service import as_of, queries
 from aka.service.graph_commands import (
     CreateProfile,
     DeleteProfile,
@@ -37,10 +42,32 @@ from aka.service.refs import ProfileRef
 TAG = ("profiles",)
 
 
+# Resolve as of a moment (ADR 0025): an RFC 3339 time with its offset, or an event's seq.
+AsOfTime = Annotated[
+    datetime,
+    Meta(
+        tz=True,
+        description="Answer as of this moment: after the last event at or before it "
+        "(RFC 3339, with an offset).",
+    ),
+]
+AsOfSeq = Annotated[
+    NonNegativeInt64,
+    Meta(description="Answer as of this event: just after the event with this `seq`."),
+]
+
+
+class AsOfQuery(_In):
+    as_of: AsOfTime | None = None
+    as_of_seq: AsOfSeq | None = None
+
+
 class ResolveQuery(_In):
     namespace: str | None = None
     value: str | None = None
     external_id: str | None = None
+    as_of: AsOfTime | None = None
+    as_of_seq: AsOfSeq | None = None
 
 
 def register(group: RouteGroup, rt: Runtime) -> None:
@@ -75,16 +102,22 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     @group.get(
         "/profiles/{id}",
         path_params=ProfilePath,
+        query=AsOfQuery,
         response=ProfileOut,
         scopes=(Scope.READ,),
         errors=(404,),
         tags=TAG,
         summary="Read a profile",
-        description="A merged profile's old id answers with the profile it was merged into.",
+        description="A merged profile's old id answers with the profile it was merged into. "
+        "With `as_of` or `as_of_seq`: the profile as it was then (its identifiers, "
+        "attributes and external id then); 404 when it did not exist then or was erased.",
     )
-    async def get_profile(ctx: RequestContext[None, None, ProfilePath]) -> ProfileOut:
-        ref = ProfileRef.by_id(ctx.path.id)
-        found = await rt.read(principal(ctx.auth).workspace_id, lambda tx: queries.get(tx, ref))
+    async def get_profile(ctx: RequestContext[None, AsOfQuery, ProfilePath]) -> ProfileOut:
+        ref, q = ProfileRef.by_id(ctx.path.id), ctx.query
+        found = await rt.read(
+            principal(ctx.auth).workspace_id,
+            lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "profile"),
+        )
         return profile_out(found)
 
     @group.patch(
@@ -131,12 +164,19 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="Resolve an identifier or external id to its profile",
         description="Pass `namespace` and `value`, or `external_id`. An external id the "
         "profile was renamed away from still resolves (until removed), and the answer "
-        "says so with `deprecated_match: true`.",
+        "says so with `deprecated_match: true`. With `as_of` or `as_of_seq`: who held it "
+        "then, with the profile as it was then; 404 when nobody did (or the value was "
+        "erased since).",
     )
     async def resolve(ctx: RequestContext[None, ResolveQuery, None]) -> ProfileOut:
         q = ctx.query
         ref = ProfileRef(None, q.external_id, q.namespace, q.value)
         workspace_id = principal(ctx.auth).workspace_id
+        if q.as_of is not None or q.as_of_seq is not None:
+            found = await rt.read(
+                workspace_id, lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "query")
+            )
+            return profile_out(found)
         if resolves is not None:
             found = await resolves.read(workspace_id, ref)
         else:

@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -14,17 +15,40 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(aka_min_seq, Unset):
         headers["Aka-Min-Seq"] = aka_min_seq
 
+    params: dict[str, Any] = {}
+
+    json_as_of: None | str | Unset
+    if isinstance(as_of, Unset):
+        json_as_of = UNSET
+    elif isinstance(as_of, datetime.datetime):
+        json_as_of = as_of.isoformat()
+    else:
+        json_as_of = as_of
+    params["as_of"] = json_as_of
+
+    json_as_of_seq: int | None | Unset
+    if isinstance(as_of_seq, Unset):
+        json_as_of_seq = UNSET
+    else:
+        json_as_of_seq = as_of_seq
+    params["as_of_seq"] = json_as_of_seq
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/profiles/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -55,16 +79,22 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Read a profile
 
-    A merged profile's old id answers with the profile it was merged into.
+    A merged profile's old id answers with the profile it was merged into. With `as_of` or
+    `as_of_seq`: the profile as it was then (its identifiers, attributes and external id then);
+    404 when it did not exist then or was erased.
 
     Requires scopes: `identities:read`.
 
     Args:
         id (str):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -82,6 +112,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     response = client.get_httpx_client().request(**kwargs)
@@ -92,16 +124,22 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Read a profile
 
-    A merged profile's old id answers with the profile it was merged into.
+    A merged profile's old id answers with the profile it was merged into. With `as_of` or
+    `as_of_seq`: the profile as it was then (its identifiers, attributes and external id then);
+    404 when it did not exist then or was erased.
 
     Requires scopes: `identities:read`.
 
     Args:
         id (str):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -119,6 +157,8 @@ def sync(
 
     kwargs = _get_kwargs(
         id=id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
@@ -128,16 +168,22 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Read a profile
 
-    A merged profile's old id answers with the profile it was merged into.
+    A merged profile's old id answers with the profile it was merged into. With `as_of` or
+    `as_of_seq`: the profile as it was then (its identifiers, attributes and external id then);
+    404 when it did not exist then or was erased.
 
     Requires scopes: `identities:read`.
 
     Args:
         id (str):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -155,6 +201,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -165,16 +213,22 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Read a profile
 
-    A merged profile's old id answers with the profile it was merged into.
+    A merged profile's old id answers with the profile it was merged into. With `as_of` or
+    `as_of_seq`: the profile as it was then (its identifiers, attributes and external id then);
+    404 when it did not exist then or was erased.
 
     Requires scopes: `identities:read`.
 
     Args:
         id (str):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -192,6 +246,8 @@ async def asyncio(
 
     kwargs = _get_kwargs(
         id=id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))

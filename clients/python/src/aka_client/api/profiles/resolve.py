@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +16,8 @@ def _get_kwargs(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -43,6 +46,22 @@ def _get_kwargs(
     else:
         json_external_id = external_id
     params["external_id"] = json_external_id
+
+    json_as_of: None | str | Unset
+    if isinstance(as_of, Unset):
+        json_as_of = UNSET
+    elif isinstance(as_of, datetime.datetime):
+        json_as_of = as_of.isoformat()
+    else:
+        json_as_of = as_of
+    params["as_of"] = json_as_of
+
+    json_as_of_seq: int | None | Unset
+    if isinstance(as_of_seq, Unset):
+        json_as_of_seq = UNSET
+    else:
+        json_as_of_seq = as_of_seq
+    params["as_of_seq"] = json_as_of_seq
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -82,12 +101,14 @@ def sync_detailed(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
-    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
+    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
@@ -95,6 +116,8 @@ def sync_detailed(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -114,6 +137,8 @@ def sync_detailed(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     response = client.get_httpx_client().request(**kwargs)
@@ -126,12 +151,14 @@ def sync(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
-    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
+    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
@@ -139,6 +166,8 @@ def sync(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -158,6 +187,8 @@ def sync(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=client.get_httpx_client().request(**kwargs))
@@ -169,12 +200,14 @@ async def asyncio_detailed(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
-    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
+    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
@@ -182,6 +215,8 @@ async def asyncio_detailed(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -201,6 +236,8 @@ async def asyncio_detailed(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -213,12 +250,14 @@ async def asyncio(
     namespace: None | str | Unset = UNSET,
     value: None | str | Unset = UNSET,
     external_id: None | str | Unset = UNSET,
+    as_of: datetime.datetime | None | Unset = UNSET,
+    as_of_seq: int | None | Unset = UNSET,
     aka_min_seq: str | Unset = UNSET,
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
-    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
+    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
@@ -226,6 +265,8 @@ async def asyncio(
         namespace (None | str | Unset):
         value (None | str | Unset):
         external_id (None | str | Unset):
+        as_of (datetime.datetime | None | Unset):
+        as_of_seq (int | None | Unset):
         aka_min_seq (str | Unset): Read-your-writes: an event sequence (a write's `Aka-Seq`)
             this request's reads must reflect. With read replicas, a replica serves them only
             once it has applied it, else the primary does; without replicas every read already
@@ -245,6 +286,8 @@ async def asyncio(
         namespace=namespace,
         value=value,
         external_id=external_id,
+        as_of=as_of,
+        as_of_seq=as_of_seq,
         aka_min_seq=aka_min_seq,
     )
     return _parse_response(response=await client.get_async_httpx_client().request(**kwargs))
