@@ -3,7 +3,8 @@
 The specification is the log itself: replay it into a fresh `GraphState` up to event
 `seq`, and the graph then is what `as_of_seq=seq` answers, without what erasure removed
 (a redacted value, a profile deleted since). The Hypothesis test draws random histories
-of creates, links, unlinks, renames, identifier changes, attribute updates, identifies,
+of creates, links, unlinks, renames (of identifiers and of external ids, and removals
+of deprecated ones), identifier changes, attribute updates, identifies,
 merges, undos and erasures through the use cases, and holds every answer at every seq
 (by identifier, by profile id, by external id) to that replay.
 """
@@ -19,13 +20,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from aka.core import events as ev
 from aka.core import history
 from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey, ResolvedProfile
 from aka.core.ports import ReadView, Store, Transaction
 from aka.core.settings import WorkspaceSettings
 from aka.core.state import GraphState, identifier_facts, is_redacted
-from aka.service import as_of, erasure, identities, merges
+from aka.service import as_of, erasure, identities, merges, renames
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
 
@@ -33,7 +35,7 @@ from .builders import World
 
 POOL: dict[str, list[str]] = {"email": ["ann@x.io", "bob@x.io", "cy@x.io"], "device": ["d1", "d2"]}
 KEYS = [IdentifierKey(ns, v) for ns, values in POOL.items() for v in values]
-EXTERNAL_IDS = ["u-1", "u-2"]
+EXTERNAL_IDS = ["u-1", "u-2", "u-3"]
 _workspaces = count()
 
 
@@ -48,6 +50,9 @@ def expected(
         pid = ref.profile_id
     elif ref.external_id is not None:
         pid = next(iter(then.profiles.holders(ref.external_id)), None)
+        if pid is None:  # else one it was renamed away from (ADR 0024)
+            kept = then.identifiers.get(IdentifierKey(ev.EXTERNAL_IDS, ref.external_id))
+            pid = None if kept is None or is_redacted(kept.value) else kept.profile_id
     else:
         assert ref.namespace is not None
         assert ref.value is not None
@@ -122,6 +127,8 @@ OPS = st.one_of(
     st.tuples(st.just("primary"), ITEM, st.booleans()),
     st.tuples(st.just("attributes"), PICK, st.sampled_from(["pro", "free"])),
     st.tuples(st.just("identify"), PICK, st.sampled_from(EXTERNAL_IDS)),
+    st.tuples(st.just("rename_external_id"), PICK, st.sampled_from(EXTERNAL_IDS)),
+    st.tuples(st.just("remove_deprecated"), st.sampled_from(EXTERNAL_IDS)),
     MERGE,
     MERGE,
     UNDO,
@@ -163,6 +170,10 @@ def run(tx: Transaction, op: tuple[Any, ...], ids: list[str], merge_seqs: list[i
         identities.update_attributes(tx, pick(op[1]), {"plan": op[2]})
     elif kind == "identify":
         identities.identify(tx, pick(op[1]), op[2])
+    elif kind == "rename_external_id":
+        renames.rename_external_id(tx, pick(op[1]), op[2])
+    elif kind == "remove_deprecated":
+        renames.remove_deprecated_external_id(tx, op[1])
     elif kind == "merge":
         merge_seqs.append(merges.merge(tx, pick(op[1]), pick(op[2]), force=op[3]).merge_id)
     elif kind == "undo":
@@ -338,3 +349,28 @@ def test_a_bad_moment_is_refused_naming_the_parameter(
     with world.tx(write=False) as tx, pytest.raises(AkaError) as refused:
         as_of.moment(tx, at, seq)
     assert (refused.value.code, refused.value.field) == (Code.INVALID_INPUT, field)
+
+
+def test_a_renamed_external_id_answers_as_current_before_and_as_deprecated_after(
+    world: World,
+) -> None:
+    """ADR 0024 and 0025: before the rename the old id was the profile's external id;
+    after it, a deprecated identifier of the same profile, until removed."""
+    ann = world.person("email:ann@x.io", external_id="u-1")
+    before = last_seq(world)
+    in_tx(world, lambda tx: renames.rename_external_id(tx, ProfileRef.by_id(ann), "u-2"))
+    renamed = last_seq(world)
+    in_tx(world, lambda tx: renames.remove_deprecated_external_id(tx, "u-1"))
+    then = resolve_at(world, before, external_id="u-1")
+    assert then is not None
+    assert (then.profile.id, then.profile.external_id) == (ann, "u-1")
+    assert resolve_at(world, before, external_id="u-2") is None
+    after = resolve_at(world, renamed, external_id="u-1")
+    assert after is not None
+    assert after.profile.external_id == "u-2"
+    assert [(i.namespace, i.value, i.deprecated) for i in after.identifiers][0] == (
+        ev.EXTERNAL_IDS,
+        "u-1",
+        True,
+    )
+    assert resolve_at(world, last_seq(world), external_id="u-1") is None

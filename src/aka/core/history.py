@@ -192,7 +192,7 @@ def profile_at(profile_id: str, events: Iterable[Event], seq: int) -> Profile | 
             continue
         elif e.type == ev.PROFILE_UPDATED:
             p = replace(p, attributes=dict(payload["attributes"]), updated_at=e.at)
-        elif e.type == ev.PROFILE_IDENTIFIED:
+        elif e.type in (ev.PROFILE_IDENTIFIED, ev.PROFILE_RENAMED):
             p = replace(p, external_id=payload["external_id"], updated_at=e.at)
         elif e.type in _TOUCHING:
             p = replace(p, updated_at=e.at)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from aka.core import events as ev
 from aka.core import history, normalize
 from aka.core.errors import AkaError, Code
-from aka.core.model import Profile, ResolvedProfile
+from aka.core.model import IdentifierKey, Profile, ResolvedProfile
 from aka.core.ports import ReadView
 from aka.service import queries
 from aka.service.refs import ProfileRef
@@ -107,13 +108,26 @@ def _live_at(tx: ReadView, profile_id: str, seq: int) -> Profile | None:
 
 
 def _external_id_at(tx: ReadView, external_id: str, seq: int) -> Profile | None:
-    """The profile holding `external_id` after `seq`. An external id only ever moves
-    between the two profiles of a merge or an unmerge, so it is looked for at its holder
-    now, then at each profile such a move carried it to or from."""
-    holder = tx.profile_by_external_id(external_id)
-    if holder is None:
-        return None
-    seen, todo = {holder.id}, [holder.id]
+    """The profile holding `external_id` after `seq`: as its external id then, else as
+    a deprecated one (an id it was renamed away from, ADR 0024), the order
+    `refs.by_external_id` looks in now."""
+    deprecated = IdentifierKey(ev.EXTERNAL_IDS, external_id)
+    current = tx.profile_by_external_id(external_id)
+    start = ({current.id} if current is not None else set()) | tx.holders_ever([deprecated])
+    found = _holder_at(tx, external_id, start, seq)
+    if found is not None:
+        return found
+    held = tx.identifier_at(deprecated, seq)
+    return None if held is None else _live_at(tx, held.profile_id, seq)
+
+
+def _holder_at(tx: ReadView, external_id: str, start: set[str], seq: int) -> Profile | None:
+    """The profile whose external id was `external_id` after `seq`. An external id moves
+    between the two profiles of a merge or an unmerge, or is renamed away (and kept as a
+    deprecated identifier): so it is looked for at its holders now (`start`: its current
+    holder, and every profile that ever kept it as deprecated), then at each profile a
+    merge or an unmerge carried it to or from."""
+    seen, todo = set(start), sorted(start)
     while todo and len(seen) <= history.MAX_HOPS:
         profile_id = todo.pop()
         about = tx.events_about([profile_id])  # moves after `seq` lead back too

@@ -26,15 +26,16 @@ from aka.storage.tables import events, identifier_spans, identifiers
 # seq it starts at. `to_seq` is left NULL: a new row is current.
 SPAN_COLUMNS: Final = (
     "workspace_id", "namespace", "value", "profile_id", "kind", "is_primary", "disabled",
-    "attributes", "created_at", "seq", "from_seq",
+    "attributes", "created_at", "seq", "deprecated", "from_seq",
 )  # fmt: skip
 _COPIED: Final = SPAN_COLUMNS[:-1]  # what a version copies of the identifier row
+_SEQ: Final = _COPIED.index("seq")
 
 
 def span_rows(identifier_rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The first version of each new identifier row: it starts at the row's own seq
-    (the event that linked it), the row's last column."""
-    return [(*row, row[-1]) for row in identifier_rows]
+    (the event that linked it)."""
+    return [(*row, row[_SEQ]) for row in identifier_rows]
 
 
 class SqlHistory(SqlPart):

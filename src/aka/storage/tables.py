@@ -298,6 +298,7 @@ identifier_spans = sa.Table(
     sa.Column("attributes", json_type(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),  # the row's own `seq` then
+    sa.Column("deprecated", sa.Boolean, nullable=False, server_default=sa.false()),
     # `identifier_at`: the key's versions, newest first from `from_seq`.
     sa.PrimaryKeyConstraint("workspace_id", "namespace", "value", "from_seq"),
     _graph_workspace_fk(),

@@ -176,7 +176,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             found = await rt.read(
                 workspace_id, lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "query")
             )
-            return profile_out(found)
+            return profile_out(found, deprecated_match=queries.deprecated_match(found, ref))
         if resolves is not None:
             found = await resolves.read(workspace_id, ref)
         else:

@@ -89,7 +89,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         who, body = principal(ctx.auth), await decode(ctx, s.AliasUpdateIn, limit)
         keep = body.keep_old_alias_names
         commands = [
-            Rename(label(item.alias_label), item.old_alias_name, item.new_alias_name, who.key_id, keep)
+            Rename(
+                label(item.alias_label), item.old_alias_name, item.new_alias_name, who.key_id, keep
+            )
             for item in body.alias_updates
         ]
         outcomes = await rt.write(who.workspace_id, commands)

@@ -15,7 +15,7 @@ deleted. It holds one workspace's graph in memory at a time, as `aka check` does
 reads the log a page at a time.
 
 Revision ID: a5f0c3e1b7d2
-Revises: d65ea0522305
+Revises: a24c0d5e7f31
 Create Date: 2026-12-07
 """
 
@@ -33,7 +33,7 @@ from aka.core.state import GraphState
 from aka.storage.tables import UtcDateTime, json_type
 
 revision: str = "a5f0c3e1b7d2"
-down_revision: str | None = "d65ea0522305"
+down_revision: str | None = "a24c0d5e7f31"
 branch_labels: str | None = None
 depends_on: str | None = None
 
@@ -68,6 +68,7 @@ def _columns() -> list[Any]:
         sa.Column("attributes", json_type(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("deprecated", sa.Boolean, nullable=False, server_default=sa.false()),
     ]
 
 
@@ -137,6 +138,7 @@ def _backfill(bind: sa.Connection, spans: sa.Table, workspace_id: str) -> None:
                 "attributes": i.attributes,
                 "created_at": i.created_at,
                 "seq": i.seq,
+                "deprecated": i.deprecated,
             }
         )
         if len(batch) == _PAGE:
