@@ -20,8 +20,9 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
-from aka.core import consistency
+from aka.core import consistency, namespace_scope
 from aka.core.errors import AkaError, Code
+from aka.core.namespace_scope import UNLIMITED, NamespaceScope
 from aka.http import consistency as seqs
 from aka.http.input_rules import (
     check_declared_ints,
@@ -44,6 +45,7 @@ from aka.http.routing import (
     Route,
     RouteGroup,
 )
+from aka.security.auth import Principal
 
 __all__ = ["compile_group"]
 
@@ -121,8 +123,9 @@ class _Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The request's read floor and write sequence (`aka.http.consistency`), for the
-        # length of the request only.
-        with consistency.for_request() as state:
+        # length of the request only; so is its key's namespace limit (set once the key
+        # is known: `_namespaces`).
+        with consistency.for_request() as state, namespace_scope.acting_as(UNLIMITED):
             await self._call(scope, receive, send, state)
 
     async def _call(
@@ -168,6 +171,7 @@ class _Endpoint:
         auth = await self.authenticate(request, self.route) if self.authenticate else None
         scope["auth"] = auth  # Starlette's place for it; the access log takes the key id
         seqs.begin(state, scope, auth, self.recent)
+        namespace_scope.enter(_namespaces(auth))
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
         return await self._handle(request, scope, auth, raw, state)
 
@@ -179,6 +183,7 @@ class _Endpoint:
         auth = await self.authenticate(request, self.route) if self.authenticate else None
         scope["auth"] = auth
         seqs.begin(state, scope, auth, self.recent)
+        namespace_scope.enter(_namespaces(auth))
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
 
         def render(error: AkaError) -> Answer:
@@ -332,3 +337,9 @@ def compile_group(
         )
         for route in group.routes
     ]
+
+
+def _namespaces(auth: Any) -> NamespaceScope:
+    """The namespaces the request's key may use (ADR 0026): what every read and write of
+    the request is held to, on every door (the engine applies it)."""
+    return auth.namespaces if isinstance(auth, Principal) else UNLIMITED

@@ -10,6 +10,7 @@ from typing import Any
 import uuid_utils
 
 from aka.core.errors import AkaError, Code
+from aka.core.namespace_scope import UNLIMITED, NamespaceScope
 from aka.core.ports import KeyRecord, Store, WorkspaceRecord
 from aka.core.rates import limits_json, parse_limits
 from aka.core.settings import WorkspaceSettings
@@ -50,9 +51,14 @@ def new_key(
     secret: str | None = None,
     extra: dict[str, Any] | None = None,
     rate_limits: Any = None,
+    namespaces: Any = None,
+    within: NamespaceScope = UNLIMITED,
 ) -> IssuedKey:
     """A new key record (not stored yet) and its secret; scopes default to all.
-    `rate_limits` (`{group: "N/minute"}`) are the key's own, kept in `extra`."""
+    `rate_limits` (`{group: "N/minute"}`) are the key's own, kept in `extra`;
+    `namespaces` (`["email", "crm_*"]`) limit what it may see and write (ADR 0026);
+    `within`: the limit of the key asking, which the new key cannot exceed (left out,
+    the new key takes it)."""
     if not isinstance(name, str) or len(name) > KEY_NAME_MAX:
         raise AkaError(
             Code.INVALID_INPUT,
@@ -60,6 +66,15 @@ def new_key(
             field="name",
         )
     chosen = check_scopes(ALL_SCOPES if scopes is None else scopes)
+    limit = within if namespaces is None else NamespaceScope.parse(namespaces)
+    if not within.covers(limit):
+        raise AkaError(
+            Code.NAMESPACE_NOT_ALLOWED,
+            "a key limited to the namespaces "
+            f"{', '.join(within.patterns or ())} can only make keys within them",
+            field="namespaces",
+            details={"allowed_namespaces": within.to_json()},
+        )
     if rate_limits:
         limits = parse_limits(rate_limits, where="rate_limits", code=Code.INVALID_INPUT)
         extra = {**(extra or {}), "rate_limits": limits_json(limits)}
@@ -73,6 +88,7 @@ def new_key(
         scopes=chosen,
         created_at=datetime.now(UTC),
         extra=extra,
+        namespaces=limit.patterns,
     )
     return IssuedKey(record, value)
 
@@ -86,6 +102,7 @@ def issue_key(
     secret: str | None = None,
     extra: dict[str, Any] | None = None,
     rate_limits: Any = None,
+    namespaces: Any = None,
 ) -> IssuedKey:
     """Create and store a key for an existing workspace."""
     if store.workspace(workspace_id) is None:
@@ -101,6 +118,7 @@ def issue_key(
         secret=secret,
         extra=extra,
         rate_limits=rate_limits,
+        namespaces=namespaces,
     )
     store.create_key(issued.record)
     return issued

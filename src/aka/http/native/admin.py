@@ -26,9 +26,20 @@ def _key_limits(k: KeyRecord) -> dict[str, str]:
     return dict((k.extra or {}).get("rate_limits") or {})
 
 
+def _namespaces(k: KeyRecord) -> list[str] | None:
+    return None if k.namespaces is None else list(k.namespaces)
+
+
 def _key_out(k: KeyRecord) -> KeyOut:
     return KeyOut(
-        k.id, k.name, k.prefix, list(k.scopes), k.created_at, k.revoked_at, _key_limits(k)
+        k.id,
+        k.name,
+        k.prefix,
+        list(k.scopes),
+        k.created_at,
+        k.revoked_at,
+        _key_limits(k),
+        _namespaces(k),
     )
 
 
@@ -47,17 +58,30 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="Create an API key for this workspace",
         description="The `secret` is in this answer only; aka keeps just its hash. "
         "Default scopes: all. `rate_limits` are the key's own (they win over the "
-        "workspace's and the server's).",
+        "workspace's and the server's). `namespaces` limits what the key may see and "
+        "write, on every door (ADR 0026).",
     )
     async def create_key(ctx: RequestContext[KeyIn, None, None]) -> KeyCreatedOut:
         who, b = principal(ctx.auth), ctx.body
         issued = admin.new_key(
-            who.workspace_id, name=b.name, scopes=b.scopes, rate_limits=b.rate_limits
+            who.workspace_id,
+            name=b.name,
+            scopes=b.scopes,
+            rate_limits=b.rate_limits,
+            namespaces=b.namespaces,
+            within=who.namespaces,
         )
         await rt.write_unit(who.workspace_id, lambda tx: tx.keys.add(issued.record))
         r = issued.record
         return KeyCreatedOut(
-            r.id, r.name, r.prefix, list(r.scopes), r.created_at, issued.secret, _key_limits(r)
+            r.id,
+            r.name,
+            r.prefix,
+            list(r.scopes),
+            r.created_at,
+            issued.secret,
+            _key_limits(r),
+            _namespaces(r),
         )
 
     @group.get(

@@ -164,10 +164,11 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def get_user(ctx: RequestContext[None, None, UserPath]) -> dict[str, Any]:
         who, wanted = principal(ctx.auth), ctx.path.id
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            return user_out(refs.resolved(tx, aliases.require_user(tx, UserRef(wanted, ALIAS))))
+        def work(tx: Transaction) -> ResolvedProfile:
+            return refs.resolved(tx, aliases.require_user(tx, UserRef(wanted, ALIAS)))
 
-        return await rt.read(who.workspace_id, work)
+        # Rendered once read: the engine redacts what a limited key may not see.
+        return user_out(await rt.read(who.workspace_id, work))
 
     @group.delete(
         "/aliases/{alias_id}",
