@@ -29,12 +29,17 @@ from aka.core import events as ev
 from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
-from aka.core.model import Event, Identifier, IdentifierKey, JSONMap, ResolvedProfile
+from aka.core.model import Event, Identifier, IdentifierKey, JSONMap, Profile, ResolvedProfile
 
 PATTERNS_MAX: Final = 32
 """Patterns one key may carry: a limit is a short list a person writes, not a table."""
 
 WILDCARD: Final = "*"
+
+FIELD_NAMESPACES: Final = ("email", "phone")
+"""Profile fields that hold a namespace's values: a Braze user's shared `email` and
+`phone` (ADR 0018) are the `email` and `phone` namespaces' values too, found by the same
+references. A key that may not use the namespace neither sees nor changes the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +114,23 @@ class NamespaceScope:
             details={"namespace": namespace, "allowed_namespaces": list(self.patterns or ())},
         )
 
-    def check_change(self, change: Change) -> None:
-        """Refuse a change that would touch an identifier outside the key's namespaces."""
+    def check_change(self, change: Change, before: JSONMap | None = None) -> None:
+        """Refuse a change that would touch an identifier outside the key's namespaces,
+        or a field of one (`FIELD_NAMESPACES`; `before`: the profile's attributes before
+        a `profile.updated`, which carries the whole new map)."""
         if self.patterns is None:
             return
         for key in touched(change.type, change.payload):
             if not self.allows(key.namespace):
                 raise self.refusal(key.namespace)
+        after = _field_map(change.type, change.payload)
+        for name in self.hidden_fields():
+            if after.get(name) != (before or {}).get(name):
+                raise self.refusal(name)
+
+    def hidden_fields(self) -> tuple[str, ...]:
+        """The `FIELD_NAMESPACES` this key may not use."""
+        return tuple(name for name in FIELD_NAMESPACES if not self.allows(name))
 
     def redact(self, value: Any) -> Any:
         """`value` (a use case's outcome) with every identifier outside the key's
@@ -168,7 +183,34 @@ def touched(event_type: str, payload: JSONMap) -> list[IdentifierKey]:
     ]
 
 
+def _field_map(event_type: str, payload: JSONMap) -> JSONMap:
+    """The profile fields an event sets: the new map, or what a merge carried over."""
+    if event_type in (ev.PROFILE_CREATED, ev.PROFILE_UPDATED):
+        return dict(payload.get("attributes") or {})
+    if event_type == ev.PROFILE_MERGED:
+        return dict(payload.get("attributes_added") or {})
+    return {}
+
+
+def _without(fields: tuple[str, ...], attributes: JSONMap) -> JSONMap:
+    return {k: v for k, v in attributes.items() if k not in fields}
+
+
 def redact_event(scope: NamespaceScope, event: Event) -> Event:
+    hidden = scope.hidden_fields()
+    name = "attributes_added" if event.type == ev.PROFILE_MERGED else "attributes"
+    fields = event.payload.get(name) if event.type in _FIELD_EVENTS else None
+    if hidden and isinstance(fields, dict) and any(f in fields for f in hidden):
+        event = dataclasses.replace(
+            event, payload={**event.payload, name: _without(hidden, fields)}
+        )
+    return _redact_identifiers(scope, event)
+
+
+_FIELD_EVENTS: Final = frozenset({ev.PROFILE_CREATED, ev.PROFILE_UPDATED, ev.PROFILE_MERGED})
+
+
+def _redact_identifiers(scope: NamespaceScope, event: Event) -> Event:
     """The event as a limited key sees it: other namespaces' identifiers left out of its
     lists; an event about one such identifier keeps its type, profile and sequence
     (the feed's cursor) but an empty payload."""
@@ -211,23 +253,19 @@ def _hidden(scope: NamespaceScope, value: Any) -> bool:
 def _redact(scope: NamespaceScope, value: Any) -> Any:
     if isinstance(value, ResolvedProfile):
         seen = tuple(i for i in value.identifiers if scope.allows(i.namespace))
-        return (
-            value if len(seen) == len(value.identifiers) else ResolvedProfile(value.profile, seen)
-        )
+        profile = _redact(scope, value.profile)
+        if len(seen) == len(value.identifiers) and profile is value.profile:
+            return value
+        return ResolvedProfile(profile, seen)
+    if isinstance(value, Profile):
+        hidden = scope.hidden_fields()
+        if not any(name in value.attributes for name in hidden):
+            return value
+        return dataclasses.replace(value, attributes=_without(hidden, value.attributes))
     if isinstance(value, Event):
         return redact_event(scope, value)
-    if isinstance(value, list):
-        kept = [_redact(scope, v) for v in value if not _hidden(scope, v)]
-        return value if _same(kept, value) else kept
-    if isinstance(value, tuple):
-        if value and all(isinstance(v, Identifier | IdentifierKey) for v in value):
-            shown = tuple(v for v in value if not _hidden(scope, v))
-        else:
-            shown = tuple(_redact(scope, v) for v in value)  # a fixed shape: keep its length
-        return value if _same(shown, value) else shown
-    if isinstance(value, dict):
-        held = {k: _redact(scope, v) for k, v in value.items() if not _hidden(scope, v)}
-        return value if _same(list(held.values()), list(value.values())) else held
+    if isinstance(value, list | tuple | dict):
+        return _redact_container(scope, value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for f in dataclasses.fields(value):
@@ -239,6 +277,20 @@ def _redact(scope: NamespaceScope, value: Any) -> Any:
                 changes[f.name] = new
         return dataclasses.replace(value, **changes) if changes else value
     return value
+
+
+def _redact_container(scope: NamespaceScope, value: Any) -> Any:
+    if isinstance(value, list):
+        kept = [_redact(scope, v) for v in value if not _hidden(scope, v)]
+        return value if _same(kept, value) else kept
+    if isinstance(value, tuple):
+        if value and all(isinstance(v, Identifier | IdentifierKey) for v in value):
+            shown = tuple(v for v in value if not _hidden(scope, v))
+        else:
+            shown = tuple(_redact(scope, v) for v in value)  # a fixed shape: keep its length
+        return value if _same(shown, value) else shown
+    held = {k: _redact(scope, v) for k, v in value.items() if not _hidden(scope, v)}
+    return value if _same(list(held.values()), list(value.values())) else held
 
 
 def _same(new: list[Any] | tuple[Any, ...], old: list[Any] | tuple[Any, ...]) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from aka.core import events as ev
 from aka.core.events import Change
 from aka.core.model import Event, Identifier, IdentifierKey, Profile
 from aka.core.namespace_scope import NamespaceScope
@@ -64,13 +65,21 @@ class ScopedTransaction:
         return self._tx.profiles_with_field(name, value, limit)
 
     def append(self, change: Change) -> Event:
-        self._scope.check_change(change)
+        self._check(change)
         return self._tx.append(change)
 
     def append_many(self, changes: Sequence[Change], at: datetime) -> list[Event]:
         for change in changes:
-            self._scope.check_change(change)
+            self._check(change)
         return self._tx.append_many(changes, at)
+
+    def _check(self, change: Change) -> None:
+        before = None
+        if change.type == ev.PROFILE_UPDATED and change.profile_id and self._scope.hidden_fields():
+            # The event holds the whole new map: what it changes is against the old one.
+            found = self._tx.profile(change.profile_id)
+            before = found.attributes if found is not None else None
+        self._scope.check_change(change, before)
 
 
 def scoped(tx: Transaction, scope: NamespaceScope) -> Transaction:

@@ -1,0 +1,250 @@
+"""Keys limited to namespaces on the native API (ADR 0026): `namespaces` on `/v1/keys`;
+such a key sees, links and changes only identifiers of those namespaces, and cannot learn
+that one outside them exists: the answer is the same, byte for byte, as for one that
+does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from tests.http.conftest import bearer, ident
+
+if TYPE_CHECKING:
+    from conftest import Api
+
+CRM = ["email", "crm_*"]
+PHONE = "phone:+14155550100"
+
+
+def limited(api: Api, namespaces: list[str] = CRM, **body: Any) -> dict[str, str]:
+    """Headers of a new key of workspace `default` limited to `namespaces`."""
+    created = api.ok(api.client.post("/v1/keys", json={"namespaces": namespaces, **body}), 201)
+    assert created["namespaces"] == namespaces
+    return bearer(created["secret"])
+
+
+# Headers that differ between any two calls: the request's id, and the key's rate
+# counter, which counts the call itself.
+PER_CALL = frozenset({"x-request-id", "x-ratelimit-remaining", "x-ratelimit-reset"})
+
+
+def answer(r: httpx.Response) -> tuple[int, bytes, list[tuple[str, str]]]:
+    """What a client can observe of an answer, but what differs on every call."""
+    headers = [(k, v) for k, v in r.headers.items() if k.lower() not in PER_CALL]
+    return r.status_code, r.content, headers
+
+
+def same_whether_it_exists(
+    api: Api, ask: Callable[[], httpx.Response], create: Callable[[], object]
+) -> httpx.Response:
+    """The limited key's answer to `ask` before and after `create` made the identifier
+    outside its namespaces exist: identical; returns the answer."""
+    before = ask()
+    create()
+    after = ask()
+    assert answer(before) == answer(after)
+    return after
+
+
+def test_a_key_is_created_and_listed_with_its_namespaces(api: Api) -> None:
+    headers = limited(api, name="crm")
+    listed = api.ok(api.client.get("/v1/keys"), 200)["keys"]
+    assert {k["name"]: k["namespaces"] for k in listed} == {"admin": None, "crm": CRM}
+    assert api.client.get("/v1/workspace", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("namespaces", "field"),
+    [
+        ([], "namespaces"),
+        (["*"], "namespaces[0]"),
+        (["crm*x"], "namespaces[0]"),
+        (["ok", ""], "namespaces[1]"),
+    ],
+)
+def test_bad_patterns_are_refused_naming_the_field(
+    api: Api, namespaces: list[str], field: str
+) -> None:
+    problem = api.problem(
+        api.client.post("/v1/keys", json={"namespaces": namespaces}), 422, "invalid_input"
+    )
+    assert problem["field"] == field
+
+
+def test_more_patterns_than_the_limit_are_refused_naming_it(api: Api) -> None:
+    r = api.client.post("/v1/keys", json={"namespaces": [f"n{i}" for i in range(33)]})
+    problem = api.problem(r, 413, "too_many_items")  # as every capped array of the door
+    assert (problem["field"], problem["limit"]) == ("namespaces", 32)
+
+
+def test_a_limited_key_makes_keys_only_within_its_own_limit(api: Api) -> None:
+    crm = limited(api)
+    wider = api.client.post("/v1/keys", json={"namespaces": ["email", "phone"]}, headers=crm)
+    assert api.problem(wider, 403, "namespace_not_allowed")["field"] == "namespaces"
+    inherited = api.ok(api.client.post("/v1/keys", json={}, headers=crm), 201)
+    assert inherited["namespaces"] == CRM
+    narrower = api.client.post("/v1/keys", json={"namespaces": ["crm_eu_*"]}, headers=crm)
+    assert api.ok(narrower, 201)["namespaces"] == ["crm_eu_*"]
+
+
+def test_profiles_are_answered_without_other_namespaces_identifiers(api: Api) -> None:
+    ann = api.person("email:ann@x.io", PHONE, "crm_id:c1", "device:d1")
+    crm = limited(api)
+    shown = {f"{i['namespace']}:{i['value']}" for i in api.profile(ann, crm)["identifiers"]}
+    assert shown == {"email:ann@x.io", "crm_id:c1"}
+    resolved = api.client.get(
+        "/v1/resolve", params={"namespace": "crm_id", "value": "c1"}, headers=crm
+    )
+    assert {i["namespace"] for i in api.ok(resolved, 200)["identifiers"]} == {"email", "crm_id"}
+    for path in (f"/v1/profiles/{ann}/history", f"/v1/profiles/{ann}/expansion", "/v1/events"):
+        r = api.client.get(path, headers=crm)
+        assert r.status_code == 200, r.text
+        assert "+14155550100" not in r.text, path
+        assert '"d1"' not in r.text, path
+        assert "c1" in r.text, path  # its own namespaces' values are there
+    explained = api.client.post(
+        "/v1/explain",
+        json={"a": {"profile_id": ann}, "b": ident("email:ann@x.io")},
+        headers=crm,
+    )
+    assert api.ok(explained, 200)["same"] is True
+    assert "+14155550100" not in explained.text
+
+
+def test_reading_an_identifier_outside_its_namespaces_answers_as_if_absent(api: Api) -> None:
+    crm = limited(api)
+    namespace, _, value = PHONE.partition(":")
+    r = same_whether_it_exists(
+        api,
+        lambda: api.client.get(
+            "/v1/resolve", params={"namespace": namespace, "value": value}, headers=crm
+        ),
+        lambda: api.person(PHONE),
+    )
+    api.problem(r, 404, "profile_not_found")
+    explained = same_whether_it_exists(
+        api,
+        lambda: api.client.post(
+            "/v1/explain",
+            json={"a": ident("phone:+14155550111"), "b": ident("phone:+14155550111")},
+            headers=crm,
+        ),
+        lambda: api.person("phone:+14155550111"),
+    )
+    api.problem(explained, 404, "profile_not_found")
+
+
+def test_writing_an_identifier_outside_its_namespaces_is_refused_either_way(api: Api) -> None:
+    crm = limited(api)
+    mine = api.person("email:mine@x.io")
+    link = same_whether_it_exists(
+        api,
+        lambda: api.client.post(f"/v1/profiles/{mine}/identifiers", json=ident(PHONE), headers=crm),
+        lambda: api.person(PHONE),
+    )
+    problem = api.problem(link, 403, "namespace_not_allowed")
+    assert (problem["namespace"], problem["allowed_namespaces"]) == ("phone", CRM)
+    new = same_whether_it_exists(
+        api,
+        lambda: api.client.post(
+            "/v1/profiles", json={"identifiers": [ident("phone:+14155550122")]}, headers=crm
+        ),
+        lambda: api.person("phone:+14155550122"),
+    )
+    api.problem(new, 403, "namespace_not_allowed")
+    unlink = same_whether_it_exists(
+        api,
+        lambda: api.client.delete(
+            "/v1/identifiers", params={"namespace": "phone", "value": "+14155550133"}, headers=crm
+        ),
+        lambda: api.person("phone:+14155550133"),
+    )
+    assert unlink.status_code == 404
+    assert api.holds(mine) == {"email:mine@x.io"}
+    ok = api.client.post(f"/v1/profiles/{mine}/identifiers", json=ident("crm_id:9"), headers=crm)
+    assert api.ok(ok, 201)["identifiers"][0]["namespace"] in {"crm_id", "email"}
+    assert api.holds(mine) == {"email:mine@x.io", "crm_id:9"}
+
+
+def test_a_merge_that_would_move_other_namespaces_needs_a_key_without_the_limit(
+    api: Api,
+) -> None:
+    crm = limited(api)
+    keep = api.person("email:keep@x.io")
+    plain = api.person("email:plain@x.io")
+    phoned = api.person("email:phoned@x.io", PHONE)
+    refused = api.merge(keep, phoned, headers=crm)
+    assert api.problem(refused, 403, "namespace_not_allowed")["namespace"] == "phone"
+    assert api.holds(phoned) == {"email:phoned@x.io", PHONE}  # nothing moved
+    merged = api.ok(api.merge(keep, plain, headers=crm), 201)
+    assert {i["value"] for i in merged["profile"]["identifiers"]} == {
+        "keep@x.io",
+        "plain@x.io",
+    }
+    assert api.merge(keep, phoned).status_code == 201  # the admin key has no limit
+
+
+def test_delete_and_undo_that_would_touch_other_namespaces_are_refused(api: Api) -> None:
+    crm = limited(api)
+    phoned = api.person("email:p@x.io", PHONE)
+    r = api.client.delete(f"/v1/profiles/{phoned}", headers=crm)
+    api.problem(r, 403, "namespace_not_allowed")
+    assert api.holds(phoned) == {"email:p@x.io", PHONE}
+    keep = api.person("email:k@x.io")
+    merge_id = api.merged(keep, phoned)
+    undo = api.client.post(f"/v1/merges/{merge_id}/undo", headers=crm)
+    api.problem(undo, 403, "namespace_not_allowed")
+    mine = api.person("email:only@x.io")
+    assert api.client.delete(f"/v1/profiles/{mine}", headers=crm).status_code == 204
+
+
+def test_an_automatic_merge_on_link_is_refused_when_it_would_move_other_namespaces(
+    api: Api,
+) -> None:
+    api.configure(merge_policy="auto")
+    crm = limited(api)
+    mine = api.person("email:mine@x.io")
+    theirs = api.person("email:shared@x.io", PHONE)
+    r = api.client.post(
+        f"/v1/profiles/{mine}/identifiers", json=ident("email:shared@x.io"), headers=crm
+    )
+    api.problem(r, 403, "namespace_not_allowed")
+    assert api.owner("email:shared@x.io") == theirs
+
+
+def test_a_profile_holding_none_of_its_namespaces_is_answered_without_identifiers(
+    api: Api,
+) -> None:
+    """Profiles by id and external id stay reachable (ids are not identifiers of a
+    namespace): the answer leaves every identifier out, and changes to its attributes
+    are allowed; anything touching its identifiers is not."""
+    other = api.person(PHONE, external_id="user-7")
+    crm = limited(api)
+    found = api.profile(other, crm)
+    assert (found["external_id"], found["identifiers"]) == ("user-7", [])
+    by_external = api.client.get("/v1/resolve", params={"external_id": "user-7"}, headers=crm)
+    assert api.ok(by_external, 200)["identifiers"] == []
+    patched = api.client.patch(
+        f"/v1/profiles/{other}", json={"attributes": {"plan": "pro"}}, headers=crm
+    )
+    assert api.ok(patched, 200)["identifiers"] == []
+    api.problem(
+        api.client.delete(f"/v1/profiles/{other}", headers=crm), 403, "namespace_not_allowed"
+    )
+
+
+def test_a_batch_refuses_each_operation_that_leaves_its_namespaces(api: Api) -> None:
+    crm = limited(api)
+    ops = [
+        {"op": "create", "identifiers": [ident("email:b1@x.io")]},
+        {"op": "create", "identifiers": [ident(PHONE)]},
+        {"op": "link", "identifier": ident("crm_id:b2")},
+    ]
+    r = api.client.post("/v1/batch", json={"operations": ops}, headers=crm)
+    results = api.ok(r, 200)["results"]
+    assert [x["status"] for x in results] == [201, 403, 201]
+    assert results[1]["problem"]["code"] == "namespace_not_allowed"
+    assert api.owner(PHONE) is None
