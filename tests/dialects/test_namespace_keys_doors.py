@@ -7,9 +7,11 @@ exists as for one that does not."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from starlette.testclient import TestClient
@@ -181,6 +183,80 @@ def test_coveo_expansion_leaves_out_other_providers_and_hides_their_members(
         ),
     )
     assert hidden.json() == {"items": [], "totalEntries": 0, "totalPages": 0}
+
+
+def test_coveo_deletes_in_another_provider_are_refused_and_change_nothing(
+    client: TestClient, store: Store
+) -> None:
+    """A delete would record its ordering id for the identity, deciding whether later
+    pushes of other keys apply: refused, whether or not the identity exists."""
+    okta = key(store, "Okta")
+    admin_headers = bearer(ADMIN_KEY)
+    body = {"identity": {"name": "ann", "type": "USER"}}
+
+    def delete() -> httpx.Response:
+        url = _coveo("AD", "permissions")
+        return client.request("DELETE", url, json=body, params={"orderingId": 99}, headers=okta)
+
+    refused = same_whether_it_exists(
+        delete,
+        lambda: client.put(
+            _coveo("AD", "permissions"), json=body, params={"orderingId": 1}, headers=admin_headers
+        ),
+    )
+    assert refused.status_code == 403, refused.text
+    older = client.delete(
+        _coveo("AD", "permissions/olderthan"), params={"orderingId": 50}, headers=okta
+    )
+    assert older.status_code == 202, older.text
+    again = client.put(
+        _coveo("AD", "permissions"),
+        json={**body, "wellKnowns": [{"name": "g", "type": "GROUP"}]},
+        params={"orderingId": 2},
+        headers=admin_headers,
+    )
+    assert again.status_code == 202, again.text
+    assert {i["name"] for i in _parents(client, "AD", "ann", admin_headers).json()["items"]} == {
+        "g"
+    }  # still enabled, and the later push applied
+
+
+def test_a_coveo_batch_file_runs_with_the_keys_limit(client: TestClient, store: Store) -> None:
+    """The job runs outside the request: the key's namespaces travel with it."""
+    okta = key(store, "Okta")
+    container = client.post("/push/v1/organizations/default/files", headers=okta).json()
+    document = {
+        "members": [{"identity": {"name": "ann", "type": "USER"}}],
+        "mappings": [
+            {
+                "identity": {"name": "bob", "type": "USER"},
+                "mappings": [{"name": "bob@x.io", "type": "USER", "provider": "Email"}],
+            }
+        ],
+    }
+    url = urlsplit(container["uploadUri"])
+    up = TestClient(client.app).put(
+        f"{url.path}?{url.query}",
+        content=json.dumps(document).encode(),
+        headers=container["requiredHeaders"],
+    )
+    assert up.status_code == 200, up.text
+    applied = client.put(
+        _coveo("Okta", "permissions/batch"), params={"fileId": container["fileId"]}, headers=okta
+    )
+    assert applied.status_code == 202, applied.text
+    deadline = time.monotonic() + 30
+    while True:
+        job = client.get(applied.headers["Location"], headers=bearer(ADMIN_KEY)).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (job["status"], job["done"], job["failed"]) == ("done", 2, 1), job
+    assert job["errors"][0]["code"] == "namespace_not_allowed"
+    email = client.get(
+        "/v1/resolve", params={"namespace": "Email", "value": "bob@x.io"}, headers=bearer(ADMIN_KEY)
+    )
+    assert email.status_code == 404  # the mapping into `Email` was refused
 
 
 # --- Mimecast: addresses are the `email` namespace ---------------------------------------------

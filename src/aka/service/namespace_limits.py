@@ -28,7 +28,7 @@ from aka.core import events as ev
 from aka.core.events import Change
 from aka.core.model import Event, Identifier, IdentifierKey, Profile
 from aka.core.namespace_scope import NamespaceScope
-from aka.core.ports import Transaction
+from aka.core.ports import PushRecord, PushRecords, Transaction
 from aka.service.commands import Command, Reads
 
 T = TypeVar("T")
@@ -64,6 +64,10 @@ class ScopedTransaction:
             return []
         return self._tx.profiles_with_field(name, value, limit)
 
+    @property
+    def push_records(self) -> PushRecords:
+        return cast(PushRecords, ScopedPushRecords(self._tx.push_records, self._scope))
+
     def append(self, change: Change) -> Event:
         self._check(change)
         return self._tx.append(change)
@@ -80,6 +84,32 @@ class ScopedTransaction:
             found = self._tx.profile(change.profile_id)
             before = found.attributes if found is not None else None
         self._scope.check_change(change, before)
+
+
+class ScopedPushRecords:
+    """Coveo's push records (what each push wrote, and its ordering id) as a limited key
+    sees them: another namespace's look absent, and writing one is refused, since its
+    ordering id would decide whether later pushes by other keys apply."""
+
+    def __init__(self, records: PushRecords, scope: NamespaceScope) -> None:
+        self._records = records
+        self._scope = scope
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._records, name)
+
+    def get(self, key: IdentifierKey) -> PushRecord | None:
+        return self._records.get(key) if self._scope.allows(key.namespace) else None
+
+    def put(self, key: IdentifierKey, record: PushRecord) -> None:
+        if not self._scope.allows(key.namespace):
+            raise self._scope.refusal(key.namespace)
+        self._records.put(key, record)
+
+    def older_than(self, namespace: str, ordering_id: int) -> list[IdentifierKey]:
+        if not self._scope.allows(namespace):
+            return []
+        return self._records.older_than(namespace, ordering_id)
 
 
 def scoped(tx: Transaction, scope: NamespaceScope) -> Transaction:
