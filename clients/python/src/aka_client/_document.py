@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "8205c8481a72023846319fc883b73ce394b24dccc46e01cdb6f8caeb235d5f75"
+DOCUMENT_SHA256 = "8782739a745ce7ab194ff151aaea2a485aef4ee55af41e40867add5547a4fb55"
