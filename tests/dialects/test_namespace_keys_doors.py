@@ -253,6 +253,10 @@ def test_a_coveo_batch_file_runs_with_the_keys_limit(client: TestClient, store: 
         time.sleep(0.05)
     assert (job["status"], job["done"], job["failed"]) == ("done", 2, 1), job
     assert job["errors"][0]["code"] == "namespace_not_allowed"
+    # Its own job it may read; another limited key may not (its errors quote items).
+    assert client.get(applied.headers["Location"], headers=okta).json() == job
+    other = client.get(applied.headers["Location"], headers=key(store, "Okta"))
+    assert (other.status_code, other.json()["code"]) == (404, "job_not_found")
     email = client.get(
         "/v1/resolve", params={"namespace": "Email", "value": "bob@x.io"}, headers=bearer(ADMIN_KEY)
     )

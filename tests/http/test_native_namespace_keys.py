@@ -248,3 +248,17 @@ def test_a_batch_refuses_each_operation_that_leaves_its_namespaces(api: Api) -> 
     assert [x["status"] for x in results] == [201, 403, 201]
     assert results[1]["problem"]["code"] == "namespace_not_allowed"
     assert api.owner(PHONE) is None
+
+
+def test_a_limited_key_cannot_replay_an_answer_stored_for_a_key_that_sees_more(
+    api: Api,
+) -> None:
+    """Idempotent answers are kept per workspace; a limited key sending the same request
+    under the same Idempotency-Key is told the key was used, not shown the answer."""
+    body = {"identifiers": [ident("email:i@x.io"), ident(PHONE)]}
+    first = api.client.post("/v1/profiles", json=body, headers={"Idempotency-Key": "k1"})
+    api.ok(first, 201)
+    crm = {**limited(api), "Idempotency-Key": "k1"}
+    replay = api.client.post("/v1/profiles", json=body, headers=crm)
+    api.problem(replay, 422, "idempotency_key_reused")
+    assert "+14155550100" not in replay.text
