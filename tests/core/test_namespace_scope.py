@@ -107,10 +107,13 @@ def test_a_change_touches_every_identifier_it_adds_moves_changes_or_erases(
         with pytest.raises(AkaError) as refused:
             CRM.check_change(Change(type_, "p1", payload))
         assert refused.value.code is Code.NAMESPACE_NOT_ALLOWED
-        assert refused.value.details == {
-            "namespace": "phone",
-            "allowed_namespaces": ["email", "crm_*"],
-        }
+        named = {"allowed_namespaces": ["email", "crm_*"]}
+        if type_ in (ev.PROFILE_MERGED, ev.PROFILE_UNMERGED, ev.PROFILE_DELETED):
+            # What the graph held decided the change: which namespace is not said.
+            assert refused.value.details == named
+            assert "phone" not in refused.value.message
+        else:
+            assert refused.value.details == {"namespace": "phone", **named}
     else:
         CRM.check_change(Change(type_, "p1", payload))  # nothing outside: allowed
     UNLIMITED.check_change(Change(type_, "p1", payload))

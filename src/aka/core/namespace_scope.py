@@ -102,10 +102,19 @@ class NamespaceScope:
     def to_json(self) -> list[str] | None:
         return None if self.patterns is None else list(self.patterns)
 
-    def refusal(self, namespace: str) -> AkaError:
+    def refusal(self, namespace: str | None) -> AkaError:
         """Why a change touching `namespace` is refused: the same for an identifier that
-        exists and one that does not."""
+        exists and one that does not. None: a change the graph's contents decided (a
+        merge, an undo, a delete carrying what the profile holds), whose refusal must
+        not say which other namespaces the profile holds."""
         allowed = ", ".join(self.patterns or ())
+        if namespace is None:
+            return AkaError(
+                Code.NAMESPACE_NOT_ALLOWED,
+                f"this key is limited to the namespaces {allowed}; this change would move or "
+                "erase identifiers outside them (it needs a key without a namespace limit)",
+                details={"allowed_namespaces": list(self.patterns or ())},
+            )
         return AkaError(
             Code.NAMESPACE_NOT_ALLOWED,
             f"this key is limited to the namespaces {allowed}; namespace {namespace!r} is "
@@ -122,7 +131,8 @@ class NamespaceScope:
             return
         for key in touched(change.type, change.payload):
             if not self.allows(key.namespace):
-                raise self.refusal(key.namespace)
+                # What the caller named is named back; what the graph held is not.
+                raise self.refusal(None if change.type in _KEY_LISTS else key.namespace)
         after = _field_map(change.type, change.payload)
         for name in self.hidden_fields():
             if after.get(name) != (before or {}).get(name):
