@@ -5,12 +5,19 @@ does not exist."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from tests.http.conftest import bearer, ident
+from tests.http.conftest import ADMIN_KEY, bearer, ident
+
+from aka.app import build_app
+from aka.config import Settings
+from aka.core import namespace_scope
+from aka.core.ports import Store
+from aka.service import admin
 
 if TYPE_CHECKING:
     from conftest import Api
@@ -264,3 +271,30 @@ def test_a_limited_key_cannot_replay_an_answer_stored_for_a_key_that_sees_more(
     replay = api.client.post("/v1/profiles", json=body, headers=crm)
     api.problem(replay, 422, "idempotency_key_reused")
     assert "+14155550100" not in replay.text
+
+
+@pytest.mark.anyio
+async def test_concurrent_requests_of_several_keys_are_each_held_to_their_own(
+    settings: Settings, store: Store
+) -> None:
+    """Links of a limited and an unlimited key arriving together share group-commit
+    rounds; each is held to its own key's limit, and the limit does not outlive its
+    request in the caller's own context (an in-process ASGI client shares it)."""
+    app = build_app(settings, store=store)
+    crm = bearer(admin.issue_key(store, "default", namespaces=CRM).secret)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://aka") as c:
+
+        def create(n: int, headers: dict[str, str]) -> Awaitable[httpx.Response]:
+            body = {"identifiers": [ident(f"phone:+1415555{n:04d}"), ident(f"email:{n}@x.io")]}
+            return c.post("/v1/profiles", json=body, headers=headers)
+
+        calls = [create(n, crm if n % 2 else bearer(ADMIN_KEY)) for n in range(16)]
+        answers = await asyncio.gather(*calls)
+        assert namespace_scope.current() is namespace_scope.UNLIMITED
+    assert [r.status_code for r in answers] == [201 if n % 2 == 0 else 403 for n in range(16)]
+    with store.transaction("default", write=False) as tx:
+        held = {i.value for i in tx.identifiers_page(None, 100)}
+    assert held == {f"{n}@x.io" for n in range(0, 16, 2)} | {
+        f"+1415555{n:04d}" for n in range(0, 16, 2)
+    }

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -316,6 +316,16 @@ _current: ContextVar[NamespaceScope] = ContextVar("aka_namespace_scope", default
 def current() -> NamespaceScope:
     """The scope of the key whose request runs in this context (UNLIMITED outside one)."""
     return _current.get()
+
+
+def begin() -> Token[NamespaceScope]:
+    """A request starts without a limit until its key is known (`enter`); `end` puts
+    back what the caller's context held (an in-process caller shares its context)."""
+    return _current.set(UNLIMITED)
+
+
+def end(token: Token[NamespaceScope]) -> None:
+    _current.reset(token)
 
 
 def enter(scope: NamespaceScope) -> None:

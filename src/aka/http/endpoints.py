@@ -125,8 +125,12 @@ class _Endpoint:
         # The request's read floor and write sequence (`aka.http.consistency`), for the
         # length of the request only; so is its key's namespace limit (set once the key
         # is known: `_namespaces`).
-        with consistency.for_request() as state, namespace_scope.acting_as(UNLIMITED):
-            await self._call(scope, receive, send, state)
+        token = namespace_scope.begin()  # a token, not a context manager: the hot path
+        try:
+            with consistency.for_request() as state:
+                await self._call(scope, receive, send, state)
+        finally:
+            namespace_scope.end(token)
 
     async def _call(
         self, scope: Scope, receive: Receive, send: Send, state: consistency.Consistency
