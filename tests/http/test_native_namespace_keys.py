@@ -298,3 +298,22 @@ async def test_concurrent_requests_of_several_keys_are_each_held_to_their_own(
     assert held == {f"{n}@x.io" for n in range(0, 16, 2)} | {
         f"+1415555{n:04d}" for n in range(0, 16, 2)
     }
+
+
+def test_a_limited_key_administers_only_keys_within_its_limit_and_no_settings(
+    api: Api,
+) -> None:
+    """It lists and revokes only keys within its own limit (another key answers as a
+    missing one), and changes no workspace settings (they hold every namespace's rules)."""
+    crm = limited(api, name="crm")
+    sub = api.ok(api.client.post("/v1/keys", json={"namespaces": ["crm_*"]}, headers=crm), 201)
+    listed = api.ok(api.client.get("/v1/keys", headers=crm), 200)["keys"]
+    assert {k["name"] for k in listed} == {"crm", ""}  # not the admin key
+    admin_id = next(
+        k["id"] for k in api.ok(api.client.get("/v1/keys"), 200)["keys"] if k["name"] == "admin"
+    )
+    api.problem(api.client.delete(f"/v1/keys/{admin_id}", headers=crm), 404, "key_not_found")
+    assert api.client.delete(f"/v1/keys/{sub['id']}", headers=crm).status_code == 204
+    patch = api.client.patch("/v1/workspace", json={"merge_policy": "auto"}, headers=crm)
+    api.problem(patch, 403, "namespace_not_allowed")
+    assert api.client.get("/v1/workspace").json()["settings"]["merge_policy"] == "refuse"

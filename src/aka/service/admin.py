@@ -11,7 +11,7 @@ import uuid_utils
 
 from aka.core.errors import AkaError, Code
 from aka.core.namespace_scope import UNLIMITED, NamespaceScope
-from aka.core.ports import KeyRecord, Store, WorkspaceRecord
+from aka.core.ports import KeyRecord, Store, Transaction, WorkspaceRecord
 from aka.core.rates import limits_json, parse_limits
 from aka.core.settings import WorkspaceSettings
 from aka.security.keys import ALL_SCOPES, hash_secret, new_secret, shown_prefix
@@ -143,6 +143,32 @@ def check_scopes(scopes: Any, *, known: tuple[str, ...] | None = None) -> tuple[
     if not scopes:
         raise AkaError(Code.INVALID_INPUT, "a key needs at least one scope", field="scopes")
     return tuple(dict.fromkeys(scopes))
+
+
+def keys_within(keys: list[KeyRecord], scope: NamespaceScope) -> list[KeyRecord]:
+    """The keys a key limited to `scope` administers (lists, revokes): those within its
+    own limit (ADR 0026); every key for a key without a limit."""
+    if not scope.limited:
+        return keys
+    return [k for k in keys if scope.covers(NamespaceScope.of(k.namespaces))]
+
+
+def revoke_within(tx: Transaction, key_id: str, scope: NamespaceScope) -> bool:
+    """Revoke a key the caller administers; False (as for no such key) otherwise."""
+    if scope.limited and key_id not in {k.id for k in keys_within(tx.keys.all(), scope)}:
+        return False
+    return tx.keys.revoke(key_id)
+
+
+def require_unlimited_for_settings(scope: NamespaceScope) -> None:
+    """Workspace settings hold rules of every namespace: a limited key changes none."""
+    if scope.limited:
+        raise AkaError(
+            Code.NAMESPACE_NOT_ALLOWED,
+            "the workspace's settings apply to every namespace: changing them needs a key "
+            f"without a namespace limit (this key is limited to {', '.join(scope.patterns or ())})",
+            details={"allowed_namespaces": scope.to_json()},
+        )
 
 
 def revoke_key(store: Store, workspace_id: str, key_id: str) -> None:

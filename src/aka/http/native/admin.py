@@ -92,10 +92,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="List this workspace's keys (never their secrets)",
     )
     async def list_keys(ctx: RequestContext[None, None, None]) -> KeyListOut:
-        found = await rt.read(
-            principal(ctx.auth).workspace_id, lambda tx: tx.keys.all(), primary=True
-        )
-        return KeyListOut([_key_out(k) for k in found])
+        who = principal(ctx.auth)
+        found = await rt.read(who.workspace_id, lambda tx: tx.keys.all(), primary=True)
+        return KeyListOut([_key_out(k) for k in admin.keys_within(found, who.namespaces)])
 
     @group.delete(
         "/keys/{id}",
@@ -107,9 +106,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="Revoke a key (it stops working at once)",
     )
     async def revoke_key(ctx: RequestContext[None, None, KeyPath]) -> Response:
-        key_id = ctx.path.id
+        key_id, who = ctx.path.id, principal(ctx.auth)
         if not await rt.write_unit(
-            principal(ctx.auth).workspace_id, lambda tx: tx.keys.revoke(key_id)
+            who.workspace_id, lambda tx: admin.revoke_within(tx, key_id, who.namespaces)
         ):
             raise AkaError(Code.KEY_NOT_FOUND, f"no key {key_id!r} in this workspace", field="id")
         return no_content()
@@ -140,6 +139,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def patch_workspace(ctx: RequestContext[WorkspacePatchIn, None, None]) -> WorkspaceOut:
         who = principal(ctx.auth)
+        admin.require_unlimited_for_settings(who.namespaces)
         patch = msgspec.to_builtins(ctx.body)
 
         def work(tx: Transaction) -> None:
