@@ -144,6 +144,7 @@ def test_a_seeded_database_upgrades_from_the_first_revision_to_head(store: SqlSt
     key = store.key_by_hash(SEEDED_KEY_HASH)
     assert key is not None
     assert (key.id, key.scopes, key.extra) == ("key-1", ("identities:read", "keys:admin"), None)
+    assert key.namespaces is None  # a key stored before a26c0f5e7d31: no namespace limit
 
     with store.transaction(SEEDED_WORKSPACE, write=False) as tx:
         events = list(tx.all_events())

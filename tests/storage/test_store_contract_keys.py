@@ -87,3 +87,30 @@ def test_key_by_id_finds_a_key_in_any_workspace(store: Store, ws: str) -> None:
     issued = admin.issue_key(store, ws, name="k")
     assert store.key_by_id(issued.record.id) == issued.record
     assert store.key_by_id("key_nope") is None
+
+
+def test_a_keys_namespace_limit_is_stored_with_it_and_read_back_by_every_lookup(
+    store: Store, ws: str
+) -> None:
+    """A key's `namespaces` (ADR 0026) come back as stored from every way a key is read
+    (by hash, the lookup of every request, kept in memory per ADR 0021; by id; listed),
+    and a key without a limit reads back as None, not an empty list."""
+    limited = new_key(ws, name="crm", namespaces=["email", "crm_*"]).record
+    plain = new_key(ws, name="all").record
+    with store.transaction(ws) as tx:
+        tx.keys.add(limited)
+        tx.keys.add(plain)
+    for _ in range(2):  # the second lookup may answer from what the store kept
+        by_hash = store.key_by_hash(limited.secret_hash)
+        assert by_hash is not None
+        assert by_hash.namespaces == ("email", "crm_*")
+        unlimited = store.key_by_hash(plain.secret_hash)
+        assert unlimited is not None
+        assert unlimited.namespaces is None
+    by_id = store.key_by_id(limited.id)
+    assert by_id is not None
+    assert by_id.namespaces == ("email", "crm_*")
+    listed = {k.id: k.namespaces for k in store.keys(ws)}
+    assert listed == {limited.id: ("email", "crm_*"), plain.id: None}
+    with store.transaction(ws) as tx:
+        assert {k.id: k.namespaces for k in tx.keys.all()} == listed

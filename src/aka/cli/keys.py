@@ -29,6 +29,7 @@ def _record_json(k: KeyRecord) -> dict[str, object]:
         "created_at": k.created_at.isoformat(),
         "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
         "rate_limits": dict((k.extra or {}).get("rate_limits") or {}),
+        "namespaces": None if k.namespaces is None else list(k.namespaces),
     }
 
 
@@ -60,6 +61,15 @@ def create(
             "read=100/minute; PERIOD is second, minute or hour. Repeatable.",
         ),
     ] = None,
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--namespace",
+            metavar="NAME|PREFIX*",
+            help="Limit the key to this namespace (an exact name, or a prefix ending in "
+            "'*', quoted: 'crm_*'). Repeatable. Left out: every namespace.",
+        ),
+    ] = None,
     mimecast: Annotated[
         bool,
         typer.Option(
@@ -73,7 +83,7 @@ def create(
     """Create a key; its secret is printed once and never again."""
     limits = _rate_limits(rate_limit or [])
     if mimecast:
-        _create_mimecast(workspace, name, scopes, as_json=as_json)
+        _create_mimecast(workspace, name, scopes, namespace, as_json=as_json)
         return
     with opened_store() as store:
         try:
@@ -83,11 +93,14 @@ def create(
                 name=name,
                 scopes=[s.strip() for s in scopes.split(",") if s.strip()],
                 rate_limits=limits or None,
+                namespaces=namespace,
             )
         except AkaError as exc:
             where = exc.field or ""
             if where.startswith("rate_limits."):  # name the option the group came from
                 fail(f"--rate-limit {where.removeprefix('rate_limits.')}: {exc.message}")
+            if where.startswith("namespaces"):
+                fail(f"--namespace: {exc.message}")
             fail(exc.message)
             return
     if as_json:
@@ -98,10 +111,14 @@ def create(
         stored = (issued.record.extra or {}).get("rate_limits") or {}
         if stored:
             typer.echo("rate limits: " + ", ".join(f"{g}={r}" for g, r in stored.items()))
+        if issued.record.namespaces is not None:
+            typer.echo("namespaces: " + ", ".join(issued.record.namespaces))
         typer.echo(f"secret (shown once): {issued.secret}")
 
 
-def _create_mimecast(workspace: str, name: str, scopes: str, *, as_json: bool) -> None:
+def _create_mimecast(
+    workspace: str, name: str, scopes: str, namespaces: list[str] | None, *, as_json: bool
+) -> None:
     with opened_store() as store:
         try:
             record, creds = mimecast_keys.issue(
@@ -109,9 +126,11 @@ def _create_mimecast(workspace: str, name: str, scopes: str, *, as_json: bool) -
                 workspace,
                 name=name,
                 scopes=[s.strip() for s in scopes.split(",") if s.strip()],
+                namespaces=namespaces,
             )
         except AkaError as exc:
-            fail(exc.message)
+            namespaced = (exc.field or "").startswith("namespaces")
+            fail(f"--namespace: {exc.message}" if namespaced else exc.message)
             return
     shown = {
         "access_key": creds.access_key,
@@ -139,9 +158,17 @@ def list_keys(workspace: Workspace = "default", as_json: Json = False) -> None:
         return
     table(
         f"keys of {workspace}",
-        ["id", "name", "prefix", "scopes", "created", "revoked"],
+        ["id", "name", "prefix", "scopes", "namespaces", "created", "revoked"],
         [
-            [k.id, k.name, k.prefix + "…", ",".join(k.scopes), k.created_at, k.revoked_at]
+            [
+                k.id,
+                k.name,
+                k.prefix + "…",
+                ",".join(k.scopes),
+                "*all*" if k.namespaces is None else ",".join(k.namespaces),
+                k.created_at,
+                k.revoked_at,
+            ]
             for k in keys
         ],
     )

@@ -69,6 +69,7 @@ class Code(StrEnum):
     # auth and transport
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
+    NAMESPACE_NOT_ALLOWED = "namespace_not_allowed"
     BODY_TOO_LARGE = "body_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
@@ -115,6 +116,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.NAMESPACE_ALIASES_IN_USE: ErrorKind.CONFLICT,
     Code.UNAUTHENTICATED: ErrorKind.UNAUTHENTICATED,
     Code.FORBIDDEN: ErrorKind.FORBIDDEN,
+    Code.NAMESPACE_NOT_ALLOWED: ErrorKind.FORBIDDEN,
     Code.BODY_TOO_LARGE: ErrorKind.TOO_LARGE,
     Code.UNSUPPORTED_MEDIA_TYPE: ErrorKind.UNSUPPORTED_MEDIA,
     Code.RATE_LIMITED: ErrorKind.RATE_LIMITED,

@@ -29,7 +29,7 @@ import contextvars
 from collections.abc import Callable, Sequence
 from typing import Final, Generic, TypeVar
 
-from aka.core import consistency
+from aka.core import consistency, namespace_scope
 from aka.core.errors import AkaError
 from aka.core.ports import ReadView
 from aka.engine.runtime import Runtime
@@ -73,7 +73,14 @@ class ReadBatcher(Generic[Q, R]):
         self._tasks: set[asyncio.Task[None]] = set()  # kept, or they may be collected
 
     async def read(self, workspace_id: str, query: Q) -> R:
-        """The answer to `query`, read with whatever else is queued for the workspace."""
+        """The answer to `query`, read with whatever else is queued for the workspace.
+        A key limited to namespaces reads alone: a round runs in a context of its own,
+        which does not carry the key's scope (ADR 0026)."""
+        if namespace_scope.current().limited:
+            (answer,) = await self._rt.read(workspace_id, lambda tx: self._many(tx, [query]))
+            if isinstance(answer, AkaError):
+                raise answer
+            return answer
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         queued = (query, future, consistency.read_floor(), consistency.caches_validated_by())
         self._queues.setdefault(workspace_id, []).append(queued)

@@ -49,19 +49,20 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import anyio.to_thread
 from anyio import CapacityLimiter
 
 from aka.config import Settings
-from aka.core import consistency
+from aka.core import consistency, namespace_scope
 from aka.core.errors import AkaError
 from aka.core.ports import Store, Transaction
 from aka.engine.group_commit import GroupCommit
 from aka.engine.preview import Rehearsal, rolled_back
 from aka.service import bulk
 from aka.service.commands import Command
+from aka.service.namespace_limits import scoped_command, scoped_work
 
 T = TypeVar("T")
 
@@ -131,6 +132,7 @@ class Runtime:
         has one open). It may run on a read replica that has applied what the request
         needs (`consistency.read_floor()`); `primary=True` for what no event sequence
         covers (keys, jobs, files, settings), which only the primary is sure to hold."""
+        work = scoped_work(work, namespace_scope.current())
         ambient = _ambient.get()
         if ambient is not None and ambient.workspace_id == workspace_id:
             return await self.call(work, ambient)
@@ -150,7 +152,21 @@ class Runtime:
         concurrent ones (group commit). Whatever is asked, commands weighing
         `HEAVY_OPERATIONS` or more get a transaction of their own, in a worker thread,
         so the event loop goes on answering other requests; inside an ambient
-        transaction they join it, in a savepoint."""
+        transaction they join it, in a savepoint.
+
+        A request whose key is limited to namespaces (ADR 0026) has each command run
+        for its key (`Scoped`) and the outcomes redacted."""
+        scope = namespace_scope.current()
+        if scope.limited:
+            mine = [scoped_command(command, scope) for command in commands]
+            return cast(
+                list[T | AkaError], scope.redact(await self._write(workspace_id, mine, group))
+            )
+        return await self._write(workspace_id, commands, group)
+
+    async def _write(
+        self, workspace_id: str, commands: Sequence[Command[T]], group: bool
+    ) -> list[T | AkaError]:
         weight = sum(command.weight for command in commands)
         heavy = weight >= HEAVY_OPERATIONS
         ambient = _ambient.get()
@@ -159,18 +175,25 @@ class Runtime:
             return await (self._in_thread(work) if heavy else self.call(work))
         if group and not heavy:
             return await self.group_commit.submit(workspace_id, commands)
-        return await self.write_unit(workspace_id, partial(_run_all, commands), operations=weight)
+        return await self._write_unit(workspace_id, partial(_run_all, commands), weight)
 
     async def write_one(self, workspace_id: str, command: Command[T], *, group: bool = False) -> T:
         """One command, as `write` runs it; its outcome, or its refusal raised (and its
         changes undone). A small one outside group commit runs straight on a
         transaction of its own, which a refusal rolls back."""
+        scope = namespace_scope.current()
+        if scope.limited:
+            mine = scoped_command(command, scope)
+            return cast(T, scope.redact(await self._write_one(workspace_id, mine, group)))
+        return await self._write_one(workspace_id, command, group)
+
+    async def _write_one(self, workspace_id: str, command: Command[T], group: bool) -> T:
         if group or (command.weight >= HEAVY_OPERATIONS and not command.reads().direct):
-            (outcome,) = await self.write(workspace_id, [command], group=group)
+            (outcome,) = await self._write(workspace_id, [command], group)
             if isinstance(outcome, AkaError):
                 raise outcome
             return outcome
-        return await self.write_unit(workspace_id, command.run, operations=command.weight)
+        return await self._write_unit(workspace_id, command.run, command.weight)
 
     async def write_unit(
         self, workspace_id: str, work: Callable[[Transaction], T], *, operations: int = 1
@@ -178,7 +201,14 @@ class Runtime:
         """`work` in a write transaction of its own, committed when it returns: for a
         unit of work that is not a command. `operations`: how many items it holds; from
         `HEAVY_OPERATIONS` on it runs in a worker thread, so the event loop goes on
-        answering other requests."""
+        answering other requests. A key limited to namespaces does it on the scoped
+        transaction, its answer redacted (ADR 0026)."""
+        work = scoped_work(work, namespace_scope.current())
+        return await self._write_unit(workspace_id, work, operations)
+
+    async def _write_unit(
+        self, workspace_id: str, work: Callable[[Transaction], T], operations: int
+    ) -> T:
         ambient = _ambient.get()
         if ambient is not None and ambient.workspace_id == workspace_id:
             if operations >= HEAVY_OPERATIONS:

@@ -21,8 +21,9 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
-from aka.core import consistency
+from aka.core import consistency, namespace_scope
 from aka.core.errors import AkaError, Code
+from aka.core.namespace_scope import UNLIMITED, NamespaceScope
 from aka.http import consistency as seqs
 from aka.http.input_rules import (
     check_declared_ints,
@@ -45,6 +46,7 @@ from aka.http.routing import (
     Route,
     RouteGroup,
 )
+from aka.security.auth import Principal
 
 __all__ = ["compile_group"]
 
@@ -147,9 +149,14 @@ class _Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The request's read floor and write sequence (`aka.http.consistency`), for the
-        # length of the request only.
-        with consistency.for_request() as state:
-            await self._call(scope, receive, send, state)
+        # length of the request only; so is its key's namespace limit (set once the key
+        # is known: `_namespaces`).
+        token = namespace_scope.begin()  # a token, not a context manager: the hot path
+        try:
+            with consistency.for_request() as state:
+                await self._call(scope, receive, send, state)
+        finally:
+            namespace_scope.end(token)
 
     async def _call(
         self, scope: Scope, receive: Receive, send: Send, state: consistency.Consistency
@@ -196,6 +203,7 @@ class _Endpoint:
         auth = await self.authenticate(request, self.route) if self.authenticate else None
         scope["auth"] = auth  # Starlette's place for it; the access log takes the key id
         seqs.begin(state, scope, auth, self.recent)
+        namespace_scope.enter(_namespaces(auth))
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
         self._note_dry_run(scope, raw)
         return await self._handle(request, scope, auth, raw, state)
@@ -208,6 +216,7 @@ class _Endpoint:
         auth = await self.authenticate(request, self.route) if self.authenticate else None
         scope["auth"] = auth
         seqs.begin(state, scope, auth, self.recent)
+        namespace_scope.enter(_namespaces(auth))
         raw = await self._read_body(scope, receive) if self.decoder is not None else None
         dry_run = self._note_dry_run(scope, raw)
 
@@ -418,3 +427,9 @@ def compile_group(
         )
         for route in group.routes
     ]
+
+
+def _namespaces(auth: Any) -> NamespaceScope:
+    """The namespaces the request's key may use (ADR 0026): what every read and write of
+    the request is held to, on every door (the engine applies it)."""
+    return auth.namespaces if isinstance(auth, Principal) else UNLIMITED

@@ -40,6 +40,12 @@ def request_fingerprint(call: Call) -> str:
     for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode()):
         digest.update(part.encode() + b"\0")
     digest.update(call.body or b"")
+    if isinstance(call.auth, Principal) and call.auth.namespaces.limited:
+        # Answers are stored per workspace: a key limited to namespaces must not replay
+        # one made for a key that sees more (ADR 0026). Unlimited keys' fingerprints
+        # stay as they were, so answers stored before keep replaying.
+        limit = "\0".join(call.auth.namespaces.patterns or ())
+        digest.update(b"\0namespaces\0" + limit.encode())
     return digest.hexdigest()
 
 

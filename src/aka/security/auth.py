@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aka.core.errors import AkaError, Code
+from aka.core.namespace_scope import UNLIMITED, NamespaceScope
 from aka.core.ports import KeyRecord, Store
 from aka.core.rates import Rate, parse_limits
 from aka.security.keys import hash_secret
@@ -27,6 +28,8 @@ class Principal:
     # The key's own rate limits per endpoint group (`KeyRecord.extra["rate_limits"]`),
     # which win over the workspace's and the server's.
     rate_limits: Mapping[str, Rate] = field(default_factory=dict, hash=False)
+    # The namespaces the key may use (`KeyRecord.namespaces`, ADR 0026).
+    namespaces: NamespaceScope = UNLIMITED
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -82,7 +85,13 @@ def authenticate_secret(store: Store, secret: str | None) -> Principal:
             _principals[secret_hash] = (record, made[1])
         return made[1]
     limits = _key_limits(record.id, record.extra)
-    principal = Principal(record.id, record.workspace_id, frozenset(record.scopes), limits)
+    principal = Principal(
+        record.id,
+        record.workspace_id,
+        frozenset(record.scopes),
+        limits,
+        NamespaceScope.of(record.namespaces),
+    )
     if len(_principals) >= _PRINCIPALS_MAX:
         _principals.clear()
     _principals[secret_hash] = (record, principal)

@@ -10,7 +10,8 @@ from typing import Any
 import uuid_utils
 
 from aka.core.errors import AkaError, Code
-from aka.core.ports import KeyRecord, Store, WorkspaceRecord
+from aka.core.namespace_scope import UNLIMITED, NamespaceScope
+from aka.core.ports import KeyRecord, Store, Transaction, WorkspaceRecord
 from aka.core.rates import limits_json, parse_limits
 from aka.core.settings import WorkspaceSettings
 from aka.security.keys import ALL_SCOPES, hash_secret, new_secret, shown_prefix
@@ -50,9 +51,14 @@ def new_key(
     secret: str | None = None,
     extra: dict[str, Any] | None = None,
     rate_limits: Any = None,
+    namespaces: Any = None,
+    within: NamespaceScope = UNLIMITED,
 ) -> IssuedKey:
     """A new key record (not stored yet) and its secret; scopes default to all.
-    `rate_limits` (`{group: "N/minute"}`) are the key's own, kept in `extra`."""
+    `rate_limits` (`{group: "N/minute"}`) are the key's own, kept in `extra`;
+    `namespaces` (`["email", "crm_*"]`) limit what it may see and write (ADR 0026);
+    `within`: the limit of the key asking, which the new key cannot exceed (left out,
+    the new key takes it)."""
     if not isinstance(name, str) or len(name) > KEY_NAME_MAX:
         raise AkaError(
             Code.INVALID_INPUT,
@@ -60,6 +66,15 @@ def new_key(
             field="name",
         )
     chosen = check_scopes(ALL_SCOPES if scopes is None else scopes)
+    limit = within if namespaces is None else NamespaceScope.parse(namespaces)
+    if not within.covers(limit):
+        raise AkaError(
+            Code.NAMESPACE_NOT_ALLOWED,
+            "a key limited to the namespaces "
+            f"{', '.join(within.patterns or ())} can only make keys within them",
+            field="namespaces",
+            details={"allowed_namespaces": within.to_json()},
+        )
     if rate_limits:
         limits = parse_limits(rate_limits, where="rate_limits", code=Code.INVALID_INPUT)
         extra = {**(extra or {}), "rate_limits": limits_json(limits)}
@@ -73,6 +88,7 @@ def new_key(
         scopes=chosen,
         created_at=datetime.now(UTC),
         extra=extra,
+        namespaces=limit.patterns,
     )
     return IssuedKey(record, value)
 
@@ -86,6 +102,7 @@ def issue_key(
     secret: str | None = None,
     extra: dict[str, Any] | None = None,
     rate_limits: Any = None,
+    namespaces: Any = None,
 ) -> IssuedKey:
     """Create and store a key for an existing workspace."""
     if store.workspace(workspace_id) is None:
@@ -101,6 +118,7 @@ def issue_key(
         secret=secret,
         extra=extra,
         rate_limits=rate_limits,
+        namespaces=namespaces,
     )
     store.create_key(issued.record)
     return issued
@@ -125,6 +143,32 @@ def check_scopes(scopes: Any, *, known: tuple[str, ...] | None = None) -> tuple[
     if not scopes:
         raise AkaError(Code.INVALID_INPUT, "a key needs at least one scope", field="scopes")
     return tuple(dict.fromkeys(scopes))
+
+
+def keys_within(keys: list[KeyRecord], scope: NamespaceScope) -> list[KeyRecord]:
+    """The keys a key limited to `scope` administers (lists, revokes): those within its
+    own limit (ADR 0026); every key for a key without a limit."""
+    if not scope.limited:
+        return keys
+    return [k for k in keys if scope.covers(NamespaceScope.of(k.namespaces))]
+
+
+def revoke_within(tx: Transaction, key_id: str, scope: NamespaceScope) -> bool:
+    """Revoke a key the caller administers; False (as for no such key) otherwise."""
+    if scope.limited and key_id not in {k.id for k in keys_within(tx.keys.all(), scope)}:
+        return False
+    return tx.keys.revoke(key_id)
+
+
+def require_unlimited_for_settings(scope: NamespaceScope) -> None:
+    """Workspace settings hold rules of every namespace: a limited key changes none."""
+    if scope.limited:
+        raise AkaError(
+            Code.NAMESPACE_NOT_ALLOWED,
+            "the workspace's settings apply to every namespace: changing them needs a key "
+            f"without a namespace limit (this key is limited to {', '.join(scope.patterns or ())})",
+            details={"allowed_namespaces": scope.to_json()},
+        )
 
 
 def revoke_key(store: Store, workspace_id: str, key_id: str) -> None:

@@ -25,8 +25,13 @@ def create(tx: Transaction, kind: str, params: dict[str, Any], now: datetime) ->
     return job
 
 
-def get(tx: Transaction, job_id: str) -> JobRecord:
+def get(tx: Transaction, job_id: str, *, started_by: str | None = None) -> JobRecord:
+    """The job; `started_by`: only if that key started it (a key limited to namespaces
+    sees only its own jobs, whose errors quote its own items: ADR 0026), else not found,
+    as for a job that does not exist."""
     found = tx.jobs.get(job_id)
+    if found is not None and started_by is not None and found.params.get("actor") != started_by:
+        found = None
     if found is None:
         raise AkaError(Code.JOB_NOT_FOUND, f"no job {job_id!r} in this workspace", field="id")
     return found

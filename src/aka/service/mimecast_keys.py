@@ -25,7 +25,12 @@ class MimecastCredentials:
 
 
 def issue(
-    store: Store, workspace_id: str, *, name: Any = "", scopes: Any = None
+    store: Store,
+    workspace_id: str,
+    *,
+    name: Any = "",
+    scopes: Any = None,
+    namespaces: Any = None,
 ) -> tuple[KeyRecord, MimecastCredentials]:
     """A new stored key with Mimecast credentials. Its bearer secret is never shown: the
     key works only through signed Mimecast requests."""
@@ -35,7 +40,12 @@ def issue(
         "app_key": str(uuid.uuid4()),
     }
     issued = admin.issue_key(
-        store, workspace_id, name=name, scopes=scopes, extra={"mimecast": creds}
+        store,
+        workspace_id,
+        name=name,
+        scopes=scopes,
+        extra={"mimecast": creds},
+        namespaces=namespaces,
     )
     record = issued.record
     return record, MimecastCredentials(

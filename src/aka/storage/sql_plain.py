@@ -37,7 +37,9 @@ _IDENT: Final = (
     " deprecated"
 )
 _PROFILE: Final = "id, external_id, attributes, merged_into, created_at, updated_at"
-_KEY: Final = "id, workspace_id, name, prefix, secret_hash, scopes, extra, created_at, revoked_at"
+_KEY: Final = (
+    "id, workspace_id, name, prefix, secret_hash, scopes, extra, created_at, revoked_at, namespaces"
+)
 
 
 def _prefixed(columns: str, alias: str) -> str:
@@ -297,8 +299,8 @@ class PlainSql:
         return Event(int(seq), type_, profile_id, self.time(at), actor, dict(self.json(payload)))
 
     def to_key(self, row: Any) -> KeyRecord:
-        kid, workspace_id, name, prefix, secret_hash, scopes, extra, created, revoked = row
-        extra = self.json(extra)
+        kid, workspace_id, name, prefix, secret_hash, scopes, extra, created, revoked, spaces = row
+        extra, spaces = self.json(extra), self.json(spaces)
         return KeyRecord(
             id=kid,
             workspace_id=workspace_id,
@@ -309,6 +311,7 @@ class PlainSql:
             created_at=self.time(created),
             revoked_at=None if revoked is None else self.time(revoked),
             extra=None if extra is None else dict(extra),
+            namespaces=None if spaces is None else tuple(spaces),
         )
 
     def to_settings(self, text: str | None) -> WorkspaceSettings:

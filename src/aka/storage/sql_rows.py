@@ -81,6 +81,7 @@ def to_key(row: Row[Any]) -> KeyRecord:
         created_at=row.created_at,
         revoked_at=row.revoked_at,
         extra=None if row.extra is None else dict(row.extra),
+        namespaces=None if row.namespaces is None else tuple(row.namespaces),
     )
 
 
@@ -93,6 +94,7 @@ def key_row(key: KeyRecord) -> dict[str, Any]:
         "secret_hash": key.secret_hash,
         "scopes": list(key.scopes),
         "extra": key.extra,
+        "namespaces": None if key.namespaces is None else list(key.namespaces),
         "created_at": key.created_at,
         "revoked_at": key.revoked_at,
     }

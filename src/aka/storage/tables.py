@@ -318,6 +318,8 @@ api_keys = sa.Table(
     sa.Column("extra", json_type(none_as_null=True), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    # The namespaces the key may use (ADR 0026): a JSON list of patterns; NULL, all.
+    sa.Column("namespaces", json_type(none_as_null=True), nullable=True),
     sa.UniqueConstraint("secret_hash"),
     _workspace_fk(),
     sa.Index(None, "workspace_id"),

@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "67df46f53939171fc8dbcb73fef99cab0d013d6724c6bc3b2424ec8e9274c093"
+DOCUMENT_SHA256 = "8782739a745ce7ab194ff151aaea2a485aef4ee55af41e40867add5547a4fb55"

@@ -21,6 +21,8 @@ class KeyRecord:
     created_at: datetime
     revoked_at: datetime | None = None
     extra: dict[str, Any] | None = None  # dialect credentials (e.g. Mimecast app id)
+    # The namespaces the key may use (exact names, `prefix*`); None: all (ADR 0026).
+    namespaces: tuple[str, ...] | None = None
 
 
 class Keys(Protocol):

@@ -26,9 +26,20 @@ def _key_limits(k: KeyRecord) -> dict[str, str]:
     return dict((k.extra or {}).get("rate_limits") or {})
 
 
+def _namespaces(k: KeyRecord) -> list[str] | None:
+    return None if k.namespaces is None else list(k.namespaces)
+
+
 def _key_out(k: KeyRecord) -> KeyOut:
     return KeyOut(
-        k.id, k.name, k.prefix, list(k.scopes), k.created_at, k.revoked_at, _key_limits(k)
+        k.id,
+        k.name,
+        k.prefix,
+        list(k.scopes),
+        k.created_at,
+        k.revoked_at,
+        _key_limits(k),
+        _namespaces(k),
     )
 
 
@@ -47,17 +58,30 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="Create an API key for this workspace",
         description="The `secret` is in this answer only; aka keeps just its hash. "
         "Default scopes: all. `rate_limits` are the key's own (they win over the "
-        "workspace's and the server's).",
+        "workspace's and the server's). `namespaces` limits what the key may see and "
+        "write, on every door (ADR 0026).",
     )
     async def create_key(ctx: RequestContext[KeyIn, None, None]) -> KeyCreatedOut:
         who, b = principal(ctx.auth), ctx.body
         issued = admin.new_key(
-            who.workspace_id, name=b.name, scopes=b.scopes, rate_limits=b.rate_limits
+            who.workspace_id,
+            name=b.name,
+            scopes=b.scopes,
+            rate_limits=b.rate_limits,
+            namespaces=b.namespaces,
+            within=who.namespaces,
         )
         await rt.write_unit(who.workspace_id, lambda tx: tx.keys.add(issued.record))
         r = issued.record
         return KeyCreatedOut(
-            r.id, r.name, r.prefix, list(r.scopes), r.created_at, issued.secret, _key_limits(r)
+            r.id,
+            r.name,
+            r.prefix,
+            list(r.scopes),
+            r.created_at,
+            issued.secret,
+            _key_limits(r),
+            _namespaces(r),
         )
 
     @group.get(
@@ -68,10 +92,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="List this workspace's keys (never their secrets)",
     )
     async def list_keys(ctx: RequestContext[None, None, None]) -> KeyListOut:
-        found = await rt.read(
-            principal(ctx.auth).workspace_id, lambda tx: tx.keys.all(), primary=True
-        )
-        return KeyListOut([_key_out(k) for k in found])
+        who = principal(ctx.auth)
+        found = await rt.read(who.workspace_id, lambda tx: tx.keys.all(), primary=True)
+        return KeyListOut([_key_out(k) for k in admin.keys_within(found, who.namespaces)])
 
     @group.delete(
         "/keys/{id}",
@@ -83,9 +106,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="Revoke a key (it stops working at once)",
     )
     async def revoke_key(ctx: RequestContext[None, None, KeyPath]) -> Response:
-        key_id = ctx.path.id
+        key_id, who = ctx.path.id, principal(ctx.auth)
         if not await rt.write_unit(
-            principal(ctx.auth).workspace_id, lambda tx: tx.keys.revoke(key_id)
+            who.workspace_id, lambda tx: admin.revoke_within(tx, key_id, who.namespaces)
         ):
             raise AkaError(Code.KEY_NOT_FOUND, f"no key {key_id!r} in this workspace", field="id")
         return no_content()
@@ -120,6 +143,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     )
     async def patch_workspace(ctx: RequestContext[WorkspacePatchIn, None, None]) -> WorkspaceOut:
         who = principal(ctx.auth)
+        admin.require_unlimited_for_settings(who.namespaces)
         patch = msgspec.to_builtins(ctx.body)
 
         def work(tx: Transaction) -> None:

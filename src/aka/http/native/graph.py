@@ -7,6 +7,7 @@ from typing import Annotated
 from msgspec import Meta
 from starlette.responses import Response
 
+from aka.core.model import Event
 from aka.core.ports import Transaction
 from aka.engine.runtime import Runtime
 from aka.http.input_rules import NonNegativeInt64
@@ -93,12 +94,13 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def history(ctx: RequestContext[None, None, ProfilePath]) -> HistoryOut:
         ref = ProfileRef.by_id(ctx.path.id)
 
-        def work(tx: Transaction) -> HistoryOut:
+        def work(tx: Transaction) -> tuple[str, list[Event]]:
             live = queries.get(tx, ref).profile.id
-            events = queries.history(tx, ProfileRef.by_id(live))
-            return HistoryOut(live, [event_out(e) for e in events])
+            return live, queries.history(tx, ProfileRef.by_id(live))
 
-        return await rt.read(principal(ctx.auth).workspace_id, work)
+        # Rendered once read: the engine redacts what a limited key may not see.
+        live, events = await rt.read(principal(ctx.auth).workspace_id, work)
+        return HistoryOut(live, [event_out(e) for e in events])
 
     @group.post(
         "/explain",

@@ -40,9 +40,10 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         summary="A background job's progress",
     )
     async def get_job(ctx: RequestContext[None, None, KeyPath]) -> JobOut:
-        job_id = ctx.path.id
+        job_id, who = ctx.path.id, principal(ctx.auth)
+        mine = who.key_id if who.namespaces.limited else None
         job = await rt.read(
-            principal(ctx.auth).workspace_id, lambda tx: jobs.get(tx, job_id), primary=True
+            who.workspace_id, lambda tx: jobs.get(tx, job_id, started_by=mine), primary=True
         )
         return JobOut(
             job.id,

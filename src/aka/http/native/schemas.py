@@ -10,6 +10,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from aka.core.model import Event, Expansion, Identifier, Kind, ResolvedProfile
+from aka.core.namespace_scope import PATTERNS_MAX
 from aka.core.settings import MergePolicy, Normalization
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
@@ -183,6 +184,20 @@ class KeyIn(_In):
         dict[str, str] | None,
         Meta(description=f"This key's own limits, over the workspace's. {_LIMITS}"),
     ] = None
+    namespaces: (
+        Annotated[
+            list[str],
+            Meta(
+                max_length=PATTERNS_MAX,
+                description="The namespaces this key may see and write: exact names and "
+                "prefixes ending in `*` (e.g. `crm_*`), at most "
+                f"{PATTERNS_MAX}. Left out: every namespace. On every door, identifiers in "
+                "other namespaces are left out of answers and look absent; writes that "
+                "would touch them are refused (403 `namespace_not_allowed`).",
+            ),
+        ]
+        | None
+    ) = None
 
 
 Values = Annotated[list[str], _at_most(VALUES_MAX, "values")]
@@ -398,6 +413,9 @@ class KeyOut(Struct):
     created_at: datetime
     revoked_at: datetime | None
     rate_limits: dict[str, str] = msgspec.field(default_factory=dict)
+    namespaces: Annotated[
+        list[str] | None, Meta(description="The namespaces the key may use; null: all.")
+    ] = None
 
 
 class KeyCreatedOut(Struct):
@@ -408,6 +426,9 @@ class KeyCreatedOut(Struct):
     created_at: datetime
     secret: Annotated[str, Meta(description="Shown once; only its hash is stored.")]
     rate_limits: dict[str, str] = msgspec.field(default_factory=dict)
+    namespaces: Annotated[
+        list[str] | None, Meta(description="The namespaces the key may use; null: all.")
+    ] = None
 
 
 class KeyListOut(Struct):

@@ -21,6 +21,7 @@ class KeyIn:
     rate_limits: KeyInRateLimitsType0 | None | Unset = UNSET
     """ This key's own limits, over the workspace's. Per endpoint group (`read`, `write`, `admin`): `N/second`,
     `N/minute` or `N/hour`, e.g. `{"read": "100/minute"}`. """
+    namespaces: list[str] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.key_in_rate_limits_type_0 import KeyInRateLimitsType0  # noqa: PLC0415
@@ -44,6 +45,15 @@ class KeyIn:
         else:
             rate_limits = self.rate_limits
 
+        namespaces: list[str] | None | Unset
+        if isinstance(self.namespaces, Unset):
+            namespaces = UNSET
+        elif isinstance(self.namespaces, list):
+            namespaces = self.namespaces
+
+        else:
+            namespaces = self.namespaces
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -53,6 +63,8 @@ class KeyIn:
             field_dict["scopes"] = scopes
         if rate_limits is not UNSET:
             field_dict["rate_limits"] = rate_limits
+        if namespaces is not UNSET:
+            field_dict["namespaces"] = namespaces
 
         return field_dict
 
@@ -97,10 +109,28 @@ class KeyIn:
 
         rate_limits = _parse_rate_limits(d.pop("rate_limits", UNSET))
 
+        def _parse_namespaces(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                namespaces_type_0 = cast(list[str], data)
+
+                return namespaces_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        namespaces = _parse_namespaces(d.pop("namespaces", UNSET))
+
         key_in = cls(
             name=name,
             scopes=scopes,
             rate_limits=rate_limits,
+            namespaces=namespaces,
         )
 
         return key_in

@@ -24,6 +24,8 @@ class KeyOut:
     created_at: str
     revoked_at: None | str
     rate_limits: KeyOutRateLimits | Unset = UNSET
+    namespaces: list[str] | None | Unset = UNSET
+    """ The namespaces the key may use; null: all. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,6 +46,15 @@ class KeyOut:
         if not isinstance(self.rate_limits, Unset):
             rate_limits = self.rate_limits.to_dict()
 
+        namespaces: list[str] | None | Unset
+        if isinstance(self.namespaces, Unset):
+            namespaces = UNSET
+        elif isinstance(self.namespaces, list):
+            namespaces = self.namespaces
+
+        else:
+            namespaces = self.namespaces
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -58,6 +69,8 @@ class KeyOut:
         )
         if rate_limits is not UNSET:
             field_dict["rate_limits"] = rate_limits
+        if namespaces is not UNSET:
+            field_dict["namespaces"] = namespaces
 
         return field_dict
 
@@ -90,6 +103,23 @@ class KeyOut:
         else:
             rate_limits = KeyOutRateLimits.from_dict(_rate_limits)
 
+        def _parse_namespaces(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                namespaces_type_0 = cast(list[str], data)
+
+                return namespaces_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        namespaces = _parse_namespaces(d.pop("namespaces", UNSET))
+
         key_out = cls(
             id=id,
             name=name,
@@ -98,6 +128,7 @@ class KeyOut:
             created_at=created_at,
             revoked_at=revoked_at,
             rate_limits=rate_limits,
+            namespaces=namespaces,
         )
 
         key_out.additional_properties = d

@@ -174,11 +174,12 @@ def register(group: RouteGroup, rt: Runtime) -> None:
     async def get_user(ctx: RequestContext[None, None, UserPath]) -> dict[str, Any]:
         who, wanted = principal(ctx.auth), ctx.path.id
 
-        def work(tx: Transaction) -> dict[str, Any]:
+        def work(tx: Transaction) -> tuple[ResolvedProfile, WorkspaceSettings]:
             user = aliases.require_user(tx, UserRef(wanted, ALIAS))
-            return user_out(refs.resolved(tx, user), tx.settings())
+            return refs.resolved(tx, user), tx.settings()
 
-        return await rt.read(who.workspace_id, work)
+        # Rendered once read: the engine redacts what a limited key may not see.
+        return user_out(*await rt.read(who.workspace_id, work))
 
     @group.delete(
         "/aliases/{alias_id}",

@@ -152,8 +152,10 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         who, body = principal(ctx.auth), await decode(ctx, s.ExportIn, limit)
         wanted = _export_refs(body)
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            users: dict[str, dict[str, Any]] = {}
+        # The profiles are rendered once read: a key limited to namespaces gets them
+        # with other namespaces' identifiers left out (the engine's redaction, ADR 0026).
+        def work(tx: Transaction) -> tuple[list[ResolvedProfile], list[str], WorkspaceSettings]:
+            users: dict[str, ResolvedProfile] = {}
             invalid: list[str] = []
             for shown, ref in wanted:
                 # An email or a phone names every user sharing it.
@@ -163,14 +165,17 @@ def register(group: RouteGroup, rt: Runtime) -> None:
                     invalid.append(shown)
                 for profile in found:
                     if profile.id not in users:
-                        resolved = refs.resolved(tx, profile)
-                        users[profile.id] = user_out(resolved, body.fields_to_export, tx.settings())
-            answer: dict[str, Any] = {"users": list(users.values()), "message": "success"}
-            if invalid:
-                answer["invalid_user_ids"] = invalid
-            return answer
+                        users[profile.id] = refs.resolved(tx, profile)
+            return list(users.values()), invalid, tx.settings()
 
-        return await rt.read(who.workspace_id, work)
+        found, invalid, settings = await rt.read(who.workspace_id, work)
+        answer: dict[str, Any] = {
+            "users": [user_out(user, body.fields_to_export, settings) for user in found],
+            "message": "success",
+        }
+        if invalid:
+            answer["invalid_user_ids"] = invalid
+        return answer
 
 
 def _merge_command(update: s.MergeUpdate, actor: str | None) -> Command[object]:

@@ -82,6 +82,10 @@ def render(problem: Problem, request: Request) -> Response:  # noqa: ARG001 (fac
     body: dict[str, Any]
     if problem.kind is ErrorKind.UNAUTHENTICATED:
         body = {"message": UNKNOWN_KEY}
+    elif problem.code == Code.NAMESPACE_NOT_ALLOWED:
+        # A key limited to namespaces (ADR 0026) naming an alias label outside them:
+        # Braze has no such refusal; a 403 like its permission errors, saying which.
+        body = {"message": problem.detail, "errors": [_fatal_item(problem)]}
     elif problem.kind is ErrorKind.FORBIDDEN:
         needed = problem.details.get("required_scope", "")
         body = {"message": f"This API key does not have the {needed} permission"}

@@ -19,7 +19,9 @@ def vendor_scopes(who: Principal) -> Principal:
     granted = set(who.scopes)
     for scope in who.scopes:
         granted.update(names.get(scope, ()))
-    return Principal(who.key_id, who.workspace_id, frozenset(granted), who.rate_limits)
+    return Principal(
+        who.key_id, who.workspace_id, frozenset(granted), who.rate_limits, who.namespaces
+    )
 
 
 def bearer_for_org(rt: Runtime) -> Authenticate:

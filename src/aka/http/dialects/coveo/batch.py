@@ -11,6 +11,7 @@ import msgspec
 
 from aka.core import consistency
 from aka.core.errors import AkaError, Code
+from aka.core.namespace_scope import NamespaceScope
 from aka.core.ports import JobRecord, Store, Transaction
 from aka.engine.job_worker import JobKind
 from aka.engine.runtime import Runtime
@@ -28,6 +29,7 @@ from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.service import batch_file, files, jobs
 from aka.service.commands import Command
+from aka.service.namespace_limits import scoped_command
 
 KIND = "coveo.batch"
 
@@ -59,6 +61,9 @@ def register(group: RouteGroup, rt: Runtime) -> None:
             "provider": ctx.path.providerId,
             "ordering_id": q.orderingId if q.orderingId is not None else now_ms(),
             "actor": who.key_id,
+            # The key's namespace limit holds for the job's items too (ADR 0026): the
+            # worker runs them outside the request.
+            "namespaces": who.namespaces.to_json(),
         }
 
         def work(tx: Transaction) -> JobRecord:
@@ -105,7 +110,8 @@ def _command(job: JobRecord, section: str, item: Any) -> Command[Any]:
         decoded = msgspec.convert(item, body)
     except msgspec.ValidationError as error:
         raise invalid_body(error) from None
-    return decoded.command(str(p["provider"]), int(p["ordering_id"]), p.get("actor"))
+    command = decoded.command(str(p["provider"]), int(p["ordering_id"]), p.get("actor"))
+    return scoped_command(command, NamespaceScope.of(p.get("namespaces")))
 
 
 def _done(tx: Transaction, job: JobRecord) -> None:

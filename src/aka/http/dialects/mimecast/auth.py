@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 
 from aka.core.errors import AkaError, Code
+from aka.core.namespace_scope import NamespaceScope
 from aka.core.ports import Transaction
 from aka.core.rates import Rate, parse_limits
 from aka.engine.runtime import Runtime
@@ -86,7 +87,11 @@ def signed_authenticator(rt: Runtime) -> Authenticate:
         if not await rt.write_unit(record.workspace_id, remember):
             raise _refused("x-mc-req-id was used in the last 15 minutes")
         who = Principal(
-            record.id, record.workspace_id, effective_scopes(record.scopes), _limits(record.extra)
+            record.id,
+            record.workspace_id,
+            effective_scopes(record.scopes),
+            _limits(record.extra),
+            NamespaceScope.of(record.namespaces),
         )
         require_scopes(who, route.scopes)
         return who

@@ -33,6 +33,7 @@ _CODES: Final[Mapping[str, str]] = {
     Code.IDENTIFIER_CONFLICT: "err_address_exists",
     Code.NAMESPACE_LIMIT: "err_alias_limit_reached",
     Code.FORBIDDEN: "err_xdk_forbidden",
+    Code.NAMESPACE_NOT_ALLOWED: "err_xdk_forbidden",
     Code.RATE_LIMITED: "err_xdk_rate_limited",
     Code.BODY_TOO_LARGE: "err_xdk_request_too_large",
     Code.UNSUPPORTED_MEDIA_TYPE: "err_xdk_unsupported_media_type",

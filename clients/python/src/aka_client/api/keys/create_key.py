@@ -68,6 +68,7 @@ def sync_detailed(
 
     The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
     `rate_limits` are the key's own (they win over the workspace's and the server's).
+    `namespaces` limits what the key may see and write, on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
@@ -111,6 +112,7 @@ def sync(
 
     The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
     `rate_limits` are the key's own (they win over the workspace's and the server's).
+    `namespaces` limits what the key may see and write, on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
@@ -153,6 +155,7 @@ async def asyncio_detailed(
 
     The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
     `rate_limits` are the key's own (they win over the workspace's and the server's).
+    `namespaces` limits what the key may see and write, on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
@@ -196,6 +199,7 @@ async def asyncio(
 
     The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
     `rate_limits` are the key's own (they win over the workspace's and the server's).
+    `namespaces` limits what the key may see and write, on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
