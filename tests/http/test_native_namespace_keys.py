@@ -317,3 +317,57 @@ def test_a_limited_key_administers_only_keys_within_its_limit_and_no_settings(
     patch = api.client.patch("/v1/workspace", json={"merge_policy": "auto"}, headers=crm)
     api.problem(patch, 403, "namespace_not_allowed")
     assert api.client.get("/v1/workspace").json()["settings"]["merge_policy"] == "refuse"
+
+
+def test_the_past_is_held_to_the_limit_too(api: Api) -> None:
+    """Resolve as of a moment (ADR 0025): an identifier outside the key's namespaces was
+    never there, and a profile as it was is answered without them."""
+    ann = api.person("email:ann@x.io", PHONE, "crm_id:c1")
+    seq = api.ok(api.client.get("/v1/events"), 200)["next_after"]
+    crm = limited(api)
+    namespace, _, value = PHONE.partition(":")
+    then = {"namespace": namespace, "value": value, "as_of_seq": seq}
+    hidden = api.client.get("/v1/resolve", params=then, headers=crm)
+    nobody = api.client.get("/v1/resolve", params={**then, "value": "+14155550199"}, headers=crm)
+    assert api.problem(hidden, 404, "profile_not_found")["detail"].endswith(f"as of event {seq}")
+    assert answer(hidden)[1].replace(b"+14155550100", b"+14155550199") == answer(nobody)[1]
+    past = api.client.get(f"/v1/profiles/{ann}", params={"as_of_seq": seq}, headers=crm)
+    assert {i["namespace"] for i in api.ok(past, 200)["identifiers"]} == {"email", "crm_id"}
+
+
+def test_renamed_external_ids_belong_to_the_profile_whatever_the_limit(api: Api) -> None:
+    """A deprecated external id (ADR 0024) is the profile's, as its external id is: a
+    limited key renames, sees and resolves it."""
+    ann = api.person("email:ann@x.io", external_id="u-1")
+    crm = limited(api)
+    renamed = api.client.post(
+        f"/v1/profiles/{ann}/rename", json={"external_id": "u-2"}, headers=crm
+    )
+    assert ("aka:external_id", "u-1", True) in {
+        (i["namespace"], i["value"], i["deprecated"]) for i in api.ok(renamed, 200)["identifiers"]
+    }
+    old = api.client.get("/v1/resolve", params={"external_id": "u-1"}, headers=crm)
+    assert api.ok(old, 200)["deprecated_match"] is True
+
+
+def test_a_dry_run_of_a_limited_key_previews_only_what_it_may_see(api: Api) -> None:
+    ann = api.person("email:ann@x.io", PHONE)
+    crm = limited(api)
+    r = api.client.post(
+        f"/v1/profiles/{ann}/identifiers",
+        params={"dry_run": "true"},
+        json={"namespace": "crm_id", "value": "c9"},
+        headers=crm,
+    )
+    member = api.ok(r, 201)["dry_run"]
+    assert member["identifiers_linked"] == [
+        {"namespace": "crm_id", "value": "c9", "profile_id": ann}
+    ]
+    assert "+14155550100" not in r.text
+    refused = api.client.post(
+        f"/v1/profiles/{ann}/identifiers",
+        params={"dry_run": "true"},
+        json={"namespace": "phone", "value": "+14155550111"},
+        headers=crm,
+    )
+    assert api.problem(refused, 403, "namespace_not_allowed")["namespace"] == "phone"

@@ -157,30 +157,38 @@ def run(tx: Transaction, op: tuple[Any, ...], ids: list[str], merge_seqs: list[i
         ids.append(made.profile.id)
     elif not ids:
         return
-    elif kind == "link":
-        identities.link(tx, pick(op[1]), NewIdentifier(op[2].namespace, op[2].value, primary=op[3]))
-    elif kind == "unlink":
-        identities.unlink(tx, op[1].namespace, op[1].value)
-    elif kind == "rename":
-        values = POOL[op[1].namespace]
-        identities.rename(tx, op[1].namespace, op[1].value, values[op[2] % len(values)])
-    elif kind == "primary":
-        identities.update_identifier(tx, op[1].namespace, op[1].value, primary=op[2])
-    elif kind == "attributes":
-        identities.update_attributes(tx, pick(op[1]), {"plan": op[2]})
-    elif kind == "identify":
-        identities.identify(tx, pick(op[1]), op[2])
-    elif kind == "rename_external_id":
-        renames.rename_external_id(tx, pick(op[1]), op[2])
-    elif kind == "remove_deprecated":
-        renames.remove_deprecated_external_id(tx, op[1])
     elif kind == "merge":
         merge_seqs.append(merges.merge(tx, pick(op[1]), pick(op[2]), force=op[3]).merge_id)
     elif kind == "undo":
         if merge_seqs:
             merges.unmerge(tx, merge_seqs[op[1] % len(merge_seqs)])
     else:
-        erasure.delete_profile(tx, pick(op[1]))
+        STEPS[kind](tx, op, pick)
+
+
+def _rename(tx: Transaction, op: tuple[Any, ...], _: Any) -> None:
+    values = POOL[op[1].namespace]
+    identities.rename(tx, op[1].namespace, op[1].value, values[op[2] % len(values)])
+
+
+# The steps that need neither the list of profiles made nor the merges made.
+STEPS: dict[str, Callable[[Transaction, tuple[Any, ...], Callable[[int], ProfileRef]], Any]] = {
+    "link": lambda tx, op, pick: identities.link(
+        tx, pick(op[1]), NewIdentifier(op[2].namespace, op[2].value, primary=op[3])
+    ),
+    "unlink": lambda tx, op, _: identities.unlink(tx, op[1].namespace, op[1].value),
+    "rename": _rename,
+    "primary": lambda tx, op, _: identities.update_identifier(
+        tx, op[1].namespace, op[1].value, primary=op[2]
+    ),
+    "attributes": lambda tx, op, pick: identities.update_attributes(
+        tx, pick(op[1]), {"plan": op[2]}
+    ),
+    "identify": lambda tx, op, pick: identities.identify(tx, pick(op[1]), op[2]),
+    "rename_external_id": lambda tx, op, pick: renames.rename_external_id(tx, pick(op[1]), op[2]),
+    "remove_deprecated": lambda tx, op, _: renames.remove_deprecated_external_id(tx, op[1]),
+    "delete": lambda tx, op, pick: erasure.delete_profile(tx, pick(op[1])),
+}
 
 
 @settings(
@@ -368,7 +376,7 @@ def test_a_renamed_external_id_answers_as_current_before_and_as_deprecated_after
     after = resolve_at(world, renamed, external_id="u-1")
     assert after is not None
     assert after.profile.external_id == "u-2"
-    assert [(i.namespace, i.value, i.deprecated) for i in after.identifiers][0] == (
+    assert next((i.namespace, i.value, i.deprecated) for i in after.identifiers) == (
         ev.EXTERNAL_IDS,
         "u-1",
         True,

@@ -83,8 +83,10 @@ class NamespaceScope:
         return self.patterns is not None
 
     def allows(self, namespace: str) -> bool:
-        """Whether the key may see and write identifiers of `namespace`."""
-        if self.patterns is None:
+        """Whether the key may see and write identifiers of `namespace`. The external
+        ids a profile was renamed away from (`events.EXTERNAL_IDS`, ADR 0024) belong to
+        the profile as its external id does, which no limit hides."""
+        if self.patterns is None or namespace == ev.EXTERNAL_IDS:
             return True
         return namespace in self.exact or namespace.startswith(self.prefixes)
 
@@ -185,7 +187,16 @@ def touched(event_type: str, payload: JSONMap) -> list[IdentifierKey]:
     if event_type in (ev.PROFILE_CREATED, ev.IDENTIFIER_LINKED):
         return ev.linked_keys(payload)
     if event_type in _SINGLE:
-        return [IdentifierKey(str(payload["namespace"]), str(payload["value"]))]
+        key = IdentifierKey(str(payload["namespace"]), str(payload["value"]))
+        if event_type == ev.IDENTIFIER_RENAMED:
+            return [key, IdentifierKey(key.namespace, str(payload["new_value"]))]
+        return [key]
+    if event_type == ev.PROFILE_RENAMED:
+        names = [
+            payload["previous"],
+            *([payload["external_id"]] if payload.get("reclaimed") else []),
+        ]
+        return [IdentifierKey(ev.EXTERNAL_IDS, str(name)) for name in names]
     return [
         ev.key_from_json(raw)
         for name in _KEY_LISTS.get(event_type, ())

@@ -52,6 +52,10 @@ class ScopedTransaction:
     ) -> dict[IdentifierKey, Identifier]:
         return self._tx.identifiers_by_keys([k for k in keys if self._scope.allows(k.namespace)])
 
+    def identifier_at(self, key: IdentifierKey, seq: int) -> Identifier | None:
+        # The past is looked up by key too (resolve as of a moment, ADR 0025).
+        return self._tx.identifier_at(key, seq) if self._scope.allows(key.namespace) else None
+
     def identifiers_in_domain(self, namespace: str, domain: str, limit: int) -> list[Identifier]:
         if not self._scope.allows(namespace):
             return []

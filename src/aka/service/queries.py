@@ -32,6 +32,7 @@ def deprecated_match(found: ResolvedProfile, ref: ProfileRef) -> bool:
     id it was renamed away from, a vendor alias kept on update: ADR 0024), which a
     resolve says so the caller can move to the current one. An identifier reference is
     compared as stored (normalised), an external id as given."""
+    named: tuple[object, object]
     if ref.external_id is not None:
         named = (ev.EXTERNAL_IDS, ref.external_id)
     elif ref.namespace is not None and ref.value is not None:

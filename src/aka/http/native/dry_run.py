@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from aka.core import namespace_scope
 from aka.core.changes import changes_of
 from aka.core.model import Event
 from aka.engine.runtime import Runtime
@@ -19,7 +20,9 @@ from aka.http.routing import Previewer
 
 
 def dry_run_out(events: Sequence[Event], status: int) -> DryRunOut:
-    """The `dry_run` member: what these events would change, and the events."""
+    """The `dry_run` member: what these events would change, and the events, as the
+    request's key may see them (a key limited to namespaces: ADR 0026)."""
+    events = namespace_scope.current().redact(list(events))
     changes = msgspec.to_builtins(changes_of(events))
     written = [{"type": e.type, "profile_id": e.profile_id, "payload": e.payload} for e in events]
     return msgspec.convert({"status": status, **changes, "events": written}, DryRunOut)
