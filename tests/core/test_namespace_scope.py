@@ -89,7 +89,7 @@ def test_a_scope_covers_only_scopes_within_it() -> None:
         (ev.IDENTIFIER_LINKED, {"namespace": "phone", "value": "1"}, 1),  # before ADR 0012
         (ev.IDENTIFIER_UNLINKED, {"namespace": "phone", "value": "1"}, 1),
         (ev.IDENTIFIER_CHANGED, {"namespace": "phone", "value": "1", "disabled": True}, 1),
-        (ev.IDENTIFIER_RENAMED, {"namespace": "phone", "value": "1", "new_value": "2"}, 1),
+        (ev.IDENTIFIER_RENAMED, {"namespace": "phone", "value": "1", "new_value": "2"}, 2),
         (ev.PROFILE_MERGED, {"identifiers": [["phone", "1"]], "demoted": [["phone", "1"]]}, 2),
         (ev.PROFILE_UNMERGED, {"identifiers": [["phone", "1"]], "promoted": []}, 1),
         (ev.PROFILE_DELETED, {"identifiers": [["phone", "1"]], "tombstones": []}, 1),
@@ -169,3 +169,14 @@ def test_the_request_scope_is_unlimited_outside_a_request() -> None:
     with acting_as(CRM):
         assert current() is CRM
     assert current() is UNLIMITED
+
+
+def test_a_renamed_away_external_id_is_the_profiles_whatever_the_limit() -> None:
+    """ADR 0024: `aka:external_id` holds what a profile's external id was; no limit
+    hides it, as none hides the external id itself."""
+    renamed = {"external_id": "u2", "previous": "u1"}
+    assert touched(ev.PROFILE_RENAMED, renamed) == [IdentifierKey(ev.EXTERNAL_IDS, "u1")]
+    back = {**renamed, "external_id": "u1", "previous": "u2", "reclaimed": True}
+    assert len(touched(ev.PROFILE_RENAMED, back)) == 2
+    assert CRM.allows(ev.EXTERNAL_IDS)
+    CRM.check_change(Change(ev.PROFILE_RENAMED, "p1", renamed))
