@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.dry_run_out import DryRunOut
     from ..models.identifier_out import IdentifierOut
     from ..models.profile_out_attributes import ProfileOutAttributes
 
@@ -27,6 +28,8 @@ class ProfileOut:
     deprecated_match: bool | Unset = False
     """ Resolve only, present when true: the reference named one of the profile's deprecated identifiers (e.g. an
     external id it was renamed away from). It still resolves until removed; move callers to the current one. """
+    dry_run: DryRunOut | Unset = UNSET
+    """ What the real call would change. Nothing was written. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +53,10 @@ class ProfileOut:
 
         deprecated_match = self.deprecated_match
 
+        dry_run: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.dry_run, Unset):
+            dry_run = self.dry_run.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -64,11 +71,14 @@ class ProfileOut:
         )
         if deprecated_match is not UNSET:
             field_dict["deprecated_match"] = deprecated_match
+        if dry_run is not UNSET:
+            field_dict["dry_run"] = dry_run
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.dry_run_out import DryRunOut  # noqa: PLC0415
         from ..models.identifier_out import IdentifierOut  # noqa: PLC0415
         from ..models.profile_out_attributes import ProfileOutAttributes  # noqa: PLC0415
 
@@ -107,6 +117,13 @@ class ProfileOut:
 
         deprecated_match = d.pop("deprecated_match", UNSET)
 
+        _dry_run = d.pop("dry_run", UNSET)
+        dry_run: DryRunOut | Unset
+        if isinstance(_dry_run, Unset):
+            dry_run = UNSET
+        else:
+            dry_run = DryRunOut.from_dict(_dry_run)
+
         profile_out = cls(
             id=id,
             external_id=external_id,
@@ -115,6 +132,7 @@ class ProfileOut:
             created_at=created_at,
             updated_at=updated_at,
             deprecated_match=deprecated_match,
+            dry_run=dry_run,
         )
 
         profile_out.additional_properties = d

@@ -107,8 +107,10 @@ def sync_detailed(
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
-    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    With `as_of` or `as_of_seq`: who held it then, with the profile as it was then; 404 when
+    nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
@@ -157,8 +159,10 @@ def sync(
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
-    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    With `as_of` or `as_of_seq`: who held it then, with the profile as it was then; 404 when
+    nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
@@ -206,8 +210,10 @@ async def asyncio_detailed(
 ) -> Response[ProfileOut]:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
-    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    With `as_of` or `as_of_seq`: who held it then, with the profile as it was then; 404 when
+    nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
@@ -256,8 +262,10 @@ async def asyncio(
 ) -> ProfileOut:
     """Resolve an identifier or external id to its profile
 
-    Pass `namespace` and `value`, or `external_id`. With `as_of` or `as_of_seq`: who held it
-    then, with the profile as it was then; 404 when nobody did (or the value was erased since).
+    Pass `namespace` and `value`, or `external_id`. An external id the profile was renamed away
+    from still resolves (until removed), and the answer says so with `deprecated_match: true`.
+    With `as_of` or `as_of_seq`: who held it then, with the profile as it was then; 404 when
+    nobody did (or the value was erased since).
 
     Requires scopes: `identities:read`.
 
