@@ -13,9 +13,7 @@ holders over time. A deletion leaves no version of what it erased.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 
 from aka.core import events as ev
@@ -24,11 +22,10 @@ from aka.core.history import IdentifierHistory, erased_keys
 from aka.core.model import IdentifierKey
 from aka.core.ports import ReadView, Store
 from aka.core.redact import keys_held, keys_moved
-from aka.core.settings import WorkspaceSettings
-from aka.core.state import GraphState, ReplayError
+from aka.core.state import GraphState
 
 from .changes import created, linked
-from .test_store_contract_replay import histories
+from .test_store_contract_replay import append_batches, histories
 
 _workspaces = itertools.count()
 
@@ -43,14 +40,7 @@ def test_the_stored_history_is_what_the_rule_makes_of_the_log(
     store: Store, history: list[tuple[list[Change], bool]]
 ) -> None:
     ws = f"history-{next(_workspaces)}"
-    store.create_workspace(ws, WorkspaceSettings())
-    for batch, refused in history:
-        with store.transaction(ws) as tx:
-            if refused:
-                with pytest.raises(ReplayError):
-                    tx.append_many(batch, datetime.now(UTC))
-                continue
-            tx.append_many(batch, datetime.now(UTC))
+    append_batches(store, ws, history)
     with store.transaction(ws, write=False) as tx:
         assert_history_is_the_rules(tx)
 

@@ -228,6 +228,22 @@ def _replay_valid(batches: list[tuple[list[Change], bool]]) -> Model:
     return m
 
 
+def append_batches(store: Store, ws: str, history: list[tuple[list[Change], bool]]) -> list[Event]:
+    """Append each batch of `history` to a new workspace `ws`, a transaction each: a
+    batch drawn to be refused must be (`ReplayError`) and leaves nothing. Returns the
+    events written."""
+    store.create_workspace(ws, WorkspaceSettings())
+    written: list[Event] = []
+    for batch, refused in history:
+        with store.transaction(ws) as tx:
+            if refused:
+                with pytest.raises(ReplayError):
+                    tx.append_many(batch, datetime.now(UTC))
+                continue
+            written += tx.append_many(batch, datetime.now(UTC))
+    return written
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -239,16 +255,8 @@ def test_replaying_the_stored_log_rebuilds_the_stored_graph(
 ) -> None:
     """Whatever the batches, the store's graph is what `GraphState` makes of its log."""
     ws = f"replay-{next(_workspaces)}"
-    store.create_workspace(ws, WorkspaceSettings())
     spec = GraphState()
-    for batch, refused in history:
-        with store.transaction(ws) as tx:
-            if refused:
-                with pytest.raises(ReplayError):
-                    tx.append_many(batch, datetime.now(UTC))
-                continue
-            written = tx.append_many(batch, datetime.now(UTC))
-        spec.apply_all(written)
+    spec.apply_all(append_batches(store, ws, history))
     with store.transaction(ws, write=False) as tx:
         stored = tx.graph()
         events = list(tx.all_events())

@@ -16,7 +16,7 @@ from aka.core import history, normalize
 from aka.core.errors import AkaError, Code
 from aka.core.model import IdentifierKey, Profile, ResolvedProfile
 from aka.core.ports import ReadView
-from aka.service import queries
+from aka.service import queries, refs
 from aka.service.refs import ProfileRef
 
 
@@ -68,26 +68,11 @@ def get_as_of(tx: ReadView, ref: ProfileRef, seq: int, field: str = "profile") -
 
 
 def _find(tx: ReadView, ref: ProfileRef, seq: int, field: str) -> Profile | None:
-    forms = sum(
-        x is not None for x in (ref.profile_id, ref.external_id, ref.namespace or ref.value)
-    )
-    if forms != 1:
-        raise AkaError(
-            Code.INVALID_INPUT,
-            f"{field} must have exactly one of profile_id, external_id or namespace+value",
-            field=field,
-        )
+    refs.check_form(ref, field)
     if ref.profile_id is not None:
         return _live_at(tx, ref.profile_id, seq)
     if ref.external_id is not None:
         return _external_id_at(tx, ref.external_id, seq)
-    if ref.namespace is None or ref.value is None:
-        missing = "namespace" if ref.namespace is None else "value"
-        raise AkaError(
-            Code.INVALID_INPUT,
-            f"{field}.{missing} is required with an identifier reference",
-            field=f"{field}.{missing}",
-        )
     key = normalize.lookup_key(ref.namespace, ref.value, tx.settings(), field=field)
     held = tx.identifier_at(key, seq)
     return None if held is None else _live_at(tx, held.profile_id, seq)

@@ -56,8 +56,10 @@ def by_external_id(tx: GraphReads, external_id: str) -> Profile | None:
     return tx.profile(old.profile_id) if old is not None else None
 
 
-def find(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> Profile | None:
-    """The live profile `ref` points at, or None. Malformed refs raise AkaError."""
+def check_form(ref: ProfileRef, field: str = "profile") -> None:
+    """`ref` takes exactly one of its three forms (a profile id, an external id, or an
+    identifier's namespace and value), else an INVALID_INPUT naming `field`. The one
+    check every lookup of a reference makes, now or as of a moment."""
     forms = sum(
         x is not None for x in (ref.profile_id, ref.external_id, ref.namespace or ref.value)
     )
@@ -67,17 +69,24 @@ def find(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> Profile | N
             f"{field} must have exactly one of profile_id, external_id or namespace+value",
             field=field,
         )
-    if ref.profile_id is not None:
-        return forward(tx, tx.profile(ref.profile_id))
-    if ref.external_id is not None:
-        return by_external_id(tx, ref.external_id)
-    if ref.namespace is None or ref.value is None:
+    if (ref.profile_id, ref.external_id) == (None, None) and (
+        ref.namespace is None or ref.value is None
+    ):
         missing = "namespace" if ref.namespace is None else "value"
         raise AkaError(
             Code.INVALID_INPUT,
             f"{field}.{missing} is required with an identifier reference",
             field=f"{field}.{missing}",
         )
+
+
+def find(tx: GraphReads, ref: ProfileRef, field: str = "profile") -> Profile | None:
+    """The live profile `ref` points at, or None. Malformed refs raise AkaError."""
+    check_form(ref, field)
+    if ref.profile_id is not None:
+        return forward(tx, tx.profile(ref.profile_id))
+    if ref.external_id is not None:
+        return by_external_id(tx, ref.external_id)
     key = normalize.lookup_key(ref.namespace, ref.value, tx.settings(), field=field)
     identifier = tx.identifier(key)
     return tx.profile(identifier.profile_id) if identifier else None
