@@ -258,7 +258,7 @@ def test_the_as_of_reads_each_search_their_index(filled: SqlStore) -> None:
             "namespace": "email",
             "value": f"u{n}@x.io",
             "from_seq": n + 1,
-            "to_seq": None,
+            "to_seq": n + 2,
             "profile_id": f"p-{n}",
             "kind": "USER",
             "is_primary": False,
@@ -279,8 +279,8 @@ def test_the_as_of_reads_each_search_their_index(filled: SqlStore) -> None:
     assert at is not None
     ws = WORKSPACE
     reads = {
-        "identifier_at": (sql.identifier_at, (ws, "email", "u7@x.io", 50, 50)),
-        "identifiers_at": (sql.identifiers_at, (ws, "p-7", 50, 50)),
+        "identifier_at": (sql.identifier_at, (ws, "email", "u7@x.io", 50, 50) * 2),
+        "identifiers_at": (sql.identifiers_at, (ws, "p-7", 50, 50) * 2),
         "profile_events": (sql.profile_events, (ws, "p-2", ws, "p-2")),
         "seq_at": (sql.seq_at, (ws, at(T))),
     }

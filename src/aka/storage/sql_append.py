@@ -32,9 +32,8 @@ from aka.core.ports import event_subjects
 from aka.core.state import ReplayError
 from aka.storage import json_text
 from aka.storage.sql_effects import Edge, SqlEffects
-from aka.storage.sql_history import SPAN_COLUMNS, span_rows
 from aka.storage.sql_rows import chunks
-from aka.storage.tables import events, identifier_spans, identifiers, profiles
+from aka.storage.tables import events, identifiers, profiles
 
 # Event types whose effect is new rows (or a removed edge): applied a segment at a time.
 _ROW_TYPES: Final = frozenset(
@@ -235,8 +234,6 @@ class SqlAppend(SqlEffects):
         """Each event's effect, in seq order: runs of row-type events a segment at a
         time, every other event by itself."""
         effects = self._effects()
-        # Nothing noted by an event a savepoint took back may reach the history.
-        self._written = {}
         segment: _Segment | None = None
         for e in written:
             if e.type in _ROW_TYPES:
@@ -255,15 +252,14 @@ class SqlAppend(SqlEffects):
             effect = effects.get(e.type)
             if effect is None:
                 raise ReplayError(f"event {e.seq}: unknown type {e.type!r}")
+            self._event_seq = e.seq
             effect(e)
-            self._record_history(e.seq)
         if segment is not None:
             self._write_segment(segment)
 
     def _write_segment(self, s: _Segment) -> None:
         self._insert_rows(profiles, _PROFILE_COLUMNS, s.profile_rows)
         self._insert_rows(identifiers, _IDENTIFIER_COLUMNS, s.identifier_rows)
-        self._insert_rows(identifier_spans, SPAN_COLUMNS, span_rows(s.identifier_rows))
         for seq in sorted(set(s.added.values())):
             self._upsert_memberships([edge for edge, at in s.added.items() if at == seq], seq)
         self._delete_edges(s.removed)
@@ -271,7 +267,6 @@ class SqlAppend(SqlEffects):
             # In seq order, each demoting only rows older than itself: what one link
             # after another would have left (a later primary link wins).
             self._demote_primaries(profile_id, key, seq, older_than=seq)
-            self._record_history(seq)
         stamp = _bound(profiles.c.updated_at, s.at, self._conn.dialect)
         for part in chunks(sorted(s.touched)):
             sql, params = self._plain.touching(part)

@@ -62,19 +62,14 @@ class SqlEffects(SqlPart):
         self._graph = graph
         self._insert = insert
         self._history = SqlHistory(db, workspace_id)
-        # The identifiers the event being applied changed in place: every statement
-        # below that writes identifier rows notes its keys here, and the applier gives
-        # them their next version once the event is applied (`_record_history`).
-        self._written: dict[IdentifierKey, None] = {}
+        # The event being applied (set by the applier before each effect): what a
+        # statement changing identifier rows in place ends their current versions at.
+        self._event_seq = 0
 
     def _wrote(self, keys: Iterable[IdentifierKey]) -> None:
-        self._written.update(dict.fromkeys(keys))
-
-    def _record_history(self, seq: int) -> None:
-        """The identifier history of what event `seq` changed in place (ADR 0025)."""
-        if self._written:
-            self._history.record(list(self._written), seq)
-            self._written = {}
+        """The rows of these identifiers are about to change or go: called before the
+        statement, so their current versions are kept in the history (ADR 0025)."""
+        self._history.close(list(keys), self._event_seq)
 
     def _upsert_memberships(self, edges: Sequence[Edge], seq: int) -> None:
         """Insert these edges with `seq`, or set `seq` where an edge already exists."""
@@ -190,13 +185,8 @@ class SqlEffects(SqlPart):
         ]
         if older_than is not None:
             where.append(identifiers.c.seq < older_than)
-        demoted = self._conn.execute(
-            sa.update(identifiers)
-            .where(*where)
-            .values(is_primary=False, seq=seq)
-            .returning(identifiers.c.namespace, identifiers.c.value)
-        )
-        self._wrote(IdentifierKey(ns, value) for ns, value in demoted)
+        self._history.close_where(where, seq)
+        self._conn.execute(sa.update(identifiers).where(*where).values(is_primary=False, seq=seq))
 
     def _delete_edges(self, edges: Sequence[Edge]) -> None:
         if edges:

@@ -32,6 +32,12 @@ from aka.storage import json_text
 
 _KINDS: Final = {k.value: k for k in Kind}
 
+# A version of the identifier row `i` that ended after the moment: then the row's
+# current version had not begun by then.
+_ENDED_AFTER: Final = (
+    "SELECT 1 FROM identifier_spans s WHERE s.workspace_id = i.workspace_id"
+    " AND s.namespace = i.namespace AND s.value = i.value AND s.to_seq > {p}"
+)
 _IDENT: Final = (
     "namespace, value, profile_id, kind, is_primary, disabled, attributes, created_at, seq,"
     " deprecated"
@@ -130,15 +136,23 @@ _TEMPLATES: Final = {
     ),
     # Resolve as of a moment (ADR 0025): an identifier's version then, a profile's
     # identifiers then, its events up to then, the last event at or before a time.
+    # A version that ended after the moment (`identifier_spans`), else the row itself
+    # when its current version had begun by then: it was written at or before the
+    # moment, and none of its versions ended after it (`sql_history`).
     "identifier_at": (
         f"SELECT {_IDENT} FROM identifier_spans"
         " WHERE workspace_id = {p} AND namespace = {p} AND value = {p} AND from_seq <= {p}"
-        " AND (to_seq IS NULL OR to_seq > {p}) ORDER BY from_seq DESC LIMIT 1"
+        " AND to_seq > {p}"
+        f" UNION ALL SELECT {_IDENT} FROM identifiers i"
+        " WHERE workspace_id = {p} AND namespace = {p} AND value = {p} AND seq <= {p}"
+        f" AND NOT EXISTS ({_ENDED_AFTER})"
     ),
     "identifiers_at": (
         f"SELECT {_IDENT} FROM identifier_spans"
-        " WHERE workspace_id = {p} AND profile_id = {p} AND from_seq <= {p}"
-        " AND (to_seq IS NULL OR to_seq > {p})"
+        " WHERE workspace_id = {p} AND profile_id = {p} AND from_seq <= {p} AND to_seq > {p}"
+        f" UNION ALL SELECT {_IDENT} FROM identifiers i"
+        " WHERE workspace_id = {p} AND profile_id = {p} AND seq <= {p}"
+        f" AND NOT EXISTS ({_ENDED_AFTER})"
     ),
     # The workspace in each arm of the OR, as `SqlEventLog.events_about` says why. No
     # seq in it, nor ORDER BY: with either, SQLite walked the primary key (every event up

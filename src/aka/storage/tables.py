@@ -278,8 +278,9 @@ events = sa.Table(
     sa.Index(None, "workspace_id", "at", "seq"),
 )
 
-# Every version of every identifier row (ADR 0025): the row as event `from_seq` left it,
-# until event `to_seq` changed or removed it (NULL: the current row). Written by the
+# Every version of an identifier row that ended (ADR 0025): the row as event `from_seq`
+# left it, until event `to_seq` changed or removed it. The current version is the row in
+# `identifiers` itself, so adding rows (a bulk load) writes nothing here. Written by the
 # engine in the event's own transaction (`storage/sql_history.py`); erasure removes
 # every version of the erased identifiers and profiles. No foreign key to `profiles`: a
 # version outlives the tombstone forwarding its profile, and erasure removes both.
@@ -290,7 +291,7 @@ identifier_spans = sa.Table(
     sa.Column("namespace", NAMESPACE, nullable=False),
     sa.Column("value", VALUE, nullable=False),
     sa.Column("from_seq", sa.BigInteger, nullable=False),
-    sa.Column("to_seq", sa.BigInteger, nullable=True),
+    sa.Column("to_seq", sa.BigInteger, nullable=False),
     sa.Column("profile_id", PROFILE_ID, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("is_primary", sa.Boolean, nullable=False),

@@ -1,8 +1,8 @@
 """The identifier history, for resolving as of any moment (ADR 0025).
 
-`identifier_spans` holds every version of every identifier row with the events that
-opened and closed it; `ix_events_workspace_id_at_seq` finds the last event at or before
-a time.
+`identifier_spans` holds every version of an identifier row that ended, with the events
+that opened and closed it (the current version is the row itself);
+`ix_events_workspace_id_at_seq` finds the last event at or before a time.
 
 The history of a store written before this revision is rebuilt from its event log, not
 from its current rows: the rows only say what holds now, while the versions before
@@ -60,7 +60,7 @@ def _columns() -> list[Any]:
         sa.Column("namespace", sa.String(255), nullable=False),
         sa.Column("value", sa.String(1024), nullable=False),
         sa.Column("from_seq", sa.BigInteger, nullable=False),
-        sa.Column("to_seq", sa.BigInteger, nullable=True),
+        sa.Column("to_seq", sa.BigInteger, nullable=False),
         sa.Column("profile_id", sa.String(64), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("is_primary", sa.Boolean, nullable=False),
@@ -123,6 +123,8 @@ def _backfill(bind: sa.Connection, spans: sa.Table, workspace_id: str) -> None:
         journal.forget()  # nothing here is taken back: keep the journal empty
     batch: list[dict[str, Any]] = []
     for span in history.spans():
+        if span.to_seq is None:
+            continue  # the current version is the identifier's own row
         i = span.identifier
         batch.append(
             {
