@@ -269,5 +269,19 @@ def test_a_resolve_is_answered_by_one_statement_and_more_in_a_transaction(
             before[0] + 3,
             before[1] + 1,
         )
+        # A read that says it makes several statements (a resolve as of a moment) goes
+        # straight to a transaction: no first statement thrown away.
+        direct = counts.in_transaction
+        again = sql_store.read(
+            WORKSPACE,
+            lambda view: queries.resolve_many(view, [ProfileRef(external_id="u-1")]),
+            several=True,
+        )
+        assert list(again) == [found]
+        assert (counts.in_one_statement, counts.again_in_transaction) == (
+            before[0] + 3,
+            before[1] + 1,
+        )
+        assert counts.in_transaction == direct + 1
 
     asyncio.run(as_a_request_does())

@@ -126,20 +126,32 @@ class Runtime:
             return await self._in_thread(fn, *args)
 
     async def read(
-        self, workspace_id: str, work: Callable[[Transaction], T], *, primary: bool = False
+        self,
+        workspace_id: str,
+        work: Callable[[Transaction], T],
+        *,
+        primary: bool = False,
+        several: bool = False,
     ) -> T:
         """`work` in a read transaction (inside the request's write transaction, if it
         has one open). It may run on a read replica that has applied what the request
         needs (`consistency.read_floor()`); `primary=True` for what no event sequence
-        covers (keys, jobs, files, settings), which only the primary is sure to hold."""
+        covers (keys, jobs, files, settings), which only the primary is sure to hold.
+        `several`: `work` is known to make more than one statement (`Store.read`)."""
         work = scoped_work(work, namespace_scope.current())
         ambient = _ambient.get()
         if ambient is not None and ambient.workspace_id == workspace_id:
             return await self.call(work, ambient)
         if primary:
             with consistency.on_primary():
-                return await self.call(self._run, workspace_id, False, work)
-        return await self.call(self._run, workspace_id, False, work)
+                return await self.call(self._read, workspace_id, work, several)
+        return await self.call(self._read, workspace_id, work, several)
+
+    def _read(self, workspace_id: str, work: Callable[[Transaction], T], several: bool) -> T:
+        # Reads only read (`Store.read`: it may answer without a transaction). The work
+        # is typed for a `Transaction` where a route's read shares its callable with a
+        # write path; a read view offers every read it makes.
+        return self.store.read(workspace_id, work, several=several)  # type: ignore[arg-type]
 
     async def write(
         self, workspace_id: str, commands: Sequence[Command[T]], *, group: bool = False
@@ -214,22 +226,16 @@ class Runtime:
             if operations >= HEAVY_OPERATIONS:
                 return await self._in_thread(_in_savepoint, ambient, work)
             return await self.call(_in_savepoint, ambient, work)
-        return await self._write_call(self._run, workspace_id, True, work, operations=operations)
+        return await self._write_call(self._run, workspace_id, work, operations=operations)
 
     async def aclose(self) -> None:
         """Shutdown: finish every queued single write (and refuse new ones)."""
         await self.group_commit.close()
 
-    def _run(self, workspace_id: str, write: bool, work: Callable[[Transaction], T]) -> T:
-        if not write:
-            # Reads only read (`Store.read`: it may answer without a transaction). The
-            # work is typed for a `Transaction` where a route's read shares its
-            # callable with a write path; a read view offers every read it makes.
-            return self.store.read(workspace_id, work)  # type: ignore[arg-type]
-        with self.store.transaction(workspace_id, write=write) as tx:
+    def _run(self, workspace_id: str, work: Callable[[Transaction], T]) -> T:
+        with self.store.transaction(workspace_id, write=True) as tx:
             done = work(tx)
-            if write:
-                _note_seq(tx)
+            _note_seq(tx)
             return done
 
     @asynccontextmanager

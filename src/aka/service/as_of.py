@@ -45,6 +45,12 @@ def moment(tx: ReadView, at: datetime | None, seq: int | None) -> int | None:
     return None
 
 
+def asked(at: datetime | None, seq: int | None) -> bool:
+    """Whether a read names a moment: then it makes several statements (the moment's
+    event, the identifier then, the profile's events, its identifiers then)."""
+    return at is not None or seq is not None
+
+
 def get_then(
     tx: ReadView, ref: ProfileRef, at: datetime | None, seq: int | None, field: str = "profile"
 ) -> ResolvedProfile:

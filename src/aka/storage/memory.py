@@ -331,7 +331,8 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._writers = threading.RLock()
 
-    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+    def read(self, workspace_id: str, work: Callable[[ReadView], T], *, several: bool = False) -> T:
+        del several  # one lock either way
         with self.transaction(workspace_id, write=False) as tx:
             return work(tx)
 

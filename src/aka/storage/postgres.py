@@ -329,18 +329,18 @@ class PostgresStore(SqlStore):
                 assert isinstance(tx, PostgresTransaction)
                 yield tx
 
-    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+    def read(self, workspace_id: str, work: Callable[[ReadView], T], *, several: bool = False) -> T:
         """`SqlStore.read`, once more on a fresh connection when the one it drew had
         died in the pool (a server restart, a replica stopped): a read only reads, so
         running it again is safe, and the pool now pings what it hands out."""
         try:
-            return super().read(workspace_id, work)
+            return super().read(workspace_id, work, several=several)
         except DBAPIError as err:
             if not err.connection_invalidated:
                 raise
             said = (str(err.orig or err).strip().splitlines() or ["?"])[0]
             log.warning("a pooled connection had died (%s); reading again", said)
-            return super().read(workspace_id, work)
+            return super().read(workspace_id, work, several=several)
 
     def cached_key(self, secret_hash: str) -> KeyRecord | None:
         """The key as this process keeps it, as good as the last `validate_caches` (None:

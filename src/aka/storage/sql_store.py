@@ -169,7 +169,7 @@ class SqlStore:
                 conn, workspace_id, write=write, settings_text=settings_text
             )
 
-    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+    def read(self, workspace_id: str, work: Callable[[ReadView], T], *, several: bool = False) -> T:
         """`work` on one snapshot of the workspace (the `Store.read` contract).
 
         When the workspace's settings are known without a statement
@@ -177,8 +177,10 @@ class SqlStore:
         statement, which is its own snapshot: a resolve then costs that statement alone
         (on PostgreSQL one round trip instead of BEGIN, the read, the read ahead and
         COMMIT; docs/performance.md, "Resolve (issue 15)"). Work that asks for a second
-        statement stops there (`NeedsSnapshot`) and runs again in a read transaction."""
-        settings_text = self._settings_known(workspace_id)
+        statement stops there (`NeedsSnapshot`) and runs again in a read transaction;
+        work that says it makes `several` (a resolve as of a moment) skips the first
+        try, whose one statement would be thrown away."""
+        settings_text = None if several else self._settings_known(workspace_id)
         if settings_text is not None:
             with busy_as_error(self.busy_cause), self._one_statement(workspace_id) as db:
                 if db is not None:

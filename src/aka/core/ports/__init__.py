@@ -135,12 +135,14 @@ class Store(Protocol):
         writers of the workspace; reads never block. Raises AkaError
         WORKSPACE_NOT_FOUND for an unknown workspace."""
 
-    def read(self, workspace_id: str, work: Callable[[ReadView], T]) -> T:
+    def read(self, workspace_id: str, work: Callable[[ReadView], T], *, several: bool = False) -> T:
         """`work`'s answer on a read-only view of the workspace, as one snapshot: what
         `transaction(write=False)` gives it, or less where less is the same (a backend
         may first try `work` outside a transaction, where one statement is its own
         snapshot, and run it again in a transaction when it needs a second). So `work`
-        only reads, and may run twice. Raises as `transaction` does."""
+        only reads, and may run twice. `several`: the caller knows `work` makes more
+        than one statement, so it goes straight to a transaction. Raises as
+        `transaction` does."""
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""

@@ -117,6 +117,7 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         found = await rt.read(
             principal(ctx.auth).workspace_id,
             lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "profile"),
+            several=as_of.asked(q.as_of, q.as_of_seq),
         )
         return profile_out(found)
 
@@ -172,9 +173,11 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         q = ctx.query
         ref = ProfileRef(None, q.external_id, q.namespace, q.value)
         workspace_id = principal(ctx.auth).workspace_id
-        if q.as_of is not None or q.as_of_seq is not None:
+        if as_of.asked(q.as_of, q.as_of_seq):
             found = await rt.read(
-                workspace_id, lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "query")
+                workspace_id,
+                lambda tx: as_of.get_then(tx, ref, q.as_of, q.as_of_seq, "query"),
+                several=True,
             )
             return profile_out(found, deprecated_match=queries.deprecated_match(found, ref))
         if resolves is not None:
