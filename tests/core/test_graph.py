@@ -435,3 +435,16 @@ def test_walk_groups_default_bound_is_16_levels() -> None:
     found, limited = graph.walk_groups("g0", parents_from(chain))
     assert len(found) == graph.EXPAND_MAX_DEPTH == 16
     assert limited
+
+
+def test_check_room_refuses_one_over_the_namespaces_limit_naming_field_and_limit() -> None:
+    settings = WorkspaceSettings().updated({"namespaces": {"crm": {"max_per_profile": 2}}})
+    graph.check_room(settings, "crm", 2, holder="profile p", field="new_value")
+    with pytest.raises(AkaError) as refused:
+        graph.check_room(settings, "crm", 3, holder="profile p", field="new_value")
+    assert refused.value.code is Code.NAMESPACE_LIMIT
+    assert refused.value.field == "new_value"
+    assert refused.value.details == {"namespace": "crm", "limit": 2, "actual": 3}
+    assert "profile p would hold 3 identifiers in namespace 'crm'; the limit is 2" in str(
+        refused.value.message
+    )

@@ -55,6 +55,23 @@ def check_merge_allowed(
             )
 
 
+def check_room(
+    settings: WorkspaceSettings, namespace: str, count: int, *, holder: str, field: str
+) -> None:
+    """Refuse a change after which `holder` would hold `count` identifiers in
+    `namespace`, over that namespace's `max_per_profile` (NAMESPACE_LIMIT naming `field`
+    and the limit): the rule a rename keeping the old value applies as a link does."""
+    limit = settings.rule_for(namespace).max_per_profile
+    if count > limit:
+        raise AkaError(
+            Code.NAMESPACE_LIMIT,
+            f"{holder} would hold {count} identifiers in namespace {namespace!r}; the limit "
+            f"is {limit}",
+            field=field,
+            details={"namespace": namespace, "limit": limit, "actual": count},
+        )
+
+
 def plan_merge(
     keep: Profile,
     merge: Profile,

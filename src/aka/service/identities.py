@@ -14,6 +14,7 @@ from aka.core import events as ev
 from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
+from aka.core.graph import check_room
 from aka.core.model import Identifier, IdentifierKey, Kind, Profile, ResolvedProfile
 from aka.core.ports import Transaction
 from aka.service import refs
@@ -154,16 +155,14 @@ def rename(
         "new_value": new_key.value,
     }
     if keep:
-        limit = settings.rule_for(key.namespace).max_per_profile
         held = tx.count_in_namespace(existing.profile_id, key.namespace)
-        if held >= limit:
-            raise AkaError(
-                Code.NAMESPACE_LIMIT,
-                f"profile {existing.profile_id} would hold {held + 1} identifiers in "
-                f"namespace {key.namespace!r} with the old one kept; the limit is {limit}",
-                field="new_value",
-                details={"namespace": key.namespace, "limit": limit, "actual": held + 1},
-            )
+        check_room(
+            settings,
+            key.namespace,
+            held + 1,
+            holder=f"profile {existing.profile_id} (the old value kept)",
+            field="new_value",
+        )
         payload["keep"] = True
     tx.append(Change(ev.IDENTIFIER_RENAMED, existing.profile_id, payload, actor))
     return _ident(tx, new_key)

@@ -15,6 +15,7 @@ from aka.core import events as ev
 from aka.core import normalize
 from aka.core.errors import AkaError, Code
 from aka.core.events import Change
+from aka.core.graph import check_room
 from aka.core.model import Identifier, IdentifierKey, ResolvedProfile
 from aka.core.ports import Transaction
 from aka.service import refs
@@ -87,16 +88,14 @@ def rename_external_id(
 def _check_room(tx: Transaction, profile_id: str) -> None:
     """The deprecated ids count against their namespace's per-profile limit, as every
     identifier does: a merge would refuse a profile above it."""
-    limit = tx.settings().rule_for(ev.EXTERNAL_IDS).max_per_profile
     held = tx.count_in_namespace(profile_id, ev.EXTERNAL_IDS)
-    if held >= limit:
-        raise AkaError(
-            Code.NAMESPACE_LIMIT,
-            f"profile {profile_id} already holds {held} deprecated external ids, the limit "
-            f"of namespace {ev.EXTERNAL_IDS!r}; remove some first",
-            field="external_id",
-            details={"namespace": ev.EXTERNAL_IDS, "limit": limit, "actual": held + 1},
-        )
+    check_room(
+        tx.settings(),
+        ev.EXTERNAL_IDS,
+        held + 1,
+        holder=f"profile {profile_id} (deprecated external ids: remove some first)",
+        field="external_id",
+    )
 
 
 def remove_deprecated_external_id(
