@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,8 +79,12 @@ def test_a_transaction_that_wrote_nothing_ends_where_the_last_one_did() -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    workdir = Path(tempfile.mkdtemp(prefix="aka-bench-test-"))
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    # pytest's own temporary directory: it keeps the last few runs and removes older ones
+    # (a `mkdtemp` here was never removed, two directories left in /tmp every run).
+    workdir = tmp_path_factory.mktemp("aka-bench-test")
     if request.param == "sqlite":
         found: Backend = SqliteBackend(workdir)
     else:
