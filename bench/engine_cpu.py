@@ -72,8 +72,12 @@ def _batch(tx: Transaction, part: Sequence[Person]) -> list[Any]:
 
 
 def main(argv: Sequence[str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="aka-engine-cpu-") as workdir:
+        _measure(argv, Path(workdir))
+
+
+def _measure(argv: Sequence[str], workdir: Path) -> None:
     backend, n, way = argv[0], int(argv[1]), argv[2]
-    workdir = Path(tempfile.mkdtemp(prefix="aka-engine-cpu-"))
     store = open_store(fresh_url(backend, workdir))
     store.migrate()
     admin.create_workspace(store, WORKSPACE)

@@ -8,6 +8,7 @@ engine that differs from the reference (`upsert` per record) fails here.
 from __future__ import annotations
 
 import itertools
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -825,12 +826,15 @@ def test_apply_chunk_agrees_with_the_reference_on_any_chunk(
     onto earlier rows, conflicts, limits and forwarding references all happen."""
     store = _stores.get(backend)
     if store is None:
-        store = _stores[backend] = open_backend(backend, Path(tempfile.mkdtemp(prefix="aka-xfer-")))
+        workdir = Path(tempfile.mkdtemp(prefix="aka-xfer-"))
+        _workdirs.append(workdir)
+        store = _stores[backend] = open_backend(backend, workdir)
     seed = records_of({"id": ID1, **profile("d:1", external_id="u1")})
     engine_agrees_with_reference(store, seed, records_of(*lines))
 
 
 _stores: dict[str, Store] = {}
+_workdirs: list[Path] = []  # the stores' files: removed with them (/tmp kept filling)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -838,4 +842,6 @@ def _close_stores() -> Iterator[None]:
     yield
     for store in _stores.values():
         store.close()
+    for workdir in _workdirs:
+        shutil.rmtree(workdir, ignore_errors=True)
     _stores.clear()
