@@ -40,7 +40,15 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
         for key in keys_held(old)
         if not is_redacted(key.value) and tx.identifier(key) is None and _not_taken(tx, key, family)
     }
-    erased = set(keys) | former
+    # Its external ids are erased in their deprecated form too (ADR 0024): another
+    # profile renamed away from one earlier kept it as `aka:external_id`, and its events
+    # name it so; nobody else holds it that way now (a deprecated id stays taken).
+    as_deprecated = {
+        k
+        for k in (IdentifierKey(ev.EXTERNAL_IDS, x) for x in external_ids)
+        if k not in keys and tx.identifier(k) is None
+    }
+    erased = set(keys) | former | as_deprecated
     # Its deprecated external ids (ADR 0024) are among `erased`: `for_deletion` erases
     # them as external ids too, wherever an event names them so.
     # Every other profile that ever held an erased value (before the person, say): its
@@ -56,7 +64,7 @@ def delete_profile(tx: Transaction, ref: ProfileRef, *, actor: str | None = None
                 "external_ids": external_ids,
                 # Held before and by nobody now: erased from the identifier history too,
                 # wherever they were held (ADR 0025).
-                "erased": ev.keys_json(sorted(former - set(keys))),
+                "erased": ev.keys_json(sorted((former | as_deprecated) - set(keys))),
                 "memberships": ev.edges_json([(e.group_id, e.member_id) for e in edges]),
             },
             actor,
