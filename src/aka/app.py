@@ -18,6 +18,7 @@ from aka.engine.runtime import Runtime
 from aka.http import dialects, native
 from aka.http.app import build_asgi
 from aka.http.authentication import principal_of
+from aka.http.console import console_routes
 from aka.http.idempotency import idempotency_interceptor
 from aka.http.native.dry_run import previewer
 from aka.http.native.schemas import DryRunAnswerOut
@@ -27,6 +28,7 @@ from aka.http.routing import Authenticate, Route, RouteGroup
 from aka.logging import configure_logging
 from aka.security.auth import Principal, bearer_token, require_scopes
 from aka.security.ratelimit import open_limiter
+from aka.security.sessions import new_secret
 from aka.service import admin
 from aka.storage import open_store
 from aka.storage.memory import MemoryStore
@@ -112,12 +114,25 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         if own_store:
             store.close()
 
+    console = (
+        console_routes(
+            rt,
+            # `aka serve` draws one for all its workers when none is set; an app built
+            # another way (tests, an embedding server) draws its own.
+            secret=settings.console_secret or new_secret(),
+            session_seconds=settings.console_session_seconds,
+            writes=settings.console_writes,
+        )
+        if settings.console
+        else []
+    )
     return build_asgi(
         [group, *vendor_groups, probes(rt)],
         title="aka",
         version=VERSION,
         description=DESCRIPTION,
         max_body_bytes=settings.max_body_bytes,
+        extra_routes=console,
         lifespan=lifespan,
     )
 

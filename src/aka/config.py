@@ -126,6 +126,30 @@ class Settings(BaseSettings):
         description="How often each server process removes what has expired in every "
         "workspace (idempotent answers, Mimecast request ids, abandoned uploads).",
     )
+    console: bool = Field(
+        default=True,
+        description="Serve the console (`/console`): pages to search the graph, look at a "
+        "profile, its graph and history, and explain two identifiers, behind an API key.",
+    )
+    console_writes: bool = Field(
+        default=False,
+        description="Let the console merge and undo merges (each still needs a key with "
+        "`identities:merge`). Off: the console only reads, whatever the key may do.",
+    )
+    console_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs console session cookies (32 characters or more). Unset: `aka "
+        "serve` draws one at start for all its workers, so sessions end when it restarts; "
+        "set it to keep them across restarts and across servers behind one address.",
+    )
+    console_session_seconds: int = Field(
+        default=8 * 3600,
+        ge=60,
+        le=7 * 86_400,
+        description="How long a console login lasts, in seconds (a revoked key ends its "
+        "sessions at once).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="debug, info, warning or error."
     )

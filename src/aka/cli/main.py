@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Annotated
 
 import msgspec
@@ -15,6 +16,7 @@ from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
 from aka.logging import configure_logging, logging_config
+from aka.security.sessions import new_secret
 from aka.service import admin, queries
 from aka.service.refs import ProfileRef
 
@@ -64,6 +66,10 @@ def serve(
                 f"  {issued.secret}\nSet AKA_ADMIN_KEY to choose your own.",
                 err=True,
             )
+    if settings.console and settings.console_secret is None:
+        # One console secret for every worker this server starts (each builds its own
+        # app): a session cookie signed by one is good in all, until the server stops.
+        os.environ["AKA_CONSOLE_SECRET"] = new_secret()
     Granian(
         "aka.app:create_app",
         address=host or settings.host,

@@ -84,18 +84,23 @@ def authenticate_secret(store: Store, secret: str | None) -> Principal:
         if made[0] is not record:  # the same key read again: `cached_principal` matches it
             _principals[secret_hash] = (record, made[1])
         return made[1]
-    limits = _key_limits(record.id, record.extra)
-    principal = Principal(
-        record.id,
-        record.workspace_id,
-        frozenset(record.scopes),
-        limits,
-        NamespaceScope.of(record.namespaces),
-    )
+    principal = principal_for(record)
     if len(_principals) >= _PRINCIPALS_MAX:
         _principals.clear()
     _principals[secret_hash] = (record, principal)
     return principal
+
+
+def principal_for(record: KeyRecord) -> Principal:
+    """The principal a stored key acts as (whoever checked that it may: a secret's
+    hash, a signed request, a console session)."""
+    return Principal(
+        record.id,
+        record.workspace_id,
+        frozenset(record.scopes),
+        _key_limits(record.id, record.extra),
+        NamespaceScope.of(record.namespaces),
+    )
 
 
 def _key_limits(key_id: str, extra: dict[str, Any] | None) -> Mapping[str, Rate]:
