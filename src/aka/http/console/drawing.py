@@ -21,7 +21,7 @@ WIDTH: Final = 880
 BOX_W: Final = 200
 BOX_H: Final = 44
 SHOWN_MAX: Final = 10  # boxes per side; the rest is one "+N more" box
-LABEL_MAX: Final = 30  # characters in a box's line, the rest cut with an ellipsis
+LABEL_MAX: Final = 26  # characters in a box's line, the rest cut with an ellipsis
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +157,8 @@ def describe(event: Event) -> str:
         return "; ".join(part for part in (named, keys) if part) or "no identifiers"
     if event.type == ev.PROFILE_IDENTIFIED:
         return f"identified as {p.get('external_id')}"
+    if "group_id" in p and "member_id" in p:
+        return f"group {p['group_id']}, member {p['member_id']}"
     if "namespace" in p and "value" in p:
         renamed = f" -> {p['new_value']}" if "new_value" in p else ""
         return f"{p['namespace']}:{p['value']}{renamed}"
