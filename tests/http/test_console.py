@@ -13,6 +13,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 from tests.http.conftest import ADMIN_KEY, Api
+from tests.http.test_request_log import JsonLog, json_log  # noqa: F401 - the fixture
 
 from aka.app import build_app
 from aka.config import Settings
@@ -197,6 +198,25 @@ def test_logging_out_clears_the_cookie(admin: Console) -> None:
     assert r.headers["location"] == "/console/login"
     assert 'aka_console=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
     assert admin.get("/console/search").status_code == 303
+
+
+def test_the_access_line_names_the_console_door_and_template_never_the_identifier(
+    admin: Console,
+    api: Api,
+    json_log: JsonLog,  # noqa: F811 - the imported fixture
+) -> None:
+    """Searched identifiers are in the query string and profile ids in the path: the
+    access line holds the route template, the door and the key's id instead."""
+    pid = api.person("email:ann@x.io")
+    admin.get("/console/search", by="identifier", namespace="email", value="ann@x.io")
+    admin.get(f"/console/profiles/{pid}")
+    search, profile = json_log.access()[-2:]
+    assert search["route"] == "/console/search"
+    assert profile["route"] == "/console/profiles/{id}"
+    assert {search["door"], profile["door"]} == {"console"}
+    assert profile["key_id"].startswith("key_")
+    assert "ann@x.io" not in str(json_log.access())
+    assert pid not in str(profile)
 
 
 # --- cross-site requests ---------------------------------------------------------------

@@ -26,9 +26,12 @@ from aka.http.problems import ErrorRenderer, Problem, problem_for_http_status, r
 from aka.http.request_log import RequestLog
 from aka.http.routing import DEFAULT_MAX_BODY_BYTES, RouteGroup
 
-__all__ = ["build_asgi", "group_for_path"]
+__all__ = ["DOOR_SCOPE", "build_asgi", "group_for_path"]
 
 _UNKNOWN: Final = object()
+DOOR_SCOPE: Final = "aka.door"
+"""Where an app mounted outside the route groups (the console) names its door for the
+access line."""
 
 
 def group_for_path(groups: Sequence[RouteGroup], path: str) -> RouteGroup | None:
@@ -109,6 +112,8 @@ def build_asgi(
     doors: dict[int, str | None] = {}
 
     def door_of(scope: Scope) -> str | None:
+        if (named := scope.get(DOOR_SCOPE)) is not None:  # an app in `extra_routes` said
+            return str(named)
         route = scope.get("route")
         if route is not None and (door := doors.get(id(route), _UNKNOWN)) is not _UNKNOWN:
             return door  # type: ignore[return-value]

@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from aka.core.errors import AkaError, Code
 from aka.engine.runtime import Runtime
-from aka.http.console.guard import PATH, Guard, SecurityHeaders
+from aka.http.console.guard import PATH, ConsoleWire, Guard
 from aka.http.console.pages import HERE, Pages
 from aka.security.sessions import SessionSigner
 
@@ -52,4 +52,4 @@ def console_routes(
         ],
         default=not_found,
     )
-    return [Mount(PATH, app=SecurityHeaders(router))]
+    return [Mount(PATH, app=ConsoleWire(router))]

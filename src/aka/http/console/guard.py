@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aka.core.errors import AkaError, Code
 from aka.engine.runtime import Runtime
+from aka.http.app import DOOR_SCOPE
 from aka.security.auth import Principal, principal_for
 from aka.security.keys import Scope as KeyScope
 from aka.security.sessions import Session, SessionSigner
@@ -41,9 +42,16 @@ HEADERS: Final = (
 )
 
 
-class SecurityHeaders:
-    """Adds `HEADERS` to every answer of the wrapped app (pages, redirects, errors,
-    static files)."""
+@dataclass(frozen=True, slots=True)
+class _Template:
+    path: str  # what the access line reads of a route
+
+
+class ConsoleWire:
+    """Around the console's router: adds `HEADERS` to every answer (pages, redirects,
+    errors, static files), and names the door and the full route template for the
+    access line (`http.request_log`: the template, never the path, which holds the
+    identifiers searched for)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -56,7 +64,13 @@ class SecurityHeaders:
                 message["headers"] = [*kept, *HEADERS]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        scope[DOOR_SCOPE] = "console"
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            # The router put its own route (a path under the mount) in the scope.
+            inner = getattr(scope.get("route"), "path", None)
+            scope["route"] = _Template(PATH + inner if inner is not None else f"{PATH}/*")
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ class Pages:
             raise AkaError(
                 Code.UNAUTHENTICATED, "log in again: this session has ended", field="session"
             ) from None
+        request.scope["auth"] = visitor.principal  # Starlette's place: the access line's key id
         fields: dict[str, str]
         if request.method == "POST":
             refuse_cross_site(request)
