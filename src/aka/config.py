@@ -176,6 +176,12 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
 
+    @field_validator("console_secret", mode="before")
+    @classmethod
+    def _console_secret(cls, value: object) -> object:
+        # An empty variable (`AKA_CONSOLE_SECRET=` in a compose file) is no secret: unset.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("read_database_url")
     @classmethod
     def _read_urls(cls, value: str) -> str:
