@@ -18,10 +18,10 @@ from aka.core.model import Event
 from aka.service.profile_view import ProfileView
 
 WIDTH: Final = 880
-BOX_W: Final = 200
+BOX_W: Final = 230
 BOX_H: Final = 44
 SHOWN_MAX: Final = 10  # boxes per side; the rest is one "+N more" box
-LABEL_MAX: Final = 26  # characters in a box's line, the rest cut with an ellipsis
+LABEL_MAX: Final = 24  # characters in a box's line, the rest cut with an ellipsis
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def profile_graph(view: ProfileView) -> Drawing:
     column_h = rows * (BOX_H + 14)
     centre_y = middle_top + column_h // 2
     bottom_y = middle_top + column_h + 50
-    height = bottom_y + (BOX_H if view.members else 0) + 20
+    height = bottom_y + BOX_H // 2 + 16 if view.members else middle_top + column_h + 10
     drawing = Drawing(WIDTH, height, f"The graph of profile {me.id}")
     centre = Box(WIDTH // 2, centre_y, short(me.external_id or "(anonymous)"), me.id, "self")
 
