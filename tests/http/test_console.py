@@ -253,15 +253,14 @@ def test_a_write_needs_this_sessions_token_and_this_sites_origin(
     assert api.owner("email:gone@x.io") == keep
 
 
-def test_a_login_from_another_site_is_refused(console: Console) -> None:
-    r = console.client.post(
-        "/console/login",
-        data={"key": ADMIN_KEY},
-        headers={"Origin": "https://evil.example"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 403
-    assert "set-cookie" not in r.headers
+def test_a_login_or_logout_from_another_site_is_refused(admin: Console) -> None:
+    """Neither logs anyone in or out: 403, and no cookie is set or cleared."""
+    for path, data in (("/console/login", {"key": ADMIN_KEY}), ("/console/logout", {})):
+        r = admin.post(path, data, {"Origin": "https://evil.example"})
+        assert r.status_code == 403, path
+        assert "Origin mismatch" in r.text
+        assert "set-cookie" not in r.headers
+    assert admin.get("/console/search").status_code == 200
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -154,7 +154,11 @@ class Pages:
         return self.guard.login(request, principal.key_id, f"{PATH}/search")
 
     async def logout(self, request: Request) -> Response:
-        refuse_cross_site(request)
+        """Clears this browser's cookie; from another site, refused (a forced logout)."""
+        try:
+            refuse_cross_site(request)
+        except AkaError as error:
+            return self.error(request, error, None)
         return self.guard.logout()
 
     # --- reading -------------------------------------------------------------------------
