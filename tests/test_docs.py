@@ -120,3 +120,30 @@ def test_the_http_layers_own_codes_are_documented_too() -> None:
 def test_docs_errors_lists_no_code_that_does_not_exist() -> None:
     known = {c.value for c in Code} | {INTERNAL_ERROR, HTTP_ERROR}
     assert set(error_table()) - known == set()
+
+
+CITING = [
+    ROOT / "README.md",
+    ROOT / "clients" / "python" / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+    *sorted((ROOT / "src").rglob("*.py")),
+]
+
+
+def cited_documents(path: Path) -> set[str]:
+    """Every `name.md` a file mentions (help texts and docstrings included)."""
+    return set(re.findall(r"[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.md\b", path.read_text()))
+
+
+@pytest.mark.parametrize("path", CITING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_document_cited_exists(path: Path) -> None:
+    """A page, ADR, docstring or `--help` that sends the reader to a document names one
+    that exists: relative to the citing file, the repository or `docs/` (`aka check
+    --help` once cited a `design.md` nobody had written)."""
+    bases = (path.parent, ROOT, ROOT / "docs")
+    missing = [
+        cited
+        for cited in sorted(cited_documents(path))
+        if not any((base / cited).is_file() for base in bases)
+    ]
+    assert missing == []
