@@ -6,7 +6,7 @@ is missing there.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -189,5 +189,7 @@ def _split(text: str) -> list[str]:
     return [part for part in text.replace(",", " ").split() if part]
 
 
-def load() -> Settings:
-    return Settings()
+def load(**overrides: Any) -> Settings:
+    """The settings from the environment; `overrides` (a command's own options, such as
+    `aka serve --workers`) win over it and are validated the same way."""
+    return Settings(**{name: value for name, value in overrides.items() if value is not None})

@@ -14,6 +14,7 @@ from aka.cli.context import opened_store
 from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
+from aka.http.ratelimit import per_process_counting
 from aka.logging import configure_logging, logging_config
 from aka.service import admin, queries
 from aka.service.refs import ProfileRef
@@ -49,10 +50,12 @@ def serve(
     from granian.constants import Interfaces  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
 
-    settings = config.load()
+    settings = config.load(host=host, port=port, workers=workers)
     # Before anything logs: this process's lines (and granian's, in this process and in
     # each worker it starts, through `log_dictconfig`) share the app's format.
     configure_logging(settings.log_level, settings.log_format)
+    if (warning := per_process_counting(settings)) is not None:
+        log.warning("%s", warning)  # once, here: not once per worker and door
     with opened_store() as store:
         issued = admin.bootstrap(store, settings.admin_key)
     if issued is not None and settings.admin_key is None:
@@ -66,11 +69,11 @@ def serve(
             )
     Granian(
         "aka.app:create_app",
-        address=host or settings.host,
-        port=port or settings.port,
+        address=settings.host,
+        port=settings.port,
         interface=Interfaces.ASGI,
         factory=True,
-        workers=workers or settings.workers,
+        workers=settings.workers,
         log_level=LogLevels(settings.log_level),
         log_dictconfig=logging_config(settings.log_level, settings.log_format, batched=True),
         # aka writes its own access line (`aka.http.request_log`): route templates,
