@@ -135,3 +135,16 @@ def test_revoking_an_unknown_key_fails(world: Cli) -> None:
     result = world("keys", "revoke", "key_nope")
     assert result.exit_code == 1
     assert "key_nope" in result.output
+
+
+def test_a_misspelt_aka_variable_is_warned_about_once_by_every_command(
+    world: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`AKA_PORTT` is no setting: the command still runs, and one stderr line says
+    the variable is ignored; the setting it resembles is named when one is close."""
+    monkeypatch.setenv("AKA_PORTT", "9000")
+    result = world.ok("workspace", "show")
+    said = [line for line in result.stderr.splitlines() if "AKA_PORTT" in line]
+    assert said == [
+        "warning: AKA_PORTT is not an aka setting and is ignored; did you mean AKA_PORT?"
+    ]

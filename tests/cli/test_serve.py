@@ -40,3 +40,15 @@ def test_one_worker_does_not_warn(tmp_path: Path) -> None:
     with running_server(server_env("sqlite", tmp_path), stderr=log):
         pass
     assert "counted per process" not in log.read_text()
+
+
+def test_serve_logs_a_misspelt_aka_variable_once(tmp_path: Path) -> None:
+    """`aka serve` warns through its log (one line, in the log's format) of an `AKA_`
+    variable that is no setting, naming the setting it probably meant."""
+    log = tmp_path / "serve.log"
+    env = {**server_env("sqlite", tmp_path), "AKA_LOG_LEVL": "debug"}
+    with running_server(env, stderr=log):
+        pass
+    said = [line for line in log.read_text().splitlines() if "AKA_LOG_LEVL" in line]
+    assert len(said) == 1
+    assert "did you mean AKA_LOG_LEVEL?" in said[0]

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import msgspec
 import typer
+from rich.markup import escape
 
 from aka import config
 from aka.cli import check, keys, namespaces, transfer, workspaces
 from aka.cli.context import opened_store
-from aka.cli.output import emit_json, fail, table
+from aka.cli.output import emit_json, errors, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
 from aka.http.ratelimit import per_process_counting
@@ -32,6 +33,16 @@ app.add_typer(namespaces.app, name="namespaces")
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)
 app.command("check")(check.check_command)
+
+
+@app.callback()
+def _every_command(ctx: typer.Context) -> None:
+    """Before any command: warn of `AKA_` variables that are no setting (`serve` logs
+    them instead, in the log's format)."""
+    if ctx.invoked_subcommand != "serve":
+        for warning in config.unknown_variables():
+            errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
+
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")]
@@ -54,6 +65,8 @@ def serve(
     # Before anything logs: this process's lines (and granian's, in this process and in
     # each worker it starts, through `log_dictconfig`) share the app's format.
     configure_logging(settings.log_level, settings.log_format)
+    for unknown in config.unknown_variables():
+        log.warning("%s", unknown)
     if (warning := per_process_counting(settings)) is not None:
         log.warning("%s", warning)  # once, here: not once per worker and door
     with opened_store() as store:
