@@ -10,14 +10,14 @@ import typer
 from rich.markup import escape
 
 from aka import config
-from aka.cli import check, keys, namespaces, transfer, workspaces
+from aka.cli import check, first_start, keys, namespaces, transfer, workspaces
 from aka.cli.context import opened_store
 from aka.cli.output import emit_json, errors, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
 from aka.http.ratelimit import per_process_counting
 from aka.logging import configure_logging, logging_config
-from aka.service import admin, queries
+from aka.service import queries
 from aka.service.refs import ProfileRef
 
 log = logging.getLogger("aka")
@@ -70,16 +70,7 @@ def serve(
     if (warning := per_process_counting(settings)) is not None:
         log.warning("%s", warning)  # once, here: not once per worker and door
     with opened_store() as store:
-        issued = admin.bootstrap(store, settings.admin_key)
-    if issued is not None and settings.admin_key is None:
-        if settings.log_format == "json":  # every stderr line stays one JSON object
-            log.warning("created workspace 'default' and admin key %s (shown once)", issued.secret)
-        else:
-            typer.echo(
-                f"Created workspace 'default' and an admin key (shown once):\n"
-                f"  {issued.secret}\nSet AKA_ADMIN_KEY to choose your own.",
-                err=True,
-            )
+        first_start.bootstrap(store, settings)
     Granian(
         "aka.app:create_app",
         address=settings.host,
