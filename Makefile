@@ -2,8 +2,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# Reinstall when either package's metadata changes (aka, and aka-client in clients/python).
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml clients/python/pyproject.toml | cksum | cut -d' ' -f1)
+# Two installs, each with its stamp, redone when either package's metadata changes (aka,
+# and aka-client in clients/python): `make run` needs aka alone; `make test` and the other
+# developer targets add the dev extras and aka-client. A dev install holds a run install,
+# so it stamps both: `make run` after `make test` installs nothing.
+SUM       := $(shell cat pyproject.toml clients/python/pyproject.toml | cksum | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.installed-run-$(SUM)
+STAMP     := $(VENV)/.installed-dev-$(SUM)
 # The client generator lives in a venv of its own: it pins older httpx and typer than aka.
 CODEGEN       := .venv-codegen
 CODEGEN_STAMP := $(CODEGEN)/.installed-$(shell cksum clients/python/codegen/requirements.txt | cut -d' ' -f1)
@@ -15,14 +20,21 @@ LINTED := src tests bench fuzz clients/python
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+$(RUN_STAMP): pyproject.toml clients/python/pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -e clients/python
 	@rm -f $(VENV)/.installed-*
-	@touch $@
+	@touch $@ $(RUN_STAMP)
 
-run: $(STAMP) ## create .venv, install, migrate the store and serve (AKA_HOST/AKA_PORT, default 127.0.0.1:8000)
+run: $(RUN_STAMP) ## create .venv, install what serving needs, migrate the store and serve (AKA_PORT=8080 make run; default 127.0.0.1:8000)
 	$(BIN)/aka migrate
 	$(BIN)/aka serve
 

@@ -244,8 +244,9 @@ def skipped_summary() -> str | None:
     if not _skipped:
         return None
     return (
-        f"{_skipped} PostgreSQL tests SKIPPED: nothing answers at {shown(admin_url())};"
-        f" set {ADMIN_URL_ENV} or start PostgreSQL to run them (CI=true makes them fail)"
+        f"{_skipped} PostgreSQL tests SKIPPED: cannot connect to {shown(admin_url())}"
+        f" ({_unreachable}); set {ADMIN_URL_ENV} or start PostgreSQL to run them"
+        " (CI=true makes them fail)"
     )
 
 

@@ -13,7 +13,7 @@ from bench.pg_pair import PairUnavailable, PgPair, pg_pair
 from aka.config import Settings
 from aka.core.ports import Store
 from aka.storage import open_store
-from tests import backends
+from tests import backends, redis_support
 
 
 @pytest.fixture(params=backends.backend_params())
@@ -83,9 +83,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """End with one plain line when PostgreSQL tests were skipped (a laptop without it):
-    after the pass/fail count, so it is what one reads last."""
-    summary = backends.skipped_summary()
+    """End with one plain line for each server whose tests were skipped (a laptop without
+    PostgreSQL or Redis), naming why and what to do: after the pass/fail count, so it is
+    what one reads last."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if summary is not None and reporter is not None:
-        reporter.write_sep("=", summary, yellow=True, bold=True)
+    for summary in (backends.skipped_summary(), redis_support.skipped_summary()):
+        if summary is not None and reporter is not None:
+            reporter.write_sep("=", summary, yellow=True, bold=True)

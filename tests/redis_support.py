@@ -28,6 +28,7 @@ URL_ENV: Final = "AKA_TEST_REDIS_URL"
 DEFAULT_URL: Final = "redis://127.0.0.1:6379/0"
 
 _probed: dict[str, str | None] = {}  # url -> why it is unreachable (None: it answers)
+_skipped = 0  # tests skipped for want of a server, for the run's closing summary
 
 
 def redis_url() -> str:
@@ -47,14 +48,27 @@ def _probe(url: str) -> str | None:
     return _probed[url]
 
 
+START: Final = "`redis-server --daemonize yes --port 6379 --save ''`"
+
+
 def _unavailable(url: str, reason: str) -> NoReturn:
-    message = (
-        f"Redis not reachable at {url} ({reason}): set {URL_ENV} or start it, e.g. "
-        "`redis-server --daemonize yes --port 6379 --save ''`"
-    )
+    global _skipped  # noqa: PLW0603 - counted for the summary line
+    message = f"Redis not reachable at {url} ({reason}): set {URL_ENV} or start it, e.g. {START}"
     if in_ci():
         pytest.fail(f"{message} [CI=true: the Redis tests are required]", pytrace=False)
+    _skipped += 1
     pytest.skip(message)
+
+
+def skipped_summary() -> str | None:
+    """The run's closing line when Redis tests were skipped, else None."""
+    if not _skipped:
+        return None
+    url = redis_url()
+    return (
+        f"{_skipped} Redis tests SKIPPED: cannot connect to {url} ({_probed.get(url)});"
+        f" set {URL_ENV} or start Redis ({START}) to run them (CI=true makes them fail)"
+    )
 
 
 def require_redis() -> str:

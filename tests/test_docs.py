@@ -7,6 +7,8 @@ setting, sub-command or error code added without its line there fails here.
 from __future__ import annotations
 
 import re
+import shlex
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +122,95 @@ def test_the_http_layers_own_codes_are_documented_too() -> None:
 def test_docs_errors_lists_no_code_that_does_not_exist() -> None:
     known = {c.value for c in Code} | {INTERNAL_ERROR, HTTP_ERROR}
     assert set(error_table()) - known == set()
+
+
+CITING = [
+    ROOT / "README.md",
+    ROOT / "clients" / "python" / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+    *sorted((ROOT / "src").rglob("*.py")),
+]
+
+
+def cited_documents(path: Path) -> set[str]:
+    """Every `name.md` a file mentions (help texts and docstrings included)."""
+    return set(re.findall(r"[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.md\b", path.read_text()))
+
+
+@pytest.mark.parametrize("path", CITING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_document_cited_exists(path: Path) -> None:
+    """A page, ADR, docstring or `--help` that sends the reader to a document names one
+    that exists: relative to the citing file, the repository or `docs/` (`aka check
+    --help` once cited a `design.md` nobody had written)."""
+    bases = (path.parent, ROOT, ROOT / "docs")
+    missing = [
+        cited
+        for cited in sorted(cited_documents(path))
+        if not any((base / cited).is_file() for base in bases)
+    ]
+    assert missing == []
+
+
+# Shell builtins, and aka itself (which `make run` installs): not tools to install.
+NOT_TOOLS = frozenset({"aka", "export", "cd", "echo", ".", "source", "set"})
+
+
+def shell_words(line: str) -> list[str]:
+    """A shell line's words and operators (`$(` read as `;`); a quote the line leaves
+    open (a JSON body continued below) is closed for the purpose."""
+    line = line.rstrip("\\").replace("$(", " ; ")
+    for closing in ("", "'", '"'):
+        lexer = shlex.shlex(line + closing, posix=True, punctuation_chars=";&|()")
+        lexer.whitespace_split = True
+        try:
+            return list(lexer)
+        except ValueError:
+            continue
+    return line.split()
+
+
+def shell_blocks(text: str) -> list[tuple[int, str]]:
+    """Each ```bash or ```sh block (dedented: some sit in a list item) and where it starts."""
+    fence = r"```(?:bash|sh)\n(.*?)```"
+    return [(m.start(), textwrap.dedent(m.group(1))) for m in re.finditer(fence, text, re.S)]
+
+
+def commands(block: str) -> set[str]:
+    """The program each command of a shell block runs (after `|`, `&&`, `;` and inside
+    `$(...)`), skipping `NAME=value` prefixes and continuation lines."""
+    found = set()
+    for line in block.splitlines():
+        if not line or line[0] in " \t#{}[]\"'":
+            continue  # a continuation, a comment or a body
+        at_start = True
+        for word in shell_words(line):
+            if word.startswith("#"):
+                break
+            if set(word) <= set(";&|()"):
+                at_start = True
+            elif at_start and not re.match(r"[A-Za-z_][A-Za-z0-9_]*=", word):
+                found.add(word)
+                at_start = False
+    return found
+
+
+def test_the_quick_start_names_every_tool_the_readme_runs_before_any_use() -> None:
+    """A newcomer learns what to install from "Quick start", before the first command:
+    every program a shell block of README runs is named there (`curl`, `jq`, ...)."""
+    quick_start = section(README, "Quick start").split("```", 1)[0]
+    named = set(re.findall(r"`([a-z][a-z0-9-]*)`", quick_start))
+    used = {c for _, block in shell_blocks(README) for c in commands(block)}
+    assert {"make", "curl", "jq"} <= used  # the parser sees the walk-through
+    assert used - NOT_TOOLS - named == set()
+
+
+def test_aka_commands_are_shown_one_way_after_the_activation_is_said_once() -> None:
+    """`aka ...` in the README's shell blocks runs in a shell where `.venv/bin/activate`
+    was sourced, which "Quick start" says before the first one; no block mixes in
+    `.venv/bin/aka`."""
+    activation = README.index(". .venv/bin/activate")
+    blocks = shell_blocks(README)
+    using_aka = [at for at, block in blocks if "aka" in commands(block)]
+    assert using_aka
+    assert activation < min(using_aka)
+    assert all(".venv/bin/aka" not in commands(block) for _, block in blocks)

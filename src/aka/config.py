@@ -6,7 +6,10 @@ is missing there.
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+import os
+from collections.abc import Mapping
+from typing import Any, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -219,5 +222,28 @@ def _split(text: str) -> list[str]:
     return [part for part in text.replace(",", " ").split() if part]
 
 
-def load() -> Settings:
-    return Settings()
+# `AKA_` variables of aka's development tools (the suite, the benchmarks, the fuzzing
+# run), which are not settings and must not be warned about.
+TOOL_PREFIXES: Final = ("AKA_TEST_", "AKA_BENCH_", "AKA_FUZZ_")
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning for each `AKA_` variable that is no setting (a misspelt one is
+    otherwise ignored without a word), naming the setting it probably meant."""
+    env = os.environ if environ is None else environ
+    known = sorted(f"AKA_{name.upper()}" for name in Settings.model_fields)
+    warnings = []
+    for name in sorted(env):
+        upper = name.upper()  # settings are read case-insensitively
+        if not upper.startswith("AKA_") or upper in known or upper.startswith(TOOL_PREFIXES):
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.75)
+        meant = f"; did you mean {close[0]}?" if close else " (README: Configuration)"
+        warnings.append(f"{name} is not an aka setting and is ignored{meant}")
+    return warnings
+
+
+def load(**overrides: Any) -> Settings:
+    """The settings from the environment; `overrides` (a command's own options, such as
+    `aka serve --workers`) win over it and are validated the same way."""
+    return Settings(**{name: value for name, value in overrides.items() if value is not None})

@@ -5,9 +5,13 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
+import msgspec
+import pytest
+from rich.console import Console
 from starlette.testclient import TestClient
 
 from aka.app import build_app
+from aka.cli import output
 from aka.config import Settings
 
 if TYPE_CHECKING:
@@ -43,6 +47,16 @@ def test_workspace_show_defaults_to_the_default_workspace(world: Cli) -> None:
     assert world.json("workspace", "show")["id"] == "default"
 
 
+def test_workspace_show_prints_each_setting_as_json(world: Cli) -> None:
+    """Without `--json`, each setting is `name: <JSON>`, the form `PATCH /v1/workspace`
+    takes (not a Python dict's repr), and says what `--json` says."""
+    settings = world.json("workspace", "show")["settings"]
+    lines = world.ok("workspace", "show").output.splitlines()
+    shown = dict(line.split(": ", 1) for line in lines[2:])
+    assert {name: msgspec.json.decode(value) for name, value in shown.items()} == settings
+    assert '"normalization":"email"' in shown["namespaces"]
+
+
 def test_workspace_create_refuses_a_taken_or_malformed_id(cli: Cli) -> None:
     cli.ok("workspace", "create", "acme")
     again = cli("workspace", "create", "acme")
@@ -73,6 +87,20 @@ def test_keys_create_prints_the_secret_once_and_list_never(cli: Cli) -> None:
     assert "secret" not in listed
     assert listed["id"] == created["id"]
     assert created["secret"] not in cli.ok("keys", "list", "--workspace", "acme").output
+
+
+def test_keys_list_shows_whole_key_ids_on_a_narrow_terminal(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id, which `aka keys revoke` takes, is never cut or wrapped by the table, even
+    at 60 columns beside a key with every scope: the other columns give way."""
+    monkeypatch.setattr(output, "console", Console(width=60, force_terminal=False))
+    cli.ok("workspace", "create", "acme")
+    ids = [cli.json("keys", "create", "-w", "acme", "--name", n)["id"] for n in ("a", "b")]
+    listing = cli.ok("keys", "list", "--workspace", "acme").output
+    for key_id in ids:
+        assert key_id in listing
+    assert "…" not in listing.replace("…", "", 2)  # only the two prefixes are elided
 
 
 def test_keys_create_refuses_an_unknown_scope_or_workspace(cli: Cli) -> None:
@@ -107,3 +135,16 @@ def test_revoking_an_unknown_key_fails(world: Cli) -> None:
     result = world("keys", "revoke", "key_nope")
     assert result.exit_code == 1
     assert "key_nope" in result.output
+
+
+def test_a_misspelt_aka_variable_is_warned_about_once_by_every_command(
+    world: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`AKA_PORTT` is no setting: the command still runs, and one stderr line says
+    the variable is ignored; the setting it resembles is named when one is close."""
+    monkeypatch.setenv("AKA_PORTT", "9000")
+    result = world.ok("workspace", "show")
+    said = [line for line in result.stderr.splitlines() if "AKA_PORTT" in line]
+    assert said == [
+        "warning: AKA_PORTT is not an aka setting and is ignored; did you mean AKA_PORT?"
+    ]

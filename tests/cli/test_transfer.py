@@ -12,6 +12,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -275,6 +277,67 @@ def test_progress_is_a_plain_line_per_chunk_when_not_on_a_terminal(
     # The default speaks every few seconds: not for a file this small.
     quiet = aka.ok("import", data, "--chunk-size", "2")
     assert "imported" not in quiet.stderr
+
+
+def test_progress_lines_come_at_the_interval_asked_for_even_within_a_slow_chunk(
+    aka: Aka, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--progress-every 0.05` with chunks that take 0.3 s each: a line every 0.05 s by
+    the clock once the first chunk is in, not one per commit (which stretched the interval
+    to the chunk's time). The last line counts every row."""
+    data = jsonl(tmp_path / "p.jsonl", *(person("device", f"d{n}") for n in range(6)))
+    real = transfer_cli.imports.apply_chunk
+
+    def slow(tx: Transaction, records: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)
+        return real(tx, records, **kwargs)
+
+    monkeypatch.setattr(transfer_cli.imports, "apply_chunk", slow)
+    result = aka.ok("import", data, "--chunk-size", "2", "--progress-every", "0.05")
+    lines = [line for line in result.stderr.splitlines() if line.startswith("imported")]
+    # 0.6 s after the first commit at one line per 0.05 s: about 12; per commit it was 3.
+    assert len(lines) >= 6, lines
+    assert lines[0].startswith("imported 2 rows (0 rejected), ")
+    assert "imported 6 rows" in result.stdout  # the summary
+    assert "import-progress" not in {t.name for t in threading.enumerate()}  # timer ended
+
+
+def test_an_import_into_a_store_never_served_begins_it_as_serve_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a store no `aka serve` ever started, `aka import` into `default` creates the
+    workspace and its admin key, printed once on stderr, as serve's first start would (a
+    later serve then finds the store begun). A dry run writes nothing and says how; an
+    import into another missing workspace says how to create it."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"AKA_{name.upper()}", raising=False)
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("AKA_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    cli = Aka(url)
+    data = jsonl(tmp_path / "p.jsonl", person("device", "d1"))
+    dry = cli("import", data, "--dry-run")
+    assert dry.exit_code == 1
+    assert "never served" in dry.stderr
+    assert "`aka serve` creates it" in dry.stderr
+    other = cli("import", data, "-w", "acme")
+    assert other.exit_code == 1
+    assert "create it: `aka workspace create acme`" in other.stderr
+    store = open_store(url)
+    try:
+        assert store.workspaces() == []
+    finally:
+        store.close()
+    done = cli("import", data, "--json")
+    assert done.exit_code == 0, done.output
+    assert msgspec.json.decode(done.stdout)["created"] == 1
+    assert "Created workspace 'default' and an admin key (shown once)" in done.stderr
+    [key] = cli.json("keys", "list")
+    assert key["name"] == "admin"
+    assert key["prefix"] in done.stderr
+    assert set(cli.picture()["identifiers"]) == {"device:d1"}
+    again = cli("import", data)
+    assert "admin key" not in again.stderr  # once only
 
 
 def test_a_terminal_gets_a_progress_bar(monkeypatch: pytest.MonkeyPatch) -> None:

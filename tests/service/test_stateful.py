@@ -4,8 +4,8 @@ Hypothesis drives link / unlink / rename / identify / merge (with and without fo
 unmerge / delete / create / update_attributes / add_member / remove_member / external id
 renames and removals of deprecated ids (ADR 0024) on a fresh
 store of each backend, with a pool of values small enough that conflicts, limits and
-chains of merges happen all the time. The model below is written from design.md §1,
-not from our code: who owns each identifier, which profiles are
+chains of merges happen all the time. The model below is written from the invariants
+in docs/architecture.md, not from our code: who owns each identifier, which profiles are
 tombstones of which, who holds which external id, and what each merge moved. After
 every step:
 

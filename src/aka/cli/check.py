@@ -20,7 +20,7 @@ def check_command(
     progress_every: ProgressEvery = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Verify invariants 1-4 (design.md) on every workspace; exit 1 on any violation."""
+    """Verify the graph's invariants (docs/architecture.md); exit 1 on any violation."""
     report: dict[str, list[dict[str, object]]] = {}
     with opened_store() as store:
         ids = [workspace] if workspace else [w.id for w in store.workspaces()]

@@ -164,13 +164,14 @@ def list_keys(workspace: Workspace = "default", as_json: Json = False) -> None:
                 k.id,
                 k.name,
                 k.prefix + "…",
-                ",".join(k.scopes),
-                "*all*" if k.namespaces is None else ",".join(k.namespaces),
-                k.created_at,
-                k.revoked_at,
+                "\n".join(k.scopes),  # one a line: a column as narrow as the longest
+                "*all*" if k.namespaces is None else "\n".join(k.namespaces),
+                f"{k.created_at:%Y-%m-%d %H:%M}",
+                None if k.revoked_at is None else f"{k.revoked_at:%Y-%m-%d %H:%M}",
             ]
             for k in keys
         ],
+        whole={"id"},
     )
 
 

@@ -8,16 +8,18 @@ from typing import Annotated
 
 import msgspec
 import typer
+from rich.markup import escape
 
 from aka import config
-from aka.cli import check, keys, namespaces, transfer, workspaces
+from aka.cli import check, first_start, keys, namespaces, transfer, workspaces
 from aka.cli.context import opened_store
-from aka.cli.output import emit_json, fail, table
+from aka.cli.output import emit_json, errors, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
+from aka.http.ratelimit import per_process_counting
 from aka.logging import configure_logging, logging_config
 from aka.security.sessions import new_secret
-from aka.service import admin, queries
+from aka.service import queries
 from aka.service.refs import ProfileRef
 
 log = logging.getLogger("aka")
@@ -33,6 +35,16 @@ app.add_typer(namespaces.app, name="namespaces")
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)
 app.command("check")(check.check_command)
+
+
+@app.callback()
+def _every_command(ctx: typer.Context) -> None:
+    """Before any command: warn of `AKA_` variables that are no setting (`serve` logs
+    them instead, in the log's format)."""
+    if ctx.invoked_subcommand != "serve":
+        for warning in config.unknown_variables():
+            errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
+
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")]
@@ -51,32 +63,27 @@ def serve(
     from granian.constants import Interfaces  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
 
-    settings = config.load()
+    settings = config.load(host=host, port=port, workers=workers)
     # Before anything logs: this process's lines (and granian's, in this process and in
     # each worker it starts, through `log_dictconfig`) share the app's format.
     configure_logging(settings.log_level, settings.log_format)
+    for unknown in config.unknown_variables():
+        log.warning("%s", unknown)
+    if (warning := per_process_counting(settings)) is not None:
+        log.warning("%s", warning)  # once, here: not once per worker and door
     with opened_store() as store:
-        issued = admin.bootstrap(store, settings.admin_key)
-    if issued is not None and settings.admin_key is None:
-        if settings.log_format == "json":  # every stderr line stays one JSON object
-            log.warning("created workspace 'default' and admin key %s (shown once)", issued.secret)
-        else:
-            typer.echo(
-                f"Created workspace 'default' and an admin key (shown once):\n"
-                f"  {issued.secret}\nSet AKA_ADMIN_KEY to choose your own.",
-                err=True,
-            )
+        first_start.bootstrap(store, settings)
     if settings.console and settings.console_secret is None:
         # One console secret for every worker this server starts (each builds its own
         # app): a session cookie signed by one is good in all, until the server stops.
         os.environ["AKA_CONSOLE_SECRET"] = new_secret()
     Granian(
         "aka.app:create_app",
-        address=host or settings.host,
-        port=port or settings.port,
+        address=settings.host,
+        port=settings.port,
         interface=Interfaces.ASGI,
         factory=True,
-        workers=workers or settings.workers,
+        workers=settings.workers,
         log_level=LogLevels(settings.log_level),
         log_dictconfig=logging_config(settings.log_level, settings.log_format, batched=True),
         # aka writes its own access line (`aka.http.request_log`): route templates,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection
 from typing import Annotated, Any
 
 import msgspec
@@ -29,12 +30,21 @@ def emit_json(value: Any) -> None:
     sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+def table(
+    title: str, columns: list[str], rows: list[list[Any]], *, whole: Collection[str] = ()
+) -> None:
+    """A Rich table; the `whole` columns are never cut or wrapped (ids a reader copies
+    into the next command), whatever the terminal's width: the others give way."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
     t = Table(title=title)
-    for column in columns:
-        t.add_column(column)
-    for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+    for n, column in enumerate(columns):
+        if column in whole:
+            widest = max((len(line) for row in cells for line in row[n].splitlines()), default=0)
+            t.add_column(column, no_wrap=True, min_width=max(widest, len(column)))
+        else:
+            t.add_column(column, overflow="fold")  # wrapped, never cut: nothing hidden
+    for row in cells:
+        t.add_row(*row)
     console.print(t)
 
 

@@ -25,6 +25,8 @@ from typing import IO, Annotated, Any, Final
 import msgspec
 import typer
 
+from aka import config
+from aka.cli import first_start
 from aka.cli import import_dry_run as dry
 from aka.cli.context import opened_store
 from aka.cli.output import ProgressEvery, emit_json, errors, fail
@@ -33,7 +35,7 @@ from aka.cli.transfer_rows import Reading, Row, csv_rows, jsonl_rows
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Store
 from aka.engine.preview import rolled_back
-from aka.service import imports, transfer
+from aka.service import admin, imports, transfer
 
 DEFAULT_CHUNK: Final = 10_000
 BUSY_RETRIES: Final = 5  # a chunk refused as "store busy" committed nothing: try again
@@ -171,16 +173,16 @@ def import_command(
     if file != "-" and rejects_at.resolve() == Path(file).resolve():
         fail("--errors must not be the file being imported")
     with opened_store() as store:
+        never_served = not store.workspaces()
+        if never_served and workspace == admin.DEFAULT_WORKSPACE and not dry_run:
+            # Begin the store as `aka serve` would, admin key included (ADR 0032).
+            first_start.bootstrap(store, config.load())
         if store.workspace(workspace) is None:
-            fail(
-                f"workspace {workspace!r} does not exist; "
-                f"create it with `aka workspace create {workspace}`"
-            )
+            fail(_no_workspace(workspace, never_served=never_served))
         with _source(file) as (stream, size), _sigterm_as_interrupt():
             reading = Reading()
             rows = _rows(fmt, stream, reading, resume_after)
             tally = Tally(committed_through=resume_after)
-            progress = progress_for(size, every=progress_every)
             if dry_run:
                 refusals = dry.Refusals()
                 try:
@@ -189,7 +191,6 @@ def import_command(
                     raise SystemExit(EXIT_INTERRUPTED) from None
                 except AkaError as exc:
                     fail(f"dry run stopped at line {reading.line}: {exc.message}; nothing written")
-                progress.close(tally, reading)
                 dry.summary(
                     tally.rows, tally.created, tally.linked, tally.unchanged, refusals, events,
                     as_json=as_json,
@@ -198,6 +199,8 @@ def import_command(
                     raise SystemExit(EXIT_REJECTED)
                 return
             rejects = Rejects(rejects_at, csv_fields=fmt is Format.CSV, append=resume_after > 0)
+            # Every way out of the block below closes it: the plain lines' timer thread.
+            progress = progress_for(size, every=progress_every)
             try:
                 _run(store, workspace, rows, chunk_size, actor, rejects, tally, progress, reading)
             except KeyboardInterrupt:
@@ -215,6 +218,16 @@ def import_command(
     _summary(tally, rejects, as_json=as_json)
     if strict and tally.rejected:
         raise SystemExit(EXIT_REJECTED)
+
+
+def _no_workspace(workspace: str, *, never_served: bool) -> str:
+    if never_served and workspace == admin.DEFAULT_WORKSPACE:  # and a dry run: it writes nothing
+        return (
+            f"workspace {workspace!r} does not exist yet (the store was never served) and a"
+            " dry run writes nothing; an import without --dry-run or `aka serve` creates it,"
+            " with its admin key"
+        )
+    return f"workspace {workspace!r} does not exist; create it: `aka workspace create {workspace}`"
 
 
 def _rows(fmt: Format, stream: IO[bytes], reading: Reading, resume_after: int) -> Iterator[Row]:

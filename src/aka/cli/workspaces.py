@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 import typer
 
 from aka.cli.context import opened_store
@@ -59,5 +60,6 @@ def show(
         return
     typer.echo(f"workspace {record.id} (created {record.created_at:%Y-%m-%d %H:%M:%S} UTC)")
     typer.echo(f"events: {record.last_seq}")
+    # Each value as JSON (what `PATCH /v1/workspace` takes), never a Python repr.
     for name, value in record.settings.to_json().items():
-        typer.echo(f"{name}: {value}")
+        typer.echo(f"{name}: {msgspec.json.encode(value).decode()}")

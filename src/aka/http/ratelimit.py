@@ -124,6 +124,17 @@ def default_limits(settings: Settings) -> dict[str, Rate]:
     }
 
 
+def per_process_counting(settings: Settings) -> str | None:
+    """The warning `aka serve` logs once, before it starts several workers without a
+    shared Redis (`--workers` or `AKA_WORKERS`), else None."""
+    if settings.workers > 1 and not settings.redis_url:
+        return (
+            f"rate limits are counted per process: with {settings.workers} workers and no "
+            f"AKA_REDIS_URL a key may make up to {settings.workers} times its limit"
+        )
+    return None
+
+
 def native_rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
     """The native API's interceptor: server defaults from settings, workspace overrides
     read through the runtime (cached `AKA_RATE_LIMIT_CACHE_SECONDS`)."""
@@ -131,14 +142,6 @@ def native_rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
     async def workspace_limits(workspace_id: str) -> Mapping[str, Rate]:
         return await rt.read(workspace_id, lambda tx: tx.settings().rate_limits, primary=True)
 
-    settings = rt.settings
-    if settings.workers > 1 and not settings.redis_url:
-        log.warning(
-            "rate limits are counted per process: with %d workers and no AKA_REDIS_URL "
-            "a key may make up to %d times its limit",
-            settings.workers,
-            settings.workers,
-        )
     policy = RateLimitPolicy(
         default_limits(rt.settings),
         workspace_limits,

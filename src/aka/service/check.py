@@ -1,4 +1,4 @@
-"""`aka check`: verify the invariants of design.md §1 on a live store.
+"""`aka check`: verify the graph's invariants (docs/architecture.md) on a live store.
 
 In time linear in the workspace's log and graph, in three passes, all in the one
 snapshot of the caller's read transaction:

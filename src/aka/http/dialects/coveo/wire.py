@@ -27,8 +27,8 @@ from aka.service.security_identities import (
 _encode = msgspec.json.Encoder().encode
 
 MAX_BODY: Final = 6 * 1024 * 1024  # Coveo refuses a single request over 6 MB
-# Coveo documents no item counts, only the 6 MB body; these are ours (docs/dialects/
-# coveo.md). Declared on each field: a longer array is refused while decoding (413
+# Coveo documents no item counts, only the 6 MB body; these are ours
+# (docs/dialects/coveo.md). Declared on each field: a longer array is refused while decoding (413
 # REQUEST_TOO_LARGE naming the array), a batch file's item likewise, in its job's errors.
 MEMBERS_MAX: Final = 10_000  # a large group in one push (measured ~3 s, off the loop)
 MAPPINGS_MAX: Final = 1_000  # one person's identities in other providers
