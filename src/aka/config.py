@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         description="How often each server process removes what has expired in every "
         "workspace (idempotent answers, Mimecast request ids, abandoned uploads).",
     )
+    metrics: Literal["off", "open", "key"] = Field(
+        default="key",
+        description="`GET /metrics` (Prometheus): `key` serves it to an API key with the "
+        "`metrics:read` scope, `open` to anyone who can reach the port, `off` measures "
+        "nothing and answers 404 (README's Metrics).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="debug, info, warning or error."
     )
@@ -140,7 +146,7 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         return str(parse_rate(value))  # ValueError names the format; pydantic names the field
 
-    @field_validator("sqlite_synchronous", "log_level", "log_format", mode="before")
+    @field_validator("sqlite_synchronous", "log_level", "log_format", "metrics", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

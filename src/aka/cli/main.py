@@ -15,6 +15,7 @@ from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
 from aka.logging import configure_logging, logging_config
+from aka.metrics import shared_values_dir
 from aka.service import admin, queries
 from aka.service.refs import ProfileRef
 
@@ -45,10 +46,6 @@ def serve(
     ] = None,
 ) -> None:
     """Migrate the store, create the first workspace and key if it is empty, and serve."""
-    from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
-    from granian.constants import Interfaces  # noqa: PLC0415
-    from granian.log import LogLevels  # noqa: PLC0415
-
     settings = config.load()
     # Before anything logs: this process's lines (and granian's, in this process and in
     # each worker it starts, through `log_dictconfig`) share the app's format.
@@ -64,6 +61,19 @@ def serve(
                 f"  {issued.secret}\nSet AKA_ADMIN_KEY to choose your own.",
                 err=True,
             )
+    # Every worker keeps its metrics in one directory, fresh for this run, so a scrape
+    # answered by any of them sums them all (ADR 0028); removed when the server stops.
+    with shared_values_dir():
+        _serve(settings, host, port, workers)
+
+
+def _serve(
+    settings: config.Settings, host: str | None, port: int | None, workers: int | None
+) -> None:
+    from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
+    from granian.constants import Interfaces  # noqa: PLC0415
+    from granian.log import LogLevels  # noqa: PLC0415
+
     Granian(
         "aka.app:create_app",
         address=host or settings.host,
