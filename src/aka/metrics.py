@@ -228,19 +228,15 @@ class Metrics:
 
         pool = engine.pool
         gauge = self.pool_in_use
-        counted = getattr(pool, "checkedout", None)
 
+        # Counted, not read from the pool: at "checkin" the pool still counts the
+        # connection as out. A checkout a listener refused (a dead connection,
+        # `postgres.ping_when_idle`) never reaches this one, nor its checkin.
         def out(*_: Any) -> None:
-            if counted is not None:
-                gauge.set(counted())
-            else:
-                gauge.inc()
+            gauge.inc()
 
         def back(*_: Any) -> None:
-            if counted is not None:
-                gauge.set(counted())
-            else:
-                gauge.dec()
+            gauge.dec()
 
         event.listen(pool, "checkout", out)
         event.listen(pool, "checkin", back)
