@@ -160,3 +160,29 @@ def test_the_document_describes_the_route_as_served(mode: str) -> None:
         op = client.get("/openapi.json").json()["paths"]["/metrics"]["get"]
     assert "text/plain" in op["responses"]["200"]["content"]
     assert ("security" in op) is (mode == "key")
+
+
+def test_each_door_is_told_apart_and_an_operation_is_one_whatever_the_door() -> None:
+    """Braze's and Appizer's requests are counted under their doors; what they do, as the
+    engine's operations; an Appizer call over its key's limit is a rate-limit refusal of
+    the `appizer` door."""
+    with _app(metrics="open", dialects="all") as client:
+        admin = bearer(ADMIN_KEY)
+        before = samples(client.get("/metrics").text)
+        braze = {"user_aliases": [{"external_id": "u-1", "alias_label": "crm", "alias_name": "c1"}]}
+        assert client.post("/users/alias/new", json=braze, headers=admin).status_code == 201
+        limit = {"scopes": ["identities:write"], "rate_limits": {"write": "1/minute"}}
+        limited = bearer(client.post("/v1/keys", json=limit, headers=admin).json()["secret"])
+        user = {"user_id": "u-2"}
+        assert client.post("/v1/users", json=user, headers=limited).status_code == 201
+        assert client.post("/v1/users", json=user, headers=limited).status_code == 429
+        after = samples(client.get("/metrics").text)
+    requests = moved(before, after, REQUESTS)
+    assert requests[("braze", "POST", "/users/alias/new", "201")] == 1
+    assert requests[("appizer", "POST", "/v1/users", "201")] == 1
+    assert requests[("appizer", "POST", "/v1/users", "429")] == 1
+    assert moved(before, after, RATE_LIMITED) == {("appizer", "write"): 1}
+    assert moved(before, after, OPERATIONS) == {
+        ("add_aliases", "applied"): 1,
+        ("upsert_user", "applied"): 1,
+    }
