@@ -78,8 +78,11 @@ def native_document() -> dict[str, Any]:
             del settings_cls, env_settings, dotenv_settings, file_secret_settings
             return (init_settings,)  # no AKA_* variable, no .env file, no secrets dir
 
-    # A key of our own, so bootstrap does not print a fresh admin secret.
-    settings = Defaults(database_url="memory://", dialects="none", admin_key="aka_codegen_key")
+    # A key of our own, so bootstrap does not print a fresh admin secret. `/metrics` is
+    # the Prometheus scrape, for a scraper rather than an API client (ADR 0028).
+    settings = Defaults(
+        database_url="memory://", dialects="none", admin_key="aka_codegen_key", metrics="off"
+    )
     answer = TestClient(build_app(settings)).get("/openapi.json")
     answer.raise_for_status()
     document: dict[str, Any] = answer.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio
 from starlette.applications import Starlette
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from aka import config
 from aka.config import Settings
 from aka.core.ports import Store
+from aka.engine import job_worker
 from aka.engine.housekeeper import Housekeeper
 from aka.engine.runtime import Runtime
 from aka.http import dialects, native
@@ -20,18 +22,21 @@ from aka.http.app import build_asgi
 from aka.http.authentication import principal_of
 from aka.http.console import console_routes
 from aka.http.idempotency import idempotency_interceptor
+from aka.http.metrics import metrics_routes
 from aka.http.native.dry_run import previewer
 from aka.http.native.schemas import DryRunAnswerOut
 from aka.http.probes import probes
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
 from aka.logging import configure_logging
+from aka.metrics import NULL, Metrics
 from aka.security.auth import Principal, bearer_token, require_scopes
 from aka.security.ratelimit import open_limiter
 from aka.security.sessions import new_secret
 from aka.service import admin
 from aka.storage import open_store
 from aka.storage.memory import MemoryStore
+from aka.storage.sql_store import SqlStore
 
 log = logging.getLogger("aka")
 
@@ -81,12 +86,14 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     issued = admin.bootstrap(store, settings.admin_key)
     if issued is not None and settings.admin_key is None:
         log.warning("created workspace 'default' and admin key %s (shown once)", issued.secret)
-    rt = Runtime(store, settings, offload=_networked(settings.database_url, store))
+    metrics = _metrics(settings, store)
+    rt = Runtime(store, settings, offload=_networked(settings.database_url, store), metrics=metrics)
     limiter = open_limiter(settings.redis_url, key_prefix=settings.redis_prefix)
+    authenticate = _authenticator(rt)
     group = RouteGroup(
         prefix="/v1",
         door="native",
-        authenticate=_authenticator(rt),
+        authenticate=authenticate,
         # Rate limits outermost: a refused request never reaches the idempotency store.
         interceptors=(native_rate_limits(rt, limiter), idempotency_interceptor(rt)),
         security=(NATIVE_SECURITY,),
@@ -99,6 +106,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     vendor_groups = dialects.build_groups(dialects.chosen(settings.dialects), dialect_ctx)
 
     housekeeper = Housekeeper(store, settings.housekeeping_seconds)
+    scrape = metrics_routes(rt, authenticate)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -127,14 +135,26 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         else []
     )
     return build_asgi(
-        [group, *vendor_groups, probes(rt)],
+        [group, *vendor_groups, probes(rt), *([scrape] if scrape is not None else [])],
         title="aka",
         version=VERSION,
         description=DESCRIPTION,
         max_body_bytes=settings.max_body_bytes,
         extra_routes=console,
         lifespan=lifespan,
+        observe=metrics.request if metrics.enabled else None,
     )
+
+
+def _metrics(settings: Settings, store: Store) -> Metrics:
+    """What the app measures (`aka.metrics`): nothing when `AKA_METRICS=off`."""
+    if settings.metrics == "off":
+        return NULL
+    metrics = Metrics()
+    if isinstance(store, SqlStore):
+        metrics.watch_pool(store.engine)
+    metrics.read_job_queue(partial(job_worker.queue, store))
+    return metrics
 
 
 def create_app() -> Starlette:

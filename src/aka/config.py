@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         description="How long a console login lasts, in seconds (a revoked key ends its "
         "sessions at once).",
     )
+    metrics: Literal["off", "open", "key"] = Field(
+        default="key",
+        description="`GET /metrics` (Prometheus): `key` serves it to an API key with the "
+        "`metrics:read` scope, `open` to anyone who can reach the port, `off` measures "
+        "nothing and answers 404 (README's Metrics).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="debug, info, warning or error."
     )
@@ -167,7 +173,7 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         return str(parse_rate(value))  # ValueError names the format; pydantic names the field
 
-    @field_validator("sqlite_synchronous", "log_level", "log_format", mode="before")
+    @field_validator("sqlite_synchronous", "log_level", "log_format", "metrics", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from conftest import Api
 
-ALL_SCOPES = [
+# Every scope but `metrics:read`, which a key gets only when it is named (ADR 0028).
+DEFAULT_SCOPES = [
     "identities:read",
     "identities:write",
     "identities:merge",
@@ -34,9 +35,12 @@ def test_create_shows_the_secret_once_and_list_never_does(api: Api) -> None:
     assert listed["revoked_at"] is None
 
 
-def test_a_key_without_scopes_given_gets_all_of_them(api: Api) -> None:
+def test_a_key_without_scopes_given_gets_all_but_metrics_read(api: Api) -> None:
+    """`metrics:read` reads the whole server's figures: only a key that names it has it."""
     created = api.ok(api.client.post("/v1/keys", json={}), 201)
-    assert created["scopes"] == ALL_SCOPES
+    assert created["scopes"] == DEFAULT_SCOPES
+    named = api.ok(api.client.post("/v1/keys", json={"scopes": ["metrics:read"]}), 201)
+    assert named["scopes"] == ["metrics:read"]
 
 
 def test_a_new_key_authenticates_with_exactly_its_scopes(api: Api) -> None:

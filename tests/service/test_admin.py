@@ -7,17 +7,19 @@ import pytest
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Store
 from aka.core.settings import MergePolicy
-from aka.security.keys import ALL_SCOPES, hash_secret
+from aka.security.keys import ALL_SCOPES, DEFAULT_SCOPES, hash_secret
 from aka.service import admin
 
 
 def test_bootstrap_creates_default_and_an_admin_key_once(empty_store: Store) -> None:
-    """First start: workspace `default` and an all-scopes key; later starts: nothing."""
+    """First start: workspace `default` and a key with every scope but `metrics:read`
+    (given only when named); later starts: nothing."""
     issued = admin.bootstrap(empty_store, None)
     assert issued is not None
     assert [w.id for w in empty_store.workspaces()] == ["default"]
     assert issued.record.workspace_id == "default"
-    assert issued.record.scopes == ALL_SCOPES
+    assert issued.record.scopes == DEFAULT_SCOPES
+    assert set(ALL_SCOPES) - set(DEFAULT_SCOPES) == {"metrics:read"}
     assert issued.secret.startswith("aka_")
     assert empty_store.key_by_hash(hash_secret(issued.secret)) == issued.record
     assert admin.bootstrap(empty_store, None) is None

@@ -10,7 +10,7 @@ from aka.cli.context import opened_store
 from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
 from aka.core.ports import KeyRecord
-from aka.security.keys import ALL_SCOPES
+from aka.security.keys import ALL_SCOPES, DEFAULT_SCOPES
 from aka.service import admin, mimecast_keys
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -51,7 +51,7 @@ def create(
     name: Annotated[str, typer.Option(help="A label to tell keys apart.")] = "",
     scopes: Annotated[
         str, typer.Option(help=f"Comma-separated scopes. Known: {', '.join(ALL_SCOPES)}.")
-    ] = ",".join(ALL_SCOPES),
+    ] = ",".join(DEFAULT_SCOPES),
     rate_limit: Annotated[
         list[str] | None,
         typer.Option(

@@ -18,6 +18,7 @@ from aka.core.errors import AkaError
 from aka.http.native.schemas import profile_out
 from aka.http.ratelimit import per_process_counting
 from aka.logging import configure_logging, logging_config
+from aka.metrics import shared_values_dir
 from aka.security.sessions import new_secret
 from aka.service import queries
 from aka.service.refs import ProfileRef
@@ -59,10 +60,6 @@ def serve(
     ] = None,
 ) -> None:
     """Migrate the store, create the first workspace and key if it is empty, and serve."""
-    from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
-    from granian.constants import Interfaces  # noqa: PLC0415
-    from granian.log import LogLevels  # noqa: PLC0415
-
     settings = config.load(host=host, port=port, workers=workers)
     # Before anything logs: this process's lines (and granian's, in this process and in
     # each worker it starts, through `log_dictconfig`) share the app's format.
@@ -77,6 +74,17 @@ def serve(
         # One console secret for every worker this server starts (each builds its own
         # app): a session cookie signed by one is good in all, until the server stops.
         os.environ["AKA_CONSOLE_SECRET"] = new_secret()
+    # Every worker keeps its metrics in one directory, fresh for this run, so a scrape
+    # answered by any of them sums them all (ADR 0028); removed when the server stops.
+    with shared_values_dir():
+        _serve(settings)
+
+
+def _serve(settings: config.Settings) -> None:
+    from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
+    from granian.constants import Interfaces  # noqa: PLC0415
+    from granian.log import LogLevels  # noqa: PLC0415
+
     Granian(
         "aka.app:create_app",
         address=settings.host,

@@ -125,6 +125,13 @@ _KIND_OF: dict[Code, ErrorKind] = {
 }
 
 
+GUARDRAILS: frozenset[str] = frozenset(
+    {Code.MERGE_BOTH_IDENTIFIED, Code.NAMESPACE_LIMIT, Code.VALUE_BLOCKED}
+)
+"""The refusals that are guardrails rather than mistakes (README): a merge of two
+identified profiles without `force`, a namespace's per-profile cap, a blocked value."""
+
+
 class AkaError(Exception):
     """A refusal with a stable code, a human sentence, the offending field and details."""
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from typing import Any, Final, Protocol, TypeVar
 from aka.core import consistency
 from aka.core.errors import AkaError
 from aka.core.ports import Store
+from aka.metrics import NULL, Metrics
 from aka.service import bulk
 from aka.service.batch import attempt
 from aka.service.commands import Command
@@ -122,8 +124,10 @@ class GroupCommit:
         *,
         inline: bool,
         max_operations: int = MAX_BATCH_OPERATIONS,
+        metrics: Metrics = NULL,
     ) -> None:
         self._store = store
+        self._metrics = metrics
         self._call = call
         # Inline, a round runs on the event loop itself and blocks it while it runs.
         self._inline = inline
@@ -173,7 +177,10 @@ class GroupCommit:
                 batch = self._take(lane)
                 if not batch:
                     break
+                started = time.perf_counter()
                 done = await self._call(self._run_round, workspace_id, batch)
+                if done.failure is None:
+                    self._metrics.round(len(batch), time.perf_counter() - started)
                 self._answer(lane, batch, done)
                 batch = []
         except BaseException as exc:

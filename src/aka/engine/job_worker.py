@@ -25,6 +25,7 @@ from aka.core import consistency
 from aka.core.errors import AkaError, Code
 from aka.core.ports import JobRecord, Store, Transaction
 from aka.engine.background import Backoff, Loop
+from aka.metrics import NULL, JobQueue, Metrics
 from aka.service import bulk, jobs
 from aka.service.commands import Command, Refuse
 
@@ -58,8 +59,10 @@ class JobWorker:
         *,
         poll_seconds: float = POLL_SECONDS,
         backoff_max_seconds: float = BACKOFF_MAX_SECONDS,
+        metrics: Metrics = NULL,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.kinds = kinds
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -154,7 +157,8 @@ class JobWorker:
                 return replace(job, status="lost")  # another worker took it over
             commands = [_command(kind, job, section, item) for section, item in step]
             errors: list[dict[str, Any]] = []
-            for n, outcome in enumerate(bulk.run_all(tx, commands)):
+            outcomes = bulk.run_all(tx, commands)
+            for n, outcome in enumerate(outcomes):
                 if isinstance(outcome, AkaError):
                     where = {"item": job.done + n, "section": step[n][0]}
                     errors.append({**where, "code": str(outcome.code), "message": outcome.message})
@@ -163,6 +167,8 @@ class JobWorker:
             if last:
                 kind.done(tx, job)
                 job = jobs.finish(tx, job, now)
+        # Committed: the items count as graph operations, as a request's commands do.
+        self.metrics.committed([command.operation() for command in commands], outcomes)
         return job
 
     def _finish(self, workspace_id: str, job: JobRecord, kind: JobKind, error: str) -> None:
@@ -178,3 +184,18 @@ def _command(kind: JobKind, job: JobRecord, section: str, item: Any) -> Command[
         return kind.command(job, section, item)
     except AkaError as error:
         return Refuse(error)
+
+
+def queue(store: Store, now: datetime | None = None) -> JobQueue:
+    """The jobs waiting for a worker in every workspace, and how long the oldest has
+    waited: read from the database (at scrape time), so any process sees every
+    process's jobs, whichever worker will run them."""
+    now = now or datetime.now(UTC)
+    waiting, oldest = 0, now
+    for workspace in store.workspaces():
+        with consistency.on_primary(), store.transaction(workspace.id, write=False) as tx:
+            found = jobs.waiting(tx, now)
+        waiting += found.count
+        if found.oldest is not None:
+            oldest = min(oldest, found.oldest)
+    return JobQueue(waiting, (now - oldest).total_seconds())

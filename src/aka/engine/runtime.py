@@ -60,6 +60,7 @@ from aka.core.errors import AkaError
 from aka.core.ports import Store, Transaction
 from aka.engine.group_commit import GroupCommit
 from aka.engine.preview import Rehearsal, rolled_back
+from aka.metrics import NULL, Metrics
 from aka.service import bulk
 from aka.service.commands import Command
 from aka.service.namespace_limits import scoped_command, scoped_work
@@ -73,8 +74,13 @@ saves, at it the work runs ~10 ms or more (docs/adr/0008)."""
 
 _ambient: ContextVar[Transaction | None] = ContextVar("aka_ambient_transaction", default=None)
 # Set while a dry run's transaction is the ambient one: its writes commit nothing, so
-# they note no sequence (no `Aka-Seq`, no raised read floor).
+# they note no sequence (no `Aka-Seq`, no raised read floor), and count as no operation.
 _rehearsal: ContextVar[Rehearsal | None] = ContextVar("aka_rehearsal", default=None)
+# Set while `transaction`'s block runs: the outcomes of the commands run in it, counted
+# once it commits (what it applied), or when it rolls back (only what it refused).
+_held: ContextVar[list[tuple[list[str], list[Any]]] | None] = ContextVar(
+    "aka_held_outcomes", default=None
+)
 
 
 @dataclass
@@ -83,13 +89,16 @@ class Runtime:
     settings: Settings
     offload: bool = False
     threads: int = 16
+    metrics: Metrics = NULL
     _limiter: CapacityLimiter | None = field(default=None, init=False, repr=False)
     _writer: asyncio.Lock | None = field(default=None, init=False, repr=False)
     group_commit: GroupCommit = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         caller = self.call if self.offload else self._inline_write
-        self.group_commit = GroupCommit(self.store, caller, inline=not self.offload)
+        self.group_commit = GroupCommit(
+            self.store, caller, inline=not self.offload, metrics=self.metrics
+        )
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a synchronous store call: inline, or in a worker thread when offloading."""
@@ -179,6 +188,17 @@ class Runtime:
     async def _write(
         self, workspace_id: str, commands: Sequence[Command[T]], group: bool
     ) -> list[T | AkaError]:
+        try:
+            outcomes = await self._write_all(workspace_id, commands, group)
+        except Exception as failure:
+            self._count(commands, [failure] * len(commands))
+            raise
+        self._count(commands, outcomes)
+        return outcomes
+
+    async def _write_all(
+        self, workspace_id: str, commands: Sequence[Command[T]], group: bool
+    ) -> list[T | AkaError]:
         weight = sum(command.weight for command in commands)
         heavy = weight >= HEAVY_OPERATIONS
         ambient = _ambient.get()
@@ -205,7 +225,26 @@ class Runtime:
             if isinstance(outcome, AkaError):
                 raise outcome
             return outcome
-        return await self._write_unit(workspace_id, command.run, command.weight)
+        try:
+            outcome = await self._write_unit(workspace_id, command.run, command.weight)
+        except Exception as failure:
+            self._count([command], [failure])
+            raise
+        self._count([command], [outcome])
+        return outcome
+
+    def _count(self, commands: Sequence[Command[Any]], outcomes: Sequence[Any]) -> None:
+        """The commands' outcomes, for metrics: counted now when their transaction has
+        committed (or they were refused), held until the ambient transaction ends when
+        they ran inside one; a dry run's are not operations at all."""
+        if not self.metrics.enabled or _rehearsal.get() is not None:
+            return
+        operations = [command.operation() for command in commands]
+        held = _held.get()
+        if held is not None:
+            held.append((operations, list(outcomes)))
+        else:
+            self.metrics.committed(operations, outcomes)
 
     async def write_unit(
         self, workspace_id: str, work: Callable[[Transaction], T], *, operations: int = 1
@@ -244,8 +283,26 @@ class Runtime:
         when the block ends normally and rolls back when it raises. Inline, it holds the
         writers' turn for the whole block (other inline writers wait on the loop)."""
         manager = self.store.transaction(workspace_id, write=True)
-        async with self._turn(), self._joined(manager, lambda tx: tx) as tx:
-            yield tx
+        held: list[tuple[list[str], list[Any]]] = []
+        token = _held.set(held)
+        committed = False
+        try:
+            async with self._turn(), self._joined(manager, lambda tx: tx) as tx:
+                yield tx
+            committed = True
+        finally:
+            _held.reset(token)
+            for operations, outcomes in held:
+                if committed:
+                    self.metrics.committed(operations, outcomes)
+                    continue
+                # Rolled back: nothing was applied, but the refusals still were refused.
+                kept = [
+                    (op, out)
+                    for op, out in zip(operations, outcomes, strict=True)
+                    if isinstance(out, BaseException)
+                ]
+                self.metrics.committed([op for op, _ in kept], [out for _, out in kept])
 
     @asynccontextmanager
     async def preview(self, workspace_id: str) -> AsyncIterator[Rehearsal]:

@@ -23,7 +23,7 @@ from aka.http.docs import docs_routes
 from aka.http.endpoints import compile_group
 from aka.http.openapi import openapi_document, openapi_route
 from aka.http.problems import ErrorRenderer, Problem, problem_for_http_status, render_problem
-from aka.http.request_log import RequestLog
+from aka.http.request_log import Observe, RequestLog
 from aka.http.routing import DEFAULT_MAX_BODY_BYTES, RouteGroup
 
 __all__ = ["DOOR_SCOPE", "build_asgi", "group_for_path"]
@@ -56,8 +56,10 @@ def build_asgi(
     middleware: Sequence[Middleware] = (),
     lifespan: Lifespan[Starlette] | None = None,
     docs: bool = True,
+    observe: Observe | None = None,
 ) -> Starlette:
     """A Starlette app serving the groups, `/openapi.json` and (if `docs`) `/docs`.
+    `observe` is given each finished request's door, method, route, status and time.
 
     The OpenAPI document is built and encoded here, once; a bad declaration (duplicate
     operationId or method+path) fails at startup rather than in production traffic.
@@ -125,6 +127,7 @@ def build_asgi(
 
     return _Routed(
         door_of=door_of,
+        observe=observe,
         fixed=_fixed_paths(routes, compiled) if not middleware else {},
         routes=routes,
         middleware=middleware,
@@ -150,12 +153,13 @@ class _Routed(Starlette):
         self,
         *,
         door_of: Callable[[Scope], str | None],
+        observe: Observe | None,
         fixed: dict[tuple[str, str], StarletteRoute],
         **options: Any,
     ) -> None:
         super().__init__(**options)
         self._fixed = fixed
-        self._logged = RequestLog(self._dispatch, door_of)
+        self._logged = RequestLog(self._dispatch, door_of, observe)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._logged(scope, receive, send)

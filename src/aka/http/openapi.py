@@ -99,7 +99,7 @@ class _Schemas:
         for group, route in routes:
             answer = group.dry_run_answer if route.dry_run else None
             for tp in (_json_body(route), route.query, route.path_params, route.response, answer):
-                if tp is not None:
+                if tp is not None and not isinstance(tp, RawBody):
                     index.setdefault(tp, len(index))
             if group.error_schema is not None:
                 index.setdefault(group.error_schema, len(index))
@@ -252,7 +252,9 @@ def _responses(group: RouteGroup, route: Route, schemas: _Schemas) -> dict[str, 
         success: dict[str, Any] = {"description": _phrase(status)}
         if route.method not in _READS:
             success["headers"] = {SEQ_HEADER: dict(SEQ_RESPONSE_HEADER)}
-        if route.response is not None:
+        if isinstance(route.response, RawBody):  # a body that is not JSON (`/metrics`)
+            success["content"] = {route.response.media_type: {"schema": route.response.schema}}
+        elif route.response is not None:
             success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
         if route.dry_run:
             success.setdefault("headers", {})["Aka-Dry-Run"] = dict(DRY_RUN_RESPONSE_HEADER)

@@ -24,6 +24,7 @@ from aka.core.rates import Rate, parse_rate
 from aka.engine.runtime import Runtime
 from aka.http.interceptors import Answer, Call, Interceptor, Proceed
 from aka.http.routing import Route
+from aka.metrics import NULL, Metrics
 from aka.security.auth import Principal
 from aka.security.keys import Scope
 from aka.security.ratelimit import Decision, RateLimiter
@@ -55,12 +56,15 @@ def rate_limit_interceptor(
     *,
     group_of: GroupOf,
     reset_unit: ResetUnit = "s",
+    door: str = "",
+    metrics: Metrics = NULL,
 ) -> Interceptor:
     """Counts each authenticated request of a limited route and answers 429 over the limit.
 
     `reset_unit`: "s" sends `X-RateLimit-Reset` as the UTC epoch second when the bucket
     next frees a request (native, Braze); "ms" as the milliseconds until then (Mimecast
     documents its header as a wait in milliseconds, not a timestamp).
+    Each refusal is counted in `aka_rate_limited_total` under `door` and the group.
     """
     # A route's group never changes; routes live as long as the app, so `id` is stable.
     groups: dict[int, str | None] = {}
@@ -77,9 +81,11 @@ def rate_limit_interceptor(
         if rate is None:
             return await proceed()
         decision = await limiter.hit(f"{who.workspace_id}/{who.key_id}/{group}", rate)
-        answer = (
-            await proceed() if decision.allowed else call.render(_refusal(group, rate, decision))
-        )
+        if decision.allowed:
+            answer = await proceed()
+        else:
+            metrics.rate_limited(door, group)
+            answer = call.render(_refusal(group, rate, decision))
         _stamp(answer, decision, reset_unit)
         return answer
 
@@ -135,9 +141,10 @@ def per_process_counting(settings: Settings) -> str | None:
     return None
 
 
-def native_rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
-    """The native API's interceptor: server defaults from settings, workspace overrides
-    read through the runtime (cached `AKA_RATE_LIMIT_CACHE_SECONDS`)."""
+def native_rate_limits(rt: Runtime, limiter: RateLimiter, door: str = "native") -> Interceptor:
+    """The native API's interceptor (and Appizer's, which counts as `door`): server
+    defaults from settings, workspace overrides read through the runtime (cached
+    `AKA_RATE_LIMIT_CACHE_SECONDS`)."""
 
     async def workspace_limits(workspace_id: str) -> Mapping[str, Rate]:
         return await rt.read(workspace_id, lambda tx: tx.settings().rate_limits, primary=True)
@@ -147,4 +154,6 @@ def native_rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
         workspace_limits,
         cache_seconds=rt.settings.rate_limit_cache_seconds,
     )
-    return rate_limit_interceptor(limiter, policy, group_of=native_group_of)
+    return rate_limit_interceptor(
+        limiter, policy, group_of=native_group_of, door=door, metrics=rt.metrics
+    )

@@ -9,8 +9,10 @@ The access line (logger `aka.access`, INFO) holds the method, the route *templat
 (`/v1/profiles/{profile_id}`, never the raw path, which can hold identifiers), the door
 that answered, the status, the duration in ms and the API key's id (never its secret).
 A request whose client went away before any answer (or that was cancelled) is logged
-with status 499. An error that escaped the routes after Starlette answered 500 is logged
-here, with its traceback and the request id, instead of by the server.
+with status 499. The same fields, less the key, are what `observe` is given for the
+request metrics (`aka.metrics`), whether or not the line is logged. An error that
+escaped the routes after Starlette answered 500 is logged here, with its traceback
+and the request id, instead of by the server.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aka.logging import log_access, request_id
 
-__all__ = ["RequestLog"]
+__all__ = ["Observe", "RequestLog"]
+
+Observe = Callable[[str | None, str, str | None, int, float], None]
+"""(door, method, route template, status, seconds) of each finished request."""
 
 log = logging.getLogger("aka.access")
 crash = logging.getLogger("aka.http")
@@ -57,9 +62,12 @@ class RequestLog:
     `door_of(scope)` names the door whose face answers a request ("native", "braze", ...),
     or None outside every door (`/healthz`, `/docs`)."""
 
-    def __init__(self, app: ASGIApp, door_of: Callable[[Scope], str | None]) -> None:
+    def __init__(
+        self, app: ASGIApp, door_of: Callable[[Scope], str | None], observe: Observe | None = None
+    ) -> None:
         self.app = app
         self.door_of = door_of
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,8 +97,13 @@ class RequestLog:
             # where the request id is still set, and not again by the server.
             crash.exception("unhandled error in %s %s", scope["method"], _template(scope))
         finally:
+            seconds = time.perf_counter() - started
+            if self.observe is not None:
+                self.observe(
+                    self.door_of(scope), scope["method"], _template(scope), status, seconds
+                )
             if log.isEnabledFor(logging.INFO):
-                self._log(scope, status, time.perf_counter() - started)
+                self._log(scope, status, seconds)
             request_id.reset(token)
 
     def _log(self, scope: Scope, status: int, seconds: float) -> None:

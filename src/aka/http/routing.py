@@ -110,7 +110,8 @@ class RouteOptions(TypedDict, total=False):
 
 @dataclass(frozen=True, slots=True)
 class RawBody:
-    """A request body that is not JSON, for the document: its media type and schema."""
+    """A body that is not JSON, for the document: its media type and schema (a
+    route's `own_body`, or its `response` when the handler answers a `Response`)."""
 
     media_type: str
     schema: dict[str, Any]

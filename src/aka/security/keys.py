@@ -19,9 +19,15 @@ class Scope(StrEnum):
     MERGE = "identities:merge"
     DELETE = "identities:delete"
     KEYS_ADMIN = "keys:admin"
+    METRICS_READ = "metrics:read"
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)
+ASKED_FOR_ONLY: frozenset[str] = frozenset({Scope.METRICS_READ})
+"""Scopes a key gets only when they are named: `metrics:read` reads the whole server's
+figures (every workspace's, summed), which a workspace's key has no need of (ADR 0028)."""
+DEFAULT_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s not in ASKED_FOR_ONLY)
+"""What a key created without `scopes` gets."""
 
 
 def new_secret() -> str:

@@ -14,7 +14,7 @@ from aka.core.namespace_scope import UNLIMITED, NamespaceScope
 from aka.core.ports import KeyRecord, Store, Transaction, WorkspaceRecord
 from aka.core.rates import limits_json, parse_limits
 from aka.core.settings import WorkspaceSettings
-from aka.security.keys import ALL_SCOPES, hash_secret, new_secret, shown_prefix
+from aka.security.keys import ALL_SCOPES, DEFAULT_SCOPES, hash_secret, new_secret, shown_prefix
 from aka.security.permissions import vendor_permissions
 
 DEFAULT_WORKSPACE = "default"
@@ -54,7 +54,8 @@ def new_key(
     namespaces: Any = None,
     within: NamespaceScope = UNLIMITED,
 ) -> IssuedKey:
-    """A new key record (not stored yet) and its secret; scopes default to all.
+    """A new key record (not stored yet) and its secret; scopes default to all but
+    those given only when asked for (`metrics:read`).
     `rate_limits` (`{group: "N/minute"}`) are the key's own, kept in `extra`;
     `namespaces` (`["email", "crm_*"]`) limit what it may see and write (ADR 0026);
     `within`: the limit of the key asking, which the new key cannot exceed (left out,
@@ -65,7 +66,7 @@ def new_key(
             f"name must be a string of at most {KEY_NAME_MAX} characters",
             field="name",
         )
-    chosen = check_scopes(ALL_SCOPES if scopes is None else scopes)
+    chosen = check_scopes(DEFAULT_SCOPES if scopes is None else scopes)
     limit = within if namespaces is None else NamespaceScope.parse(namespaces)
     if not within.covers(limit):
         raise AkaError(

@@ -20,9 +20,11 @@ keep theirs beside them (the command modules cannot import a module that imports
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import groupby
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
@@ -86,6 +88,17 @@ class Command(ABC, Generic[O_co]):
     def run(self, tx: Transaction) -> O_co:
         """Call the use case in `tx`; its result is the outcome, an AkaError its refusal."""
 
+    def operation(self) -> str:
+        """What it is, for metrics (`aka_graph_operations_total`): its class's name in
+        snake case (`UndoMerge`: `undo_merge`), a bounded set of values, the same
+        whichever door asked. A wrapper names what it wraps."""
+        return _snake(type(self).__name__)
+
+
+@cache
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name.lstrip("_")).lower()
+
 
 class SetCommand(Command[O_co]):
     """A command whose consecutive runs the engine hands over whole: `run_set` runs a
@@ -116,6 +129,9 @@ class Alone(Command[O_co]):
 
     def run(self, tx: Transaction) -> O_co:
         return self.command.run(tx)
+
+    def operation(self) -> str:
+        return self.command.operation()
 
 
 def reading(
@@ -165,3 +181,6 @@ class Refuse(Command[Any]):
 
     def run(self, tx: Transaction) -> Any:  # noqa: ARG002 - nothing to do in it
         raise self.error
+
+    def operation(self) -> str:
+        return "invalid_item"  # what the item would have been is not known

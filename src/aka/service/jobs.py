@@ -7,7 +7,7 @@ died) is claimed again and resumes after its last committed item.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -41,6 +41,22 @@ def any_runnable(tx: Transaction, now: datetime) -> bool:
     """Whether `claim` would find a job: asked in a read-only transaction first, so an
     idle worker never queues for the write lock (on SQLite, the whole database's)."""
     return bool(tx.jobs.runnable(now))
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """The jobs `claim` could take now: how many, and when the oldest was created."""
+
+    count: int
+    oldest: datetime | None
+
+
+def waiting(tx: Transaction, now: datetime) -> Waiting:
+    """What waits for a worker in this workspace (queued, or running with a lease
+    that passed: its process died)."""
+    ids = tx.jobs.runnable(now)
+    first = tx.jobs.get(ids[0]) if ids else None
+    return Waiting(len(ids), first.created_at if first is not None else None)
 
 
 def claim(tx: Transaction, now: datetime, lease: timedelta) -> JobRecord | None:

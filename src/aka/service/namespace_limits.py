@@ -157,6 +157,9 @@ class Scoped(Command[T]):
     def run(self, tx: Transaction) -> T:
         return self.command.run(scoped(tx, self.scope))
 
+    def operation(self) -> str:
+        return self.command.operation()
+
 
 def scoped_command(command: Command[T], scope: NamespaceScope) -> Command[T]:
     return command if not scope.limited else Scoped(command, scope)

@@ -57,7 +57,8 @@ def register(group: RouteGroup, rt: Runtime) -> None:
         tags=("keys",),
         summary="Create an API key for this workspace",
         description="The `secret` is in this answer only; aka keeps just its hash. "
-        "Default scopes: all. `rate_limits` are the key's own (they win over the "
+        "Default scopes: all but `metrics:read`, which is given only when named. "
+        "`rate_limits` are the key's own (they win over the "
         "workspace's and the server's). `namespaces` limits what the key may see and "
         "write, on every door (ADR 0026).",
     )

@@ -211,7 +211,7 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         about="Appizer's user and alias API at its own paths (docs/dialects/appizer.md). "
         "Errors: `{error, message, code, details}` (invalid input is 400).",
         # The native read/write buckets: a key has one budget whichever door it uses.
-        interceptors=(native_rate_limits(ctx.rt, ctx.limiter),),
+        interceptors=(native_rate_limits(ctx.rt, ctx.limiter, "appizer"),),
         # Appizer ignores query parameters it does not know (docs/dialects/appizer.md).
         refuse_unknown_query=False,
     )

@@ -234,7 +234,9 @@ def rate_limits(rt: Runtime, limiter: RateLimiter) -> Interceptor:
         workspace_limits,
         cache_seconds=rt.settings.rate_limit_cache_seconds,
     )
-    return rate_limit_interceptor(limiter, policy, group_of=group_of, reset_unit="s")
+    return rate_limit_interceptor(
+        limiter, policy, group_of=group_of, reset_unit="s", door="braze", metrics=rt.metrics
+    )
 
 
 def principal(auth: Any) -> Principal:

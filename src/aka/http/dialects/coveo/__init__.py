@@ -49,7 +49,9 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         workspace_limits,
         cache_seconds=rt.settings.rate_limit_cache_seconds,
     )
-    limits = rate_limit_interceptor(ctx.limiter, policy, group_of=lambda _: GROUP)
+    limits = rate_limit_interceptor(
+        ctx.limiter, policy, group_of=lambda _: GROUP, door="coveo", metrics=rt.metrics
+    )
     authenticate = bearer_for_org(rt)
 
     def face(prefix: str, *, keyed: bool = True) -> RouteGroup:
@@ -74,7 +76,12 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
     batch.register(pushing, rt)
     uploads = face(files.UPLOAD_PREFIX, keyed=False)  # the URI's token authorises
     files.register_upload(uploads, rt)
-    worker = JobWorker(rt.store, {batch.KIND: batch.BATCH_JOB}, rt.settings.job_lease_seconds)
+    worker = JobWorker(
+        rt.store,
+        {batch.KIND: batch.BATCH_JOB},
+        rt.settings.job_lease_seconds,
+        metrics=rt.metrics,
+    )
     running: list[anyio.abc.TaskGroup] = []
 
     async def start() -> None:

@@ -75,7 +75,14 @@ def groups(ctx: DialectContext) -> list[RouteGroup]:
         errors=(429,),
         about=ABOUT,
         interceptors=(
-            rate_limit_interceptor(ctx.limiter, policy, group_of=lambda _: GROUP, reset_unit="ms"),
+            rate_limit_interceptor(
+                ctx.limiter,
+                policy,
+                group_of=lambda _: GROUP,
+                reset_unit="ms",
+                door="mimecast",
+                metrics=rt.metrics,
+            ),
         ),
     )
     register(group, rt)

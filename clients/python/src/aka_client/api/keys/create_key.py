@@ -66,9 +66,10 @@ def sync_detailed(
 ) -> Response[KeyCreatedOut]:
     """Create an API key for this workspace
 
-    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
-    `rate_limits` are the key's own (they win over the workspace's and the server's).
-    `namespaces` limits what the key may see and write, on every door (ADR 0026).
+    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all but
+    `metrics:read`, which is given only when named. `rate_limits` are the key's own (they win
+    over the workspace's and the server's). `namespaces` limits what the key may see and write,
+    on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
@@ -110,9 +111,10 @@ def sync(
 ) -> KeyCreatedOut:
     """Create an API key for this workspace
 
-    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
-    `rate_limits` are the key's own (they win over the workspace's and the server's).
-    `namespaces` limits what the key may see and write, on every door (ADR 0026).
+    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all but
+    `metrics:read`, which is given only when named. `rate_limits` are the key's own (they win
+    over the workspace's and the server's). `namespaces` limits what the key may see and write,
+    on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
@@ -153,9 +155,10 @@ async def asyncio_detailed(
 ) -> Response[KeyCreatedOut]:
     """Create an API key for this workspace
 
-    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
-    `rate_limits` are the key's own (they win over the workspace's and the server's).
-    `namespaces` limits what the key may see and write, on every door (ADR 0026).
+    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all but
+    `metrics:read`, which is given only when named. `rate_limits` are the key's own (they win
+    over the workspace's and the server's). `namespaces` limits what the key may see and write,
+    on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
@@ -197,9 +200,10 @@ async def asyncio(
 ) -> KeyCreatedOut:
     """Create an API key for this workspace
 
-    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all.
-    `rate_limits` are the key's own (they win over the workspace's and the server's).
-    `namespaces` limits what the key may see and write, on every door (ADR 0026).
+    The `secret` is in this answer only; aka keeps just its hash. Default scopes: all but
+    `metrics:read`, which is given only when named. `rate_limits` are the key's own (they win
+    over the workspace's and the server's). `namespaces` limits what the key may see and write,
+    on every door (ADR 0026).
 
     Requires scopes: `keys:admin`.
 
