@@ -81,12 +81,16 @@ def serve(
 
 @app.command()
 def migrate(as_json: Json = False) -> None:
-    """Bring the store's schema to the newest revision (safe to run again)."""
-    with opened_store(migrate=True) as store:
+    """Bring the store's schema to the newest revision (safe to run again, and from several
+    processes at once: they take turns under a lock and each revision runs once)."""
+    with opened_store(migrate=False) as store:
+        applied = store.migrate()
         reason = store.readiness()
     if as_json:
-        emit_json({"migrated": reason is None, "problem": reason})
+        emit_json({"migrated": reason is None, "applied": applied, "problem": reason})
     elif reason is None:
+        if applied:
+            typer.echo(f"applied {len(applied)} revision(s): {', '.join(applied)}")
         typer.echo("store is at the newest schema")
     if reason is not None:
         fail(reason)
