@@ -9,7 +9,7 @@ import msgspec
 import typer
 
 from aka import config
-from aka.cli import check, keys, namespaces, transfer, workspaces
+from aka.cli import backup, check, keys, namespaces, transfer, workspaces
 from aka.cli.context import opened_store
 from aka.cli.output import emit_json, fail, table
 from aka.core.errors import AkaError
@@ -31,6 +31,7 @@ app.add_typer(namespaces.app, name="namespaces")
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)
 app.command("check")(check.check_command)
+app.command("backup")(backup.backup_command)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")]
