@@ -54,7 +54,8 @@ def outcomes(procs: list[subprocess.Popen[str]]) -> list[dict[str, object]]:
 
 
 def assert_migrated_exactly_once(answers: list[dict[str, object]], url: str) -> None:
-    every = [r.revision for r in reversed(list(migrate._script().walk_revisions()))]
+    script = migrate.ScriptDirectory.from_config(migrate.alembic_config())
+    every = [r.revision for r in reversed(list(script.walk_revisions()))]
     applied = [a["applied"] for a in answers]
     assert all(a["migrated"] is True for a in answers)
     assert sorted(applied, key=len) == [[]] * (PROCESSES - 1) + [every]

@@ -10,6 +10,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Final, Literal
 
 import sqlalchemy as sa
@@ -50,11 +51,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revisions() -> set[str]:
-    return set(_script().get_heads())
+    return set(_revisions()[0])
 
 
-def _script() -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config())
+@cache
+def _revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """This code's heads and every revision it knows. Read once per process: they ship
+    with the code, and /readyz asks on every probe (reading them parses every file)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions())
 
 
 def current_revisions(engine: Engine) -> set[str]:
@@ -87,8 +92,7 @@ def _standing(current: set[str]) -> Schema:
 
 def _unknown(current: set[str]) -> list[str]:
     """The database's revisions this code does not know (a later release's)."""
-    known = {r.revision for r in _script().walk_revisions()}
-    return sorted(current - known)
+    return sorted(current - _revisions()[1])
 
 
 def current_is_head(engine: Engine) -> bool:
