@@ -152,6 +152,7 @@ def test_compose_starts_aka_once_its_database_and_redis_are_healthy() -> None:
         "redis": {"condition": "service_healthy"},
     }
     assert services["postgres"]["volumes"] == ["pgdata:/var/lib/postgresql/data"]
+    assert services["aka"]["init"] is True
     assert "pgdata" in compose()["volumes"]
 
 
