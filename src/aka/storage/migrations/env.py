@@ -7,8 +7,11 @@ processes migrating at once are serialised by the database, not by luck.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from alembic import context
-from alembic.runtime.migration import MigrationInfo
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import Connection
 
 from aka.storage.tables import exists_on, metadata
@@ -21,7 +24,10 @@ dialect_name = connection.dialect.name
 applied = context.config.attributes.get("applied")
 
 
-def _note_applied(*, step: MigrationInfo, **_: object) -> None:
+def _note_applied(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[str], run_args: Mapping[str, Any]
+) -> None:
+    del ctx, heads, run_args  # Alembic passes them by these names
     if applied is not None and step.is_upgrade:
         applied.extend(step.up_revision_ids)
 
