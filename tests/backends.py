@@ -199,6 +199,27 @@ def _drop_database(name: str) -> None:
         admin.dispose()
 
 
+@contextmanager
+def scratch_database() -> Iterator[URL]:
+    """A new, empty PostgreSQL database of its own (no schema at all), dropped after:
+    for what needs a whole database, not a schema (`pg_restore`, several processes
+    migrating it). Skips (or fails in CI) without a server."""
+    reason = _probe()
+    if reason is not None:
+        _unavailable(reason)
+    name = f"aka_scratch_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    try:
+        yield admin_url().set(database=name)
+    finally:
+        _drop_database(name)
+
+
 def postgres_database() -> URL:
     """The URL of this run's migrated database; skips (or fails in CI) without a server."""
     global _run  # noqa: PLW0603 - one database per test session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -22,13 +23,15 @@ KEY_FIELDS = {"id", "workspace", "name", "prefix", "scopes", "created_at", "revo
 
 
 def test_migrate_creates_the_store_and_is_safe_to_run_again(cli: Cli) -> None:
+    """The first run applies every revision and says which; the second applies none."""
     result = cli.ok("migrate")
+    assert re.search(r"applied \d+ revision\(s\): 1da4aef377c7, ", result.output)
     assert "newest schema" in result.output
     assert cli.db.exists()
     with sqlite3.connect(cli.db) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert {"workspaces", "profiles", "identifiers", "events", "api_keys"} <= tables
-    assert cli.json("migrate") == {"migrated": True, "problem": None}
+    assert cli.json("migrate") == {"migrated": True, "applied": [], "problem": None}
 
 
 def test_workspace_create_then_show(cli: Cli) -> None:

@@ -323,3 +323,37 @@ def test_the_migrated_ddl_is_what_create_all_would_emit(tmp_path: Path) -> None:
     finally:
         declared.dispose()
         store.close()
+
+
+def test_a_schema_a_later_release_migrated_is_served_as_it_is(
+    store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database at a revision this code does not know was migrated by a later release
+    (a rolling upgrade in progress, or a rollback of the code): its migrations only added
+    to this schema (ADR 0029), so `migrate` leaves it alone, saying so, and the store is
+    ready, so an old replica stays in the load balancer's rotation."""
+    store.migrate()
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'"))
+    assert migrate.schema_of(store.engine) == "newer"
+
+    with caplog.at_level("WARNING", logger="aka.migrate"):
+        assert store.migrate() == []
+    assert "revision f00dfeedbeef, which this aka" in caplog.text
+    assert migrate.current_revisions(store.engine) == {"f00dfeedbeef"}
+    assert store.readiness() is None
+    store.create_workspace("acme", WorkspaceSettings())  # and it works on it
+    with store.transaction("acme") as tx:
+        seqs = [tx.append(c).seq for c in the_merge()]
+    assert seqs[0] == 1
+
+
+def test_a_schema_behind_is_not_ready_until_migrated(store: SqlStore) -> None:
+    """A database behind this code's newest revision answers not ready, naming the fix;
+    `migrate` returns every revision it applied, oldest first, then none."""
+    migrate.upgrade(store.engine, FIRST_REVISION)
+    assert migrate.schema_of(store.engine) == "behind"
+    assert store.readiness() == "database schema is not at the newest revision; run `aka migrate`"
+    assert store.migrate() == revisions_oldest_first()[1:]
+    assert store.migrate() == []
+    assert store.readiness() is None

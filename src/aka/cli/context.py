@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aka import config
 from aka.core.ports import Store
 from aka.storage import open_store
+
+log = logging.getLogger("aka")
 
 
 @contextmanager
@@ -23,7 +26,9 @@ def opened_store(*, migrate: bool = True, replicas: bool = False) -> Iterator[St
     )
     try:
         if migrate:
-            store.migrate()
+            applied = store.migrate()
+            if applied:
+                log.info("migrated the store: applied %s", ", ".join(applied))
         yield store
     finally:
         store.close()

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from aka import config
-from aka.cli import check, first_start, keys, namespaces, transfer, workspaces
+from aka.cli import backup, check, first_start, keys, namespaces, transfer, workspaces
 from aka.cli.context import opened_store
 from aka.cli.output import emit_json, errors, fail, table
 from aka.core.errors import AkaError
@@ -36,6 +36,7 @@ app.add_typer(namespaces.app, name="namespaces")
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)
 app.command("check")(check.check_command)
+app.command("backup")(backup.backup_command)
 
 
 @app.callback()
@@ -102,12 +103,16 @@ def _serve(settings: config.Settings) -> None:
 
 @app.command()
 def migrate(as_json: Json = False) -> None:
-    """Bring the store's schema to the newest revision (safe to run again)."""
-    with opened_store(migrate=True) as store:
+    """Bring the store's schema to the newest revision (safe to run again, and from several
+    processes at once: they take turns under a lock and each revision runs once)."""
+    with opened_store(migrate=False) as store:
+        applied = store.migrate()
         reason = store.readiness()
     if as_json:
-        emit_json({"migrated": reason is None, "problem": reason})
+        emit_json({"migrated": reason is None, "applied": applied, "problem": reason})
     elif reason is None:
+        if applied:
+            typer.echo(f"applied {len(applied)} revision(s): {', '.join(applied)}")
         typer.echo("store is at the newest schema")
     if reason is not None:
         fail(reason)

@@ -365,8 +365,9 @@ class MemoryStore:
             )
         return copy.deepcopy(current)
 
-    def migrate(self) -> None:
+    def migrate(self) -> list[str]:
         """Nothing to migrate in memory."""
+        return []
 
     def readiness(self) -> str | None:
         return None

@@ -215,12 +215,14 @@ class SqlStore:
             )
 
     # --- schema ----------------------------------------------------------------------
-    def migrate(self) -> None:
-        migrate.upgrade(self.engine)
+    def migrate(self) -> list[str]:
+        return migrate.upgrade(self.engine)
 
     def readiness(self) -> str | None:
         try:
-            if migrate.current_is_head(self.engine):
+            # A later release's schema serves this code too (expand-only, ADR 0029): an
+            # old replica stays in the load balancer's rotation during a rolling upgrade.
+            if migrate.schema_of(self.engine) != "behind":
                 return None
         except SQLAlchemyError as err:
             # The first line only: the rest repeats the SQL, which /readyz need not show.

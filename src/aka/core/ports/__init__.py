@@ -144,11 +144,14 @@ class Store(Protocol):
         than one statement, so it goes straight to a transaction. Raises as
         `transaction` does."""
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest revision (idempotent)."""
+    def migrate(self) -> list[str]:
+        """Bring the schema to the newest revision (idempotent) and return the revisions
+        this call applied, oldest first: none when the schema was current, another
+        process migrated it first, or a later release did (then it is left as it is)."""
 
     def readiness(self) -> str | None:
-        """None when the database answers and the schema is current; else why not."""
+        """None when the database answers and the schema is current, or newer (a later
+        release's, during a rolling upgrade or after a rollback); else why not."""
 
     def create_workspace(self, workspace_id: str, settings: WorkspaceSettings) -> WorkspaceRecord:
         """Create a workspace; AkaError WORKSPACE_EXISTS when the id is taken."""
