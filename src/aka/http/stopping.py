@@ -33,7 +33,7 @@ def on_stop_signal(callback: Callable[[], None]) -> Iterator[None]:
         yield
         return
     loop = asyncio.get_running_loop()
-    replaced: dict[int, Any] = {}
+    replaced: dict[signal.Signals, Any] = {}
     for sig in STOP_SIGNALS:
         previous = signal.getsignal(sig)
         replaced[sig] = previous
@@ -47,5 +47,5 @@ def on_stop_signal(callback: Callable[[], None]) -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, previous in replaced.items():
-            signal.signal(sig, previous)
+        for stopped, previous in replaced.items():
+            signal.signal(stopped, previous)

@@ -1,3 +1,3 @@
 """Written by `make client`: the document the generated modules were made from."""
 
-DOCUMENT_SHA256 = "7c9f9697c9c47f8718ae83e8665d29ba9f32be0cca91d77abdefcbfff6a36c9a"
+DOCUMENT_SHA256 = "d0b78b6a0f5ce4219ca3adfda692d4b01bb0990aad976bb787b7122bd1827fba"
