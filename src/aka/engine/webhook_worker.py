@@ -121,14 +121,22 @@ class WebhookWorker:
         if not due:
             return False
         places = asyncio.Semaphore(AT_ONCE)
+        failures: list[Exception] = []
 
         async def one(workspace_id: str, hook_id: str) -> None:
+            # One webhook's failure (a busy store) must not cancel the others' attempts
+            # half way: each finishes, and the round then fails as a whole (`Backoff`).
             async with places:
-                await self.deliver(http, workspace_id, hook_id)
+                try:
+                    await self.deliver(http, workspace_id, hook_id)
+                except Exception as error:  # re-raised after the round
+                    failures.append(error)
 
         async with asyncio.TaskGroup() as group:
             for workspace_id, hook_id in due:
                 group.create_task(one(workspace_id, hook_id))
+        if failures:
+            raise failures[0]
         return True
 
     async def deliver(self, http: httpx.AsyncClient, workspace_id: str, hook_id: str) -> None:
