@@ -121,3 +121,11 @@ def test_the_deliveries_of_a_new_webhook_are_an_empty_page(api: Api) -> None:
     too_many = api.client.get(f"/v1/webhooks/{hook['id']}/deliveries", params={"limit": 101})
     assert too_many.status_code == 422
     assert "limit" in too_many.text
+
+
+def test_more_event_types_than_exist_is_refused_as_too_many(api: Api) -> None:
+    many = ["profile.merged"] * 14
+    problem = api.problem(
+        api.client.post("/v1/webhooks", json=body(events=many)), 413, "too_many_items"
+    )
+    assert problem["field"] == "events"

@@ -8,6 +8,7 @@ from typing import Annotated
 from msgspec import Meta, Struct
 from starlette.responses import Response
 
+from aka.core import events as ev
 from aka.core import namespace_scope
 from aka.core.ports import DeliveryRecord, Transaction, WebhookRecord
 from aka.engine.runtime import Runtime
@@ -21,7 +22,11 @@ from aka.service import webhooks
 class WebhookIn(_In):
     url: Annotated[str, Meta(description="Where deliveries are POSTed: http:// or https://.")]
     events: Annotated[
-        list[str], Meta(description="The event types to deliver, e.g. `profile.merged`.")
+        list[str],
+        Meta(
+            max_length=len(ev.ALL_TYPES),
+            description="The event types to deliver, e.g. `profile.merged`.",
+        ),
     ]
     secret: Annotated[
         str,
