@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 
 import anyio
@@ -15,8 +16,10 @@ from aka import config
 from aka.config import Settings
 from aka.core.ports import Store
 from aka.engine import job_worker
+from aka.engine.feed import Feed
 from aka.engine.housekeeper import Housekeeper
 from aka.engine.runtime import Runtime
+from aka.engine.webhook_worker import WebhookWorker
 from aka.http import dialects, native
 from aka.http.app import build_asgi
 from aka.http.authentication import principal_of
@@ -28,6 +31,7 @@ from aka.http.native.schemas import DryRunAnswerOut
 from aka.http.probes import probes
 from aka.http.ratelimit import native_rate_limits
 from aka.http.routing import Authenticate, Route, RouteGroup
+from aka.http.stopping import on_stop_signal
 from aka.logging import configure_logging
 from aka.metrics import NULL, Metrics
 from aka.security.auth import Principal, bearer_token, require_scopes
@@ -101,22 +105,39 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         preview=previewer(rt),
         dry_run_answer=DryRunAnswerOut,
     )
-    native.register(group, rt)
+    feed = Feed(
+        rt,
+        max_streams=settings.events_stream_max,
+        heartbeat_seconds=settings.events_stream_heartbeat_seconds,
+        poll_seconds=settings.events_stream_poll_seconds,
+    )
+    native.register(group, rt, feed)
     dialect_ctx = dialects.DialectContext(rt, limiter)
     vendor_groups = dialects.build_groups(dialects.chosen(settings.dialects), dialect_ctx)
 
-    housekeeper = Housekeeper(store, settings.housekeeping_seconds)
+    housekeeper = Housekeeper(
+        store,
+        settings.housekeeping_seconds,
+        deliveries_kept=timedelta(days=settings.webhook_deliveries_keep_days),
+    )
+    webhook_worker = WebhookWorker.from_settings(rt, settings)
     scrape = metrics_routes(rt, authenticate)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
             group.start_soon(housekeeper.run)
+            group.start_soon(webhook_worker.run)
             for start in dialect_ctx.startup:
                 await start()
-            yield
+            # Streams end as soon as the process is told to stop: the server waits for
+            # open requests before it runs the shutdown below (`http.stopping`).
+            with on_stop_signal(feed.close):
+                yield
+            feed.close()
             for stop in reversed(dialect_ctx.shutdown):
                 await stop()
+            await webhook_worker.stop()
             await housekeeper.stop()
         await limiter.aclose()
         if own_store:

@@ -159,6 +159,58 @@ class Settings(BaseSettings):
         "`metrics:read` scope, `open` to anyone who can reach the port, `off` measures "
         "nothing and answers 404 (README's Metrics).",
     )
+    events_stream_max: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Most `GET /v1/events/stream` connections one server process holds open "
+        "at once; one more is answered 503 `too_many_streams` (with `Retry-After`).",
+    )
+    events_stream_heartbeat_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="How often an idle event stream sends a `:` comment line, so proxies "
+        "and clients see the connection is alive.",
+    )
+    events_stream_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often an idle event stream (and the webhook deliverer) looks for "
+        "events written by other processes; this process's own writes wake them at once.",
+    )
+    webhook_batch_max: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Most events one webhook delivery (one POST) carries.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="How long a webhook receiver has to answer a delivery before it counts "
+        "as failed (and is retried).",
+    )
+    webhook_retry_first_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="The wait before retrying a failed webhook delivery; it doubles with "
+        "each failure in a row (with jitter), up to `webhook_retry_max_seconds`.",
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="The longest wait between two attempts of a webhook delivery. Retries "
+        "never stop: a receiver down for a day gets every event once it is back.",
+    )
+    webhook_deliveries_keep_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="How long the record of each webhook delivery attempt is kept "
+        "(`GET /v1/webhooks/{id}/deliveries`); the housekeeper removes older ones.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="debug, info, warning or error."
     )

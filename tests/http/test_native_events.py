@@ -85,3 +85,13 @@ def test_limit_and_after_out_of_range_are_422_naming_the_parameter(api: Api) -> 
     for params, name in OUT_OF_RANGE:
         r = api.client.get("/v1/events", params=params)
         assert api.problem(r, 422, "invalid_input")["field"] == name
+
+
+def test_the_stream_is_documented_as_server_sent_events(api: Api) -> None:
+    """`GET /v1/events/stream` answers `text/event-stream` in the OpenAPI document, with
+    its `after` parameter and its 503 (too many streams)."""
+    document = api.ok(api.client.get("/openapi.json"), 200)
+    stream = document["paths"]["/v1/events/stream"]["get"]
+    assert list(stream["responses"]["200"]["content"]) == ["text/event-stream"]
+    assert "503" in stream["responses"]
+    assert "after" in [p["name"] for p in stream["parameters"]]

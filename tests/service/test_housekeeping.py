@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from aka.core.ports import FileRecord, Store, StoredAnswer
 from aka.service import housekeeping
+from tests.storage.test_store_contract_webhooks import a_delivery, a_hook
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 BEFORE = NOW - timedelta(seconds=1)
@@ -38,3 +39,17 @@ def test_a_sweep_removes_expired_answers_request_ids_and_uploads(store: Store) -
         assert tx.files.get("f-live") is not None
         assert tx.request_ids.remember("r-live", NOW, AFTER) is False  # still remembered
         assert housekeeping.sweep(tx, NOW) == housekeeping.Swept(0, 0, 0)
+
+
+def test_a_sweep_forgets_webhook_deliveries_older_than_kept(store: Store) -> None:
+    """Delivery records older than `deliveries_kept` go; newer ones and the webhook stay."""
+    with store.transaction("default") as tx:
+        tx.webhooks.add(a_hook())
+        tx.webhooks.add_delivery(a_delivery("dl_old", at=NOW - timedelta(days=8)))
+        tx.webhooks.add_delivery(a_delivery("dl_new", at=NOW - timedelta(days=6)))
+    with store.transaction("default") as tx:
+        swept = housekeeping.sweep(tx, NOW, timedelta(days=7))
+    assert swept.deliveries == 1
+    with store.transaction("default", write=False) as tx:
+        assert [d.id for d in tx.webhooks.deliveries("wh_1", None, 10)] == ["dl_new"]
+        assert tx.webhooks.get("wh_1") is not None

@@ -51,6 +51,7 @@ class Code(StrEnum):
     ROUTE_NOT_FOUND = "route_not_found"
     FILE_NOT_FOUND = "file_not_found"
     JOB_NOT_FOUND = "job_not_found"
+    WEBHOOK_NOT_FOUND = "webhook_not_found"
     # conflicts
     IDENTIFIER_CONFLICT = "identifier_conflict"
     EXTERNAL_ID_CONFLICT = "external_id_conflict"
@@ -66,6 +67,7 @@ class Code(StrEnum):
     WORKSPACE_EXISTS = "workspace_exists"
     GROUP_CYCLE = "group_cycle"
     NAMESPACE_ALIASES_IN_USE = "namespace_aliases_in_use"
+    WEBHOOK_LIMIT = "webhook_limit"
     # auth and transport
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
@@ -75,6 +77,7 @@ class Code(StrEnum):
     RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     STORE_BUSY = "store_busy"
+    TOO_MANY_STREAMS = "too_many_streams"
 
 
 _KIND_OF: dict[Code, ErrorKind] = {
@@ -100,6 +103,7 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.ROUTE_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.FILE_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.JOB_NOT_FOUND: ErrorKind.NOT_FOUND,
+    Code.WEBHOOK_NOT_FOUND: ErrorKind.NOT_FOUND,
     Code.IDENTIFIER_CONFLICT: ErrorKind.CONFLICT,
     Code.EXTERNAL_ID_CONFLICT: ErrorKind.CONFLICT,
     Code.MERGE_SAME_PROFILE: ErrorKind.CONFLICT,
@@ -122,6 +126,8 @@ _KIND_OF: dict[Code, ErrorKind] = {
     Code.RATE_LIMITED: ErrorKind.RATE_LIMITED,
     Code.METHOD_NOT_ALLOWED: ErrorKind.INVALID,
     Code.STORE_BUSY: ErrorKind.UNAVAILABLE,
+    Code.TOO_MANY_STREAMS: ErrorKind.UNAVAILABLE,
+    Code.WEBHOOK_LIMIT: ErrorKind.CONFLICT,
 }
 
 

@@ -39,6 +39,10 @@ more (`Command.weight`) runs in a worker thread, and inline writers take turns o
 asyncio lock rather than on SQLite's own write lock: a small write arriving while a
 heavy one holds the database waits without blocking the loop, and reads go on beside
 it (WAL). Measured and decided in docs/adr/0008-large-requests-off-the-loop.md.
+
+Each write method tells `commits` once its work committed, so the change feed's
+streams and the webhook deliverer of this process wake at once (`engine.commits`,
+ADR 0030) instead of waiting for their poll.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ from aka.config import Settings
 from aka.core import consistency, namespace_scope
 from aka.core.errors import AkaError
 from aka.core.ports import Store, Transaction
+from aka.engine.commits import Commits
 from aka.engine.group_commit import GroupCommit
 from aka.engine.preview import Rehearsal, rolled_back
 from aka.metrics import NULL, Metrics
@@ -93,6 +98,8 @@ class Runtime:
     _limiter: CapacityLimiter | None = field(default=None, init=False, repr=False)
     _writer: asyncio.Lock | None = field(default=None, init=False, repr=False)
     group_commit: GroupCommit = field(init=False, repr=False)
+    commits: Commits = field(default_factory=Commits, init=False, repr=False)
+    """Told after each write this runtime committed: the change feed waits on it."""
 
     def __post_init__(self) -> None:
         caller = self.call if self.offload else self._inline_write
@@ -180,10 +187,12 @@ class Runtime:
         scope = namespace_scope.current()
         if scope.limited:
             mine = [scoped_command(command, scope) for command in commands]
-            return cast(
-                list[T | AkaError], scope.redact(await self._write(workspace_id, mine, group))
-            )
-        return await self._write(workspace_id, commands, group)
+            done = await self._write(workspace_id, mine, group)
+            self.commits.committed(workspace_id)
+            return cast(list[T | AkaError], scope.redact(done))
+        outcomes = await self._write(workspace_id, commands, group)
+        self.commits.committed(workspace_id)
+        return outcomes
 
     async def _write(
         self, workspace_id: str, commands: Sequence[Command[T]], group: bool
@@ -216,8 +225,12 @@ class Runtime:
         scope = namespace_scope.current()
         if scope.limited:
             mine = scoped_command(command, scope)
-            return cast(T, scope.redact(await self._write_one(workspace_id, mine, group)))
-        return await self._write_one(workspace_id, command, group)
+            outcome = await self._write_one(workspace_id, mine, group)
+            self.commits.committed(workspace_id)
+            return cast(T, scope.redact(outcome))
+        outcome = await self._write_one(workspace_id, command, group)
+        self.commits.committed(workspace_id)
+        return outcome
 
     async def _write_one(self, workspace_id: str, command: Command[T], group: bool) -> T:
         if group or (command.weight >= HEAVY_OPERATIONS and not command.reads().direct):
@@ -255,7 +268,9 @@ class Runtime:
         answering other requests. A key limited to namespaces does it on the scoped
         transaction, its answer redacted (ADR 0026)."""
         work = scoped_work(work, namespace_scope.current())
-        return await self._write_unit(workspace_id, work, operations)
+        done = await self._write_unit(workspace_id, work, operations)
+        self.commits.committed(workspace_id)
+        return done
 
     async def _write_unit(
         self, workspace_id: str, work: Callable[[Transaction], T], operations: int
@@ -290,6 +305,7 @@ class Runtime:
             async with self._turn(), self._joined(manager, lambda tx: tx) as tx:
                 yield tx
             committed = True
+            self.commits.committed(workspace_id)
         finally:
             _held.reset(token)
             for operations, outcomes in held:

@@ -189,6 +189,10 @@ class _Endpoint:
             await answer(scope, receive, send)
             return
         if isinstance(answer, Answer):
+            if answer.streamed is not None:  # its headers as the interceptors left them
+                answer.streamed.raw_headers = answer.headers
+                await answer.streamed(scope, receive, send)
+                return
             status, content, headers = answer.status, answer.content, answer.headers
         else:
             status, (content, headers) = self.status, answer

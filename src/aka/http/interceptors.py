@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from aka.core.errors import AkaError
 
@@ -22,14 +22,21 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Answer:
-    """A finished answer on its way out, as interceptors see and may amend it."""
+    """A finished answer on its way out, as interceptors see and may amend it.
+
+    `streamed`: a response whose body is sent as it is made (an event stream), which
+    no interceptor can hold whole; they see its status and amend its headers, and
+    `content` is empty."""
 
     status: int
     content: bytes
     headers: list[tuple[bytes, bytes]]
+    streamed: StreamingResponse | None = None
 
     @classmethod
     def of(cls, response: Response) -> Answer:
+        if isinstance(response, StreamingResponse):
+            return cls(response.status_code, b"", list(response.raw_headers), response)
         return cls(response.status_code, bytes(response.body), list(response.raw_headers))
 
     def add_header(self, name: str, value: str) -> None:

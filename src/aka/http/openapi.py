@@ -256,6 +256,9 @@ def _responses(group: RouteGroup, route: Route, schemas: _Schemas) -> dict[str, 
             success["content"] = {route.response.media_type: {"schema": route.response.schema}}
         elif route.response is not None:
             success["content"] = {"application/json": {"schema": schemas.of(route.response)}}
+        if route.raw_response is not None:
+            raw = route.raw_response
+            success["content"] = {raw.media_type: {"schema": raw.schema}}
         if route.dry_run:
             success.setdefault("headers", {})["Aka-Dry-Run"] = dict(DRY_RUN_RESPONSE_HEADER)
         responses[str(status)] = success

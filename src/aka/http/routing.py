@@ -106,6 +106,7 @@ class RouteOptions(TypedDict, total=False):
     include_in_schema: bool
     own_body: Any
     dry_run: bool
+    raw_response: RawBody | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,9 @@ class Route:
     runs its handler inside the group's `preview`, and answers what the real call would
     plus a `dry_run` member and `Aka-Dry-Run: true`. One declaration is all a route
     needs; the group says how a preview runs.
+
+    `raw_response` documents a success body that is not JSON (the handler returns its
+    own `Response`): an event stream's `text/event-stream`.
     """
 
     method: str
@@ -159,6 +163,7 @@ class Route:
     include_in_schema: bool = True
     own_body: Any = None
     dry_run: bool = False
+    raw_response: RawBody | None = None
 
     @property
     def name(self) -> str:

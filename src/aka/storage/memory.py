@@ -22,6 +22,7 @@ from aka.core.history import IdentifierHistory
 from aka.core.history import step as history_step
 from aka.core.model import Event, Identifier, IdentifierKey, Membership, Profile
 from aka.core.ports import (
+    DeliveryRecord,
     FileRecord,
     GraphCounts,
     JobRecord,
@@ -29,6 +30,7 @@ from aka.core.ports import (
     PushRecord,
     ReadView,
     StoredAnswer,
+    WebhookRecord,
     WorkspaceRecord,
     event_subjects,
 )
@@ -41,6 +43,7 @@ from aka.storage.memory_records import (
     MemoryKeys,
     MemoryPushRecords,
     MemoryRequestIds,
+    MemoryWebhooks,
 )
 
 T = TypeVar("T")
@@ -58,10 +61,15 @@ class _Workspace:
     jobs: dict[str, JobRecord] = field(default_factory=dict)
     files: dict[str, FileRecord] = field(default_factory=dict)
     chunks: dict[tuple[str, int], bytes] = field(default_factory=dict)
+    hooks: dict[str, WebhookRecord] = field(default_factory=dict)
+    deliveries: dict[tuple[str, str], DeliveryRecord] = field(default_factory=dict)
 
     def books(self) -> tuple[dict[Any, Any], ...]:
         """The records kept beside the graph (what a savepoint saves besides it)."""
-        return (self.answers, self.requests, self.pushes, self.jobs, self.files, self.chunks)
+        return (
+            *(self.answers, self.requests, self.pushes, self.jobs, self.files, self.chunks),
+            *(self.hooks, self.deliveries),
+        )
 
 
 class MemoryTransaction:
@@ -74,6 +82,7 @@ class MemoryTransaction:
         self.push_records = MemoryPushRecords(workspace.pushes)
         self.jobs = MemoryJobs(workspace.jobs)
         self.files = MemoryFiles(workspace.files, workspace.chunks)
+        self.webhooks = MemoryWebhooks(workspace.hooks, workspace.deliveries)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

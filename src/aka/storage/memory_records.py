@@ -1,5 +1,5 @@
 """The memory twins of the records kept beside the graph: answers, keys, door records,
-jobs and files, each over the dicts of one workspace copy (`memory._Workspace`).
+jobs, files and webhooks, each over the dicts of one workspace copy (`memory._Workspace`).
 
 A twin holds its dicts, never a copy: the transaction's savepoint restores them in
 place, so what a twin holds stays what the transaction sees.
@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 
 from aka.core.model import IdentifierKey
 from aka.core.ports import (
+    DeliveryRecord,
     FileRecord,
     JobRecord,
     KeyRecord,
     PushRecord,
     Store,
     StoredAnswer,
+    WebhookRecord,
 )
 from aka.core.scrub import Scrubber
 
@@ -201,3 +203,72 @@ class MemoryFiles:
     def _drop_chunks(self, file_id: str) -> None:
         for key in [k for k in self.chunks if k[0] == file_id]:
             del self.chunks[key]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryWebhooks:
+    hooks: dict[str, WebhookRecord]
+    deliveries_of: dict[tuple[str, str], DeliveryRecord]  # (webhook id, delivery id)
+
+    def add(self, hook: WebhookRecord) -> None:
+        self.hooks[hook.id] = hook
+
+    def get(self, hook_id: str) -> WebhookRecord | None:
+        return self.hooks.get(hook_id)
+
+    def all(self) -> list[WebhookRecord]:
+        return sorted(self.hooks.values(), key=lambda h: (h.created_at, h.id))
+
+    def delete(self, hook_id: str) -> bool:
+        for key in [k for k in self.deliveries_of if k[0] == hook_id]:
+            del self.deliveries_of[key]
+        return self.hooks.pop(hook_id, None) is not None
+
+    def due(self, below: int, now: datetime) -> list[str]:
+        return [
+            h.id
+            for h in self.all()
+            if h.delivered_seq < below
+            and (h.next_attempt_at is None or h.next_attempt_at <= now)
+            and (h.lease_until is None or h.lease_until <= now)
+        ]
+
+    def claim(
+        self, hook_id: str, owner: str, now: datetime, until: datetime
+    ) -> WebhookRecord | None:
+        hook = self.hooks.get(hook_id)
+        if hook is None or (hook.lease_until is not None and hook.lease_until > now):
+            return None
+        self.hooks[hook_id] = replace(hook, lease_owner=owner, lease_until=until)
+        return self.hooks[hook_id]
+
+    def settle(self, hook: WebhookRecord, owner: str) -> bool:
+        held = self.hooks.get(hook.id)
+        if held is None or held.lease_owner != owner:
+            return False
+        self.hooks[hook.id] = replace(
+            held,
+            delivered_seq=hook.delivered_seq,
+            failures=hook.failures,
+            next_attempt_at=hook.next_attempt_at,
+            lease_owner=None,
+            lease_until=None,
+        )
+        return True
+
+    def add_delivery(self, delivery: DeliveryRecord) -> None:
+        self.deliveries_of[(delivery.webhook_id, delivery.id)] = delivery
+
+    def deliveries(self, hook_id: str, before: str | None, limit: int) -> list[DeliveryRecord]:
+        found = [
+            r
+            for (webhook_id, _), r in self.deliveries_of.items()
+            if webhook_id == hook_id and (before is None or r.id < before)
+        ]
+        return sorted(found, key=lambda r: r.id, reverse=True)[:limit]
+
+    def purge_deliveries(self, before: datetime) -> int:
+        old = [k for k, r in self.deliveries_of.items() if r.at < before]
+        for key in old:
+            del self.deliveries_of[key]
+        return len(old)

@@ -40,6 +40,7 @@ from aka.storage.sql_jobs import SqlJobs
 from aka.storage.sql_keys import SqlKeys
 from aka.storage.sql_pages import SqlPages
 from aka.storage.sql_rows import chunks
+from aka.storage.sql_webhooks import SqlWebhooks
 from aka.storage.tables import profiles, workspaces
 
 __all__ = ["Edge", "SqlTransaction"]
@@ -125,6 +126,10 @@ class SqlTransaction(ABC):
     @cached_property
     def files(self) -> SqlFiles:
         return SqlFiles(self._conn, self.workspace_id)
+
+    @cached_property
+    def webhooks(self) -> SqlWebhooks:
+        return SqlWebhooks(self._conn, self.workspace_id)
 
     # --- the unit of work itself
     def _lock_rows_in_id_order(self, profile_ids: Sequence[str]) -> None:

@@ -393,6 +393,52 @@ jobs = sa.Table(
     sa.Index(None, "workspace_id", "status", "created_at"),
 )
 
+# Webhooks (ADR 0030): the event log is their outbox. Each keeps a durable cursor, the
+# last seq it delivered (or passed over as not matching), and a lease: one process at a
+# time delivers a webhook, so its batches go out in order.
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("events", json_type(), nullable=False),
+    sa.Column("secret", sa.String(256), nullable=False),
+    sa.Column("namespaces", json_type(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=True),
+    sa.Column("delivered_seq", sa.BigInteger, nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
+    sa.Column("lease_until", UtcDateTime(), nullable=True),
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    _workspace_fk(),
+)
+
+# Each delivery attempt, kept `webhook_deliveries_keep_days` (the housekeeper prunes).
+# `id` sorts by time (`service.webhooks.delivery_id`): a page is newest first by it.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("workspace_id", WORKSPACE_ID, primary_key=True),
+    sa.Column("webhook_id", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("first_seq", sa.BigInteger, nullable=False),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.String(1024), nullable=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(
+        ["workspace_id", "webhook_id"], ["webhooks.workspace_id", "webhooks.id"]
+    ),
+    # The housekeeper's sweep: what is older than the kept days, per workspace.
+    sa.Index(None, "workspace_id", "at"),
+)
+
 # File containers (Coveo `POST /files`) and their content in chunks of at most 1 MiB:
 # an upload is streamed into rows, never held whole in memory.
 file_containers = sa.Table(

@@ -6,7 +6,7 @@ builds SQL.
 
 One small protocol per noun, each in a module of its own (ADR 0015): the graph's reads
 and pages (`graph`), the event log (`event_log`), and the records kept beside the graph
-(`answers`, `keys`, `door_records`, `jobs`, `files`). Here: the `Store`, and the
+(`answers`, `keys`, `door_records`, `jobs`, `files`, `webhooks`). Here: the `Store`, and the
 `Transaction` that composes them with what belongs to the unit of work itself
 (savepoints, locks, saving settings). Every name is importable from `aka.core.ports`.
 """
@@ -27,10 +27,12 @@ from aka.core.ports.graph import GraphCounts, GraphPages, GraphReads
 from aka.core.ports.history import GraphHistory
 from aka.core.ports.jobs import JobRecord, Jobs
 from aka.core.ports.keys import KeyRecord, Keys, KeysInMemory
+from aka.core.ports.webhooks import DeliveryRecord, WebhookRecord, Webhooks
 from aka.core.settings import WorkspaceSettings
 
 __all__ = [
     "Answers",
+    "DeliveryRecord",
     "EventLog",
     "EventLogReads",
     "FileRecord",
@@ -51,6 +53,8 @@ __all__ = [
     "Store",
     "StoredAnswer",
     "Transaction",
+    "WebhookRecord",
+    "Webhooks",
     "WorkspaceRecord",
     "event_subjects",
 ]
@@ -123,6 +127,10 @@ class Transaction(ReadView, EventLog, Protocol):
     @property
     def files(self) -> Files:
         """File containers and their content."""
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Webhooks and their deliveries."""
 
 
 class Store(Protocol):

@@ -9,6 +9,8 @@ from .create_op_attributes import CreateOpAttributes
 from .create_op_op import CreateOpOp
 from .create_profile_in import CreateProfileIn
 from .create_profile_in_attributes import CreateProfileInAttributes
+from .deliveries_out import DeliveriesOut
+from .delivery_out import DeliveryOut
 from .dry_run_answer_out import DryRunAnswerOut
 from .dry_run_out import DryRunOut
 from .event_out import EventOut
@@ -61,6 +63,9 @@ from .unlink_op import UnlinkOp
 from .unlink_op_op import UnlinkOpOp
 from .update_profile_in import UpdateProfileIn
 from .update_profile_in_attributes import UpdateProfileInAttributes
+from .webhook_in import WebhookIn
+from .webhook_list_out import WebhookListOut
+from .webhook_out import WebhookOut
 from .workspace_out import WorkspaceOut
 from .workspace_out_settings import WorkspaceOutSettings
 from .workspace_patch_in import WorkspacePatchIn
@@ -80,6 +85,8 @@ __all__ = (
     "CreateOpOp",
     "CreateProfileIn",
     "CreateProfileInAttributes",
+    "DeliveriesOut",
+    "DeliveryOut",
     "DryRunAnswerOut",
     "DryRunOut",
     "EventOut",
@@ -132,6 +139,9 @@ __all__ = (
     "UnlinkOpOp",
     "UpdateProfileIn",
     "UpdateProfileInAttributes",
+    "WebhookIn",
+    "WebhookListOut",
+    "WebhookOut",
     "WorkspaceOut",
     "WorkspaceOutSettings",
     "WorkspacePatchIn",
