@@ -164,6 +164,9 @@ def _config(max_examples: int) -> str:
         f"generation.max-examples = {max(1, max_examples // share)}\n"
         for tag, share in SCARCE.items()
     ]
+    # The event stream answers for as long as the client stays: every example would
+    # end in the request timeout. Its inputs are tested in tests/http/test_event_stream.py.
+    blocks.append('[[operations]]\ninclude-path = "/v1/events/stream"\nenabled = false\n')
     return "\n".join(blocks)
 
 

@@ -253,7 +253,10 @@ def test_every_write_route_is_documented_with_its_dry_run(api: Api) -> None:
     schemas = document["components"]["schemas"]
     writes = 0
     for path, operations in document["paths"].items():
-        if not path.startswith("/v1/") or path.startswith("/v1/keys") or path == "/v1/workspace":
+        # Keys, settings and webhooks are administration beside the graph: no preview.
+        if not path.startswith("/v1/") or path.startswith(("/v1/keys", "/v1/webhooks")):
+            continue
+        if path == "/v1/workspace":
             continue
         for method, op in operations.items():
             if method == "get" or op["operationId"] == "explain":
