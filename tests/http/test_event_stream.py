@@ -202,9 +202,15 @@ def test_a_key_limited_to_namespaces_sees_the_stream_redacted(
         s.close()
 
 
-def test_streams_past_the_limit_are_refused_until_one_closes(served: tuple[str, str]) -> None:
+@pytest.fixture
+def alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server of its own: no stream another test left closing holds a place."""
+    yield from server(tmp_path_factory)
+
+
+def test_streams_past_the_limit_are_refused(alone: tuple[str, str]) -> None:
     """`events_stream_max` (3 here) per process: the fourth gets 503 with Retry-After."""
-    base = served[0]
+    base = alone[0]
     held = [stream(base) for _ in range(3)]
     try:
         for s in held:
