@@ -7,6 +7,9 @@ output files and its own way of failing.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -34,13 +37,16 @@ class Served:
     base: str
 
     def stop(self, timeout: float = 20) -> None:
-        """SIGTERM (granian stops its workers and exits), SIGKILL after `timeout`."""
+        """SIGTERM (granian stops its workers and exits), SIGKILL after `timeout` to
+        the whole process group: a SIGKILL to the parent alone once left a granian
+        worker serving on after the test that started it had ended."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
 
 
@@ -57,7 +63,8 @@ def serve(
     """Start `argv` (which must listen on `port`) and return once `ready_path` answers
     200. Output goes to files, never to a pipe nobody reads: a server logs a line per
     request, and a full pipe would stall it."""
-    proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr)
+    # A group of its own (its pid), so `stop` can reach the workers it starts.
+    proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr, start_new_session=True)
     served = Served(proc, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + wait
     while True:
