@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -252,3 +253,53 @@ def test_a_stopping_server_ends_its_streams_at_once(tmp_path: Path) -> None:
             assert time.monotonic() - began < 10
         finally:
             served.stop()
+
+
+def _raw_stream(base: str) -> tuple[socket.socket, bytes]:
+    """A stream opened on a bare socket (which the test can really close: an httpx
+    response being read in another thread keeps its connection open), and the answer's
+    first bytes: its status line."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = socket.create_connection((host, int(port)), timeout=5)
+    conn.sendall(
+        f"GET /v1/events/stream HTTP/1.1\r\nHost: {host}\r\n"
+        f"Authorization: Bearer {ADMIN}\r\n\r\n".encode()
+    )
+    return conn, conn.recv(12)
+
+
+def test_a_client_that_leaves_gives_its_place_back_at_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A stream whose client disconnects frees its place in `events_stream_max` (3) as
+    soon as the server hears the connection close, not at its next heartbeat or event
+    (a minute away on this server): a client reconnecting after a network blip is not
+    refused by its own dead stream."""
+    quiet_alone = server(
+        tmp_path_factory, events_stream_poll_seconds="60", events_stream_heartbeat_seconds="60"
+    )
+    base, _ = next(quiet_alone)
+    held: list[socket.socket] = []
+    try:
+        opened = [_raw_stream(base) for _ in range(3)]
+        held += [conn for conn, _ in opened]
+        assert [status for _, status in opened] == [b"HTTP/1.1 200"] * 3
+        over, status = _raw_stream(base)
+        held.append(over)
+        assert status == b"HTTP/1.1 503"
+        for conn in held:
+            conn.close()
+        deadline = time.monotonic() + 3
+        while True:
+            again = [_raw_stream(base) for _ in range(3)]
+            held = [conn for conn, _ in again]
+            for conn in held:
+                conn.close()
+            if all(status == b"HTTP/1.1 200" for _, status in again):
+                break
+            assert time.monotonic() < deadline, [status for _, status in again]
+            time.sleep(0.1)
+    finally:
+        for conn in held:
+            conn.close()
+        quiet_alone.close()
