@@ -3,8 +3,10 @@ hands each message (or comment) over a queue, so a test can wait with a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,9 +41,12 @@ class Stream:
     body: bytes = b""
     _ready: threading.Event = field(default_factory=threading.Event)
     _client: httpx.Client | None = None
+    _answer: httpx.Response | None = None
+    _reader: threading.Thread | None = None
 
     def open(self, timeout: float = 10.0) -> Stream:
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         assert self._ready.wait(timeout), "the stream never answered"
         return self
 
@@ -49,6 +54,7 @@ class Stream:
         self._client = httpx.Client(base_url=self.base, timeout=httpx.Timeout(10, read=None))
         try:
             with self._client.stream("GET", self.path, headers=self.headers) as answer:
+                self._answer = answer
                 self.status = answer.status_code
                 self.content_type = answer.headers.get("content-type", "")
                 if answer.status_code != 200:
@@ -70,6 +76,7 @@ class Stream:
         except httpx.HTTPError:
             pass  # closed by the test or the server
         finally:
+            self._client.close()  # in this thread, which owns the connection
             self._ready.set()
             self.messages.put(None)  # the end
 
@@ -89,5 +96,16 @@ class Stream:
                 return message
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        """Leave, as a client that goes away does: the connection is shut down under
+        the reader, which then closes the response and the client itself. (Closing the
+        client from here left the connection being read open: the server kept the
+        stream, and the socket was reported unclosed when collected.)"""
+        answer = self._answer
+        if answer is not None:
+            sock = answer.extensions["network_stream"].get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        if self._reader is not None:
+            self._reader.join(timeout=10)
+            assert not self._reader.is_alive(), "the stream's reader did not end"
