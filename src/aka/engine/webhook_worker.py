@@ -84,20 +84,20 @@ class WebhookWorker:
     async def run(self) -> None:
         """Deliver until `stop`."""
         self._stopping, self._done = asyncio.Event(), asyncio.Event()
+        http = _LazyClient(self.timeout)
         try:
-            # Redirects are not followed: a receiver's URL is what was registered.
-            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as http:
-                while not self._stopping.is_set():
-                    wake = self.rt.commits.any_ticket()  # before looking: no gap
-                    try:
-                        worked = await self.round(http)
-                    except Exception as error:  # logged by `Backoff`, then retried
-                        await first_of(self._stopping, timeout=self.backoff.failed(error))
-                        continue
-                    self.backoff.succeeded()
-                    if not worked:
-                        await first_of(wake, self._stopping, timeout=self.poll_seconds)
+            while not self._stopping.is_set():
+                wake = self.rt.commits.any_ticket()  # before looking: no gap
+                try:
+                    worked = await self.round(http)
+                except Exception as error:  # logged by `Backoff`, then retried
+                    await first_of(self._stopping, timeout=self.backoff.failed(error))
+                    continue
+                self.backoff.succeeded()
+                if not worked:
+                    await first_of(wake, self._stopping, timeout=self.poll_seconds)
         finally:
+            await http.aclose()
             self._done.set()
 
     async def stop(self) -> None:
@@ -106,7 +106,7 @@ class WebhookWorker:
             self._stopping.set()
             await self._done.wait()
 
-    async def round(self, http: httpx.AsyncClient) -> bool:
+    async def round(self, http: _LazyClient) -> bool:
         """One batch for each webhook that has events to deliver; whether any had."""
         now = datetime.now(UTC)
         due: list[tuple[str, str]] = []
@@ -128,7 +128,7 @@ class WebhookWorker:
             # half way: each finishes, and the round then fails as a whole (`Backoff`).
             async with places:
                 try:
-                    await self.deliver(http, workspace_id, hook_id)
+                    await self.deliver(http.get(), workspace_id, hook_id)
                 except Exception as error:  # re-raised after the round
                     failures.append(error)
 
@@ -219,3 +219,23 @@ class WebhookWorker:
             at=at,
             duration_ms=webhooks.monotonic_ms(started),
         )
+
+
+class _LazyClient:
+    """The deliverer's HTTP client, made at its first delivery: most servers have no
+    webhook, and making one costs ~25 ms (its TLS context loads the CA bundle), paid
+    by every app start, every test's included."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    def get(self) -> httpx.AsyncClient:
+        if self._client is None:
+            # Redirects are not followed: a receiver's URL is what was registered.
+            self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
