@@ -44,6 +44,11 @@ def settings_overrides() -> dict[str, Any]:
 def store(settings: Settings) -> Iterator[Store]:
     """The store behind the app under test; tests reach it only to arrange and inspect.
     Needs a `settings` fixture from the suite's conftest."""
+    yield from app_store(settings)
+
+
+def app_store(settings: Settings) -> Iterator[Store]:
+    """`store`'s body, for a folder whose conftest names another fixture `store`."""
     opened = open_store(settings.database_url)
     try:
         yield opened

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,20 +22,13 @@ from aka.service import jobs
 from aka.service.commands import Command
 from aka.service.graph_commands import CreateProfile
 from aka.storage.sql_store import SqlStore
-from tests.backends import open_backend, sql_backend_params
+from tests.backends import sql_backend_params
+from tests.engine.conftest import WS
 from tests.metrics_scrape import samples, value
 
 pytestmark = pytest.mark.anyio
 
-WS = "w"
 OPERATIONS = "aka_graph_operations_total"
-
-
-@pytest.fixture
-def store(backend: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_backend(backend, tmp_path, workspace=WS)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -5,37 +5,20 @@ process holds a bounded number of them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
-from aka.config import Settings
 from aka.core.errors import AkaError, Code
 from aka.core.model import Event
 from aka.core.namespace_scope import UNLIMITED
-from aka.core.ports import Store
 from aka.engine.feed import Feed
 from aka.engine.runtime import Runtime
 from aka.service.graph_commands import CreateProfile
 from aka.service.identities import NewIdentifier
-from tests.backends import open_backend
+from tests.engine.conftest import WS
 
 pytestmark = pytest.mark.anyio
-
-WS = "w"
-
-
-@pytest.fixture
-def store(backend: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_backend(backend, tmp_path, workspace=WS)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def rt(store: Store, backend: str) -> Runtime:
-    return Runtime(store, Settings(database_url="memory://"), offload=backend == "postgres")
 
 
 def feed(rt: Runtime, *, poll: float = 60, heartbeat: float = 60, most: int = 2) -> Feed:

@@ -4,6 +4,7 @@ whichever doors are open (the job worker belongs to the Coveo door; this does no
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from aka.config import Settings
 from aka.core.ports import FileRecord, Store, StoredAnswer
 from aka.core.settings import WorkspaceSettings
 from aka.engine.housekeeper import Housekeeper
+from tests import conftest
 
 NOW = datetime.now(UTC)
 GONE = NOW - timedelta(minutes=1)
@@ -57,7 +59,14 @@ def settings(database_url: str) -> Settings:
     )
 
 
-def test_a_running_server_sweeps_on_its_own(settings: Settings, store: Store) -> None:
+@pytest.fixture
+def app_store(settings: Settings) -> Iterator[Store]:
+    """The app's own store (tests/conftest.py), not this folder's `store`."""
+    yield from conftest.app_store(settings)
+
+
+def test_a_running_server_sweeps_on_its_own(settings: Settings, app_store: Store) -> None:
+    store = app_store
     """Expired records written while it runs are gone within a few sweeps."""
     with TestClient(build_app(settings, store=store)):
         expired_records(store, "default")

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from aka.config import Settings
 from aka.core import consistency
 from aka.core.errors import AkaError, Code
 from aka.core.ports import Store
@@ -20,23 +17,9 @@ from aka.engine.runtime import Runtime
 from aka.service.graph_commands import CreateProfile, Link
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
-from tests.backends import open_backend
+from tests.engine.conftest import WS
 
 pytestmark = pytest.mark.anyio
-
-WS = "w"
-
-
-@pytest.fixture
-def store(backend: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_backend(backend, tmp_path, workspace=WS)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def rt(store: Store, backend: str) -> Runtime:
-    return Runtime(store, Settings(database_url="memory://"), offload=backend == "postgres")
 
 
 def create(value: str) -> CreateProfile:

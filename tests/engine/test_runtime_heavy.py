@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from aka.config import Settings
 from aka.core.errors import AkaError
 from aka.core.model import IdentifierKey
 from aka.core.ports import Store, Transaction
@@ -27,25 +24,11 @@ from aka.service.commands import Command
 from aka.service.graph_commands import CreateProfile, Link
 from aka.service.identities import NewIdentifier
 from aka.service.refs import ProfileRef
-from tests.backends import open_backend
+from tests.engine.conftest import WS
 
 pytestmark = pytest.mark.anyio
 
-WS = "w"
 PATIENCE = 10.0  # seconds a held work waits for the loop before giving up
-
-
-@pytest.fixture
-def store(backend: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_backend(backend, tmp_path, workspace=WS)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def rt(store: Store, backend: str) -> Runtime:
-    """The runtime as the app builds it: store calls offloaded for PostgreSQL only."""
-    return Runtime(store, Settings(database_url="memory://"), offload=backend == "postgres")
 
 
 class Held(Command[bool]):
